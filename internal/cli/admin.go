@@ -1,0 +1,235 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nalw/linkpass/issuer/register"
+)
+
+func (a *app) qualityMarkCmd() *cobra.Command {
+	c := &cobra.Command{Use: "quality-mark", Short: "Record the register's PSA Quality Mark standing"}
+	var q register.QualityMark
+	var since, until string
+	set := &cobra.Command{
+		Use:   "set --accredited=true|false --since DATE --until DATE [--reference REF]",
+		Short: "Set whether the register holds the PSA Quality Mark",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			q.Since, q.Until = register.Date(since), register.Date(until)
+			var s register.Settings
+			if err := a.call(cmd, http.MethodPost, "/v1/settings/quality-mark", q, &s); err != nil {
+				return err
+			}
+			return a.render(s, func(w io.Writer) { printSettings(w, s) })
+		},
+	}
+	f := set.Flags()
+	f.BoolVar(&q.Accredited, "accredited", false, "whether the register is accredited (required)")
+	f.StringVar(&since, "since", "", "accredited since, YYYY-MM-DD")
+	f.StringVar(&until, "until", "", "accreditation valid until, YYYY-MM-DD")
+	f.StringVar(&q.Reference, "reference", "", "PSA reference")
+	_ = set.MarkFlagRequired("accredited")
+	c.AddCommand(set)
+	return c
+}
+
+func printSettings(w io.Writer, s register.Settings) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "register:\t%s\n", s.RegisterName)
+	fmt.Fprintf(tw, "issuer URL:\t%s\n", s.IssuerURL)
+	if s.QualityMark.Accredited {
+		fmt.Fprintf(tw, "PSA Quality Mark:\taccredited %s to %s (ref %s)\n", s.QualityMark.Since, s.QualityMark.Until, orDash(s.QualityMark.Reference))
+	} else {
+		fmt.Fprintf(tw, "PSA Quality Mark:\tnot held\n")
+	}
+	fmt.Fprintf(tw, "removed entries shown for:\t%d days\n", s.RemovedVisibleDays)
+	tw.Flush()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func (a *app) settingsCmd() *cobra.Command {
+	c := &cobra.Command{Use: "settings", Short: "Show the register's settings"}
+	c.AddCommand(&cobra.Command{
+		Use:   "show",
+		Short: "Show the register's name, issuer URL and Quality Mark standing",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var s register.Settings
+			if err := a.call(cmd, http.MethodGet, "/v1/settings", nil, &s); err != nil {
+				return err
+			}
+			return a.render(s, func(w io.Writer) { printSettings(w, s) })
+		},
+	})
+	return c
+}
+
+type tokenView struct {
+	ID        string `json:"id"`
+	Role      string `json:"role"`
+	Name      string `json:"name,omitempty"`
+	CreatedAt string `json:"created_at"`
+	CreatedBy string `json:"created_by"`
+	Revoked   bool   `json:"revoked"`
+	Token     string `json:"token,omitempty"`
+}
+
+func (a *app) tokenCmd() *cobra.Command {
+	c := &cobra.Command{Use: "token", Short: "Manage API tokens (admin)"}
+	var body struct {
+		Role string `json:"role"`
+		Name string `json:"name,omitempty"`
+	}
+	create := &cobra.Command{
+		Use:   "create --role ROLE [--name N]",
+		Short: "Create an API token; the secret is shown once",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var t tokenView
+			if err := a.call(cmd, http.MethodPost, "/v1/tokens", body, &t); err != nil {
+				return err
+			}
+			return a.render(t, func(w io.Writer) {
+				fmt.Fprintln(w, t.Token)
+				fmt.Fprintf(a.stderr, "Created %s token %s. The secret above is shown only once: store it now.\n", t.Role, t.ID)
+			})
+		},
+	}
+	create.Flags().StringVar(&body.Role, "role", "", "admin, registrar or auditor (required)")
+	create.Flags().StringVar(&body.Name, "name", "", "who or what the token is for")
+	_ = create.MarkFlagRequired("role")
+
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List API tokens (never their secrets)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var res struct {
+				Tokens []tokenView `json:"tokens"`
+			}
+			if err := a.call(cmd, http.MethodGet, "/v1/tokens", nil, &res); err != nil {
+				return err
+			}
+			return a.render(res, func(w io.Writer) {
+				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tROLE\tNAME\tCREATED\tREVOKED")
+				for _, t := range res.Tokens {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.ID, t.Role, orDash(t.Name), t.CreatedAt, yesNo(t.Revoked))
+				}
+				tw.Flush()
+			})
+		},
+	}
+	var reason string
+	revoke := &cobra.Command{
+		Use:   "revoke ID [--reason R]",
+		Short: "Revoke an API token",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var t tokenView
+			if err := a.call(cmd, http.MethodPost, "/v1/tokens/"+url.PathEscape(args[0])+"/revoke", map[string]string{"reason": reason}, &t); err != nil {
+				return err
+			}
+			return a.render(t, func(w io.Writer) { fmt.Fprintf(w, "Revoked token %s.\n", t.ID) })
+		},
+	}
+	revoke.Flags().StringVar(&reason, "reason", "", "why")
+	c.AddCommand(create, list, revoke)
+	return c
+}
+
+func (a *app) auditCmd() *cobra.Command {
+	c := &cobra.Command{Use: "audit", Short: "Read the audit trail"}
+	var reg string
+	var after uint64
+	var limit int
+	query := func() (string, error) {
+		v := url.Values{}
+		if reg != "" {
+			n, err := regnoArg(reg)
+			if err != nil {
+				return "", err
+			}
+			v.Set("registrant", n)
+		}
+		if after > 0 {
+			v.Set("after", fmt.Sprint(after))
+		}
+		if limit > 0 {
+			v.Set("limit", fmt.Sprint(limit))
+		}
+		if len(v) == 0 {
+			return "", nil
+		}
+		return "?" + v.Encode(), nil
+	}
+	list := &cobra.Command{
+		Use:   "list [--registrant REGNO] [--after INDEX] [--limit N]",
+		Short: "List audit events, oldest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			q, err := query()
+			if err != nil {
+				return err
+			}
+			var res struct {
+				Events    []register.AuditEvent `json:"events"`
+				NextAfter uint64                `json:"next_after,omitempty"`
+			}
+			if err := a.call(cmd, http.MethodGet, "/v1/audit"+q, nil, &res); err != nil {
+				return err
+			}
+			return a.render(res, func(w io.Writer) {
+				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "INDEX\tWHEN\tWHO\tACTION\tREGISTRANT\tREASON")
+				for _, ev := range res.Events {
+					who := ev.Actor.TokenID
+					if ev.Actor.Role != "" {
+						who += " (" + string(ev.Actor.Role) + ")"
+					}
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", ev.Index, ev.At.UTC().Format("2006-01-02 15:04:05"), who, ev.Action, orDash(ev.Registrant), strings.ReplaceAll(ev.Reason, "\n", " "))
+				}
+				tw.Flush()
+				if res.NextAfter > 0 {
+					fmt.Fprintf(w, "more: linkpass audit list --after %d\n", res.NextAfter)
+				}
+			})
+		},
+	}
+	export := &cobra.Command{
+		Use:   "export [--registrant REGNO]",
+		Short: "Write the whole audit trail as JSON lines to stdout",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			q, err := query()
+			if err != nil {
+				return err
+			}
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			return withCode(ExitCannot, c.Stream(cmd.Context(), "/v1/audit/export"+q, a.stdout))
+		},
+	}
+	for _, cmd := range []*cobra.Command{list, export} {
+		cmd.Flags().StringVar(&reg, "registrant", "", "only events about this registrant")
+		cmd.Flags().Uint64Var(&after, "after", 0, "only events after this log index")
+	}
+	list.Flags().IntVar(&limit, "limit", 0, "at most this many events (default 1000)")
+	c.AddCommand(list, export)
+	return c
+}

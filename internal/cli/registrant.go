@@ -1,0 +1,285 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/regno"
+)
+
+func (a *app) registrantCmd() *cobra.Command {
+	c := &cobra.Command{Use: "registrant", Short: "Add registrants and manage their status on the register"}
+	c.AddCommand(a.registrantAddCmd(), a.registrantShowCmd(), a.registrantListCmd(),
+		a.statusCmd("suspend", "Suspend a registrant (optionally until a date)", true, true),
+		a.statusCmd("reinstate", "End a suspension", true, false),
+		a.statusCmd("remove", "Remove a registrant from the register (final)", true, false),
+		a.statusCmd("renew", "Renew a registration for a year, or until a date", false, true),
+		a.restrictCmd(), a.statusCmd("unrestrict", "Lift all restrictions on practice", true, false),
+		a.cpdCmd())
+	return c
+}
+
+// regnoArg parses a registration number argument locally, so a typo is
+// caught before anything is sent.
+func regnoArg(s string) (string, error) {
+	n, err := regno.Parse(s)
+	return n, withCode(ExitCannot, err)
+}
+
+func (a *app) registrantAddCmd() *cobra.Command {
+	var req register.NewRegistrant
+	var until string
+	c := &cobra.Command{
+		Use:   "add --given G --family F --nation N [--email E] [--registered-until DATE]",
+		Short: "Add a registrant; prints the registration number",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			req.RegisteredUntil = register.Date(until)
+			var r register.Registrant
+			if err := a.call(cmd, http.MethodPost, "/v1/registrants", req, &r); err != nil {
+				return err
+			}
+			return a.render(r, func(w io.Writer) {
+				fmt.Fprintln(w, r.Number)
+			})
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&req.Given, "given", "", "given name (required)")
+	f.StringVar(&req.Family, "family", "", "family name (required)")
+	f.StringVar(&req.Nation, "nation", "", "england, wales, scotland or northern-ireland (required)")
+	f.StringVar(&req.Email, "email", "", "private contact email (never published)")
+	f.StringVar(&until, "registered-until", "", "end of registration, YYYY-MM-DD (default: a year from today)")
+	for _, n := range []string{"given", "family", "nation"} {
+		_ = c.MarkFlagRequired(n)
+	}
+	return c
+}
+
+func (a *app) registrantShowCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "show REGNO",
+		Short: "Show a registrant's full entry",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, err := regnoArg(args[0])
+			if err != nil {
+				return err
+			}
+			var r register.Registrant
+			if err := a.call(cmd, http.MethodGet, "/v1/registrants/"+n, nil, &r); err != nil {
+				return err
+			}
+			return a.render(r, func(w io.Writer) { printRegistrant(w, &r) })
+		},
+	}
+}
+
+func printRegistrant(w io.Writer, r *register.Registrant) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "%s\t%s\n", r.Number, r.FullName())
+	st := string(r.Status)
+	if r.SuspendedUntil != "" {
+		st += " until " + string(r.SuspendedUntil)
+	}
+	fmt.Fprintf(tw, "  status:\t%s since %s (%s)\n", st, register.DateOf(r.StatusChangedAt), r.StatusReason)
+	if r.Restricted() {
+		for _, x := range r.Restrictions {
+			fmt.Fprintf(tw, "  RESTRICTION:\t%s (since %s)\n", x.Text, register.DateOf(x.Since))
+		}
+	} else {
+		fmt.Fprintf(tw, "  restrictions:\tnone\n")
+	}
+	fmt.Fprintf(tw, "  nation:\t%s\n", r.Nation)
+	fmt.Fprintf(tw, "  registered:\t%s to %s\n", r.RegisteredFrom, r.RegisteredUntil)
+	if r.Email != "" {
+		fmt.Fprintf(tw, "  email (private):\t%s\n", r.Email)
+	}
+	if len(r.Qualifications) == 0 {
+		fmt.Fprintf(tw, "  qualifications:\tnone recorded\n")
+	}
+	for _, q := range r.Qualifications {
+		fmt.Fprintf(tw, "  qualification:\t%s (level %d, %s, %s, %s)\n", q.Title, q.Level, q.Provider, q.Accreditation, q.Awarded)
+	}
+	for _, p := range r.CPD {
+		fmt.Fprintf(tw, "  CPD %d:\t%g hours (%g formal)\n", p.Year, p.Hours, p.FormalHours)
+	}
+	tw.Flush()
+}
+
+func (a *app) registrantListCmd() *cobra.Command {
+	var status string
+	c := &cobra.Command{
+		Use:   "list [--status S]",
+		Short: "List registrants, optionally by status",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			path := "/v1/registrants"
+			if status != "" {
+				path += "?status=" + url.QueryEscape(status)
+			}
+			var res struct {
+				Registrants []register.Registrant `json:"registrants"`
+			}
+			if err := a.call(cmd, http.MethodGet, path, nil, &res); err != nil {
+				return err
+			}
+			return a.render(res, func(w io.Writer) {
+				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "NUMBER\tNAME\tSTATUS\tRESTRICTED\tNATION\tREGISTERED UNTIL")
+				for _, r := range res.Registrants {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Number, r.FullName(), r.Status, yesNo(r.Restricted()), r.Nation, r.RegisteredUntil)
+				}
+				tw.Flush()
+				fmt.Fprintf(w, "%d registrant(s)\n", len(res.Registrants))
+			})
+		},
+	}
+	c.Flags().StringVar(&status, "status", "", "registered, suspended, lapsed or removed")
+	return c
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "YES"
+	}
+	return "no"
+}
+
+// statusCmd builds suspend, reinstate, remove, renew and unrestrict: they
+// share a shape (REGNO, a reason and/or a date).
+func (a *app) statusCmd(op, short string, reason, until bool) *cobra.Command {
+	var body struct {
+		Reason string `json:"reason,omitempty"`
+		Until  string `json:"until,omitempty"`
+	}
+	use := op + " REGNO"
+	if reason {
+		use += " --reason R"
+	}
+	if until {
+		use += " [--until DATE]"
+	}
+	c := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, err := regnoArg(args[0])
+			if err != nil {
+				return err
+			}
+			var r register.Registrant
+			if err := a.call(cmd, http.MethodPost, "/v1/registrants/"+n+"/"+op, body, &r); err != nil {
+				return err
+			}
+			return a.render(r, func(w io.Writer) {
+				fmt.Fprintf(w, "%s: done.\n", strings.ToUpper(op[:1])+op[1:])
+				printRegistrant(w, &r)
+			})
+		},
+	}
+	if reason {
+		c.Flags().StringVar(&body.Reason, "reason", "", "why (required; kept in the audit trail)")
+		_ = c.MarkFlagRequired("reason")
+	}
+	if until {
+		c.Flags().StringVar(&body.Until, "until", "", "date, YYYY-MM-DD")
+	}
+	return c
+}
+
+func (a *app) restrictCmd() *cobra.Command {
+	var body struct {
+		Text   string `json:"text"`
+		Reason string `json:"reason"`
+	}
+	c := &cobra.Command{
+		Use:   "restrict REGNO --text T --reason R",
+		Short: "Add a restriction on practice, with its public wording",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, err := regnoArg(args[0])
+			if err != nil {
+				return err
+			}
+			var r register.Registrant
+			if err := a.call(cmd, http.MethodPost, "/v1/registrants/"+n+"/restrict", body, &r); err != nil {
+				return err
+			}
+			return a.render(r, func(w io.Writer) { printRegistrant(w, &r) })
+		},
+	}
+	c.Flags().StringVar(&body.Text, "text", "", "public wording of the restriction (required; shown on the public register)")
+	c.Flags().StringVar(&body.Reason, "reason", "", "why (required; kept in the audit trail)")
+	_ = c.MarkFlagRequired("text")
+	_ = c.MarkFlagRequired("reason")
+	return c
+}
+
+func (a *app) cpdCmd() *cobra.Command {
+	var body register.CPD
+	c := &cobra.Command{
+		Use:   "cpd REGNO --year Y --hours H [--formal F]",
+		Short: "Record CPD hours for a registration year",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, err := regnoArg(args[0])
+			if err != nil {
+				return err
+			}
+			var r register.Registrant
+			if err := a.call(cmd, http.MethodPost, "/v1/registrants/"+n+"/cpd", body, &r); err != nil {
+				return err
+			}
+			return a.render(r, func(w io.Writer) { printRegistrant(w, &r) })
+		},
+	}
+	c.Flags().IntVar(&body.Year, "year", 0, "registration year, e.g. 2026 (required)")
+	c.Flags().Float64Var(&body.Hours, "hours", 0, "total CPD hours (required)")
+	c.Flags().Float64Var(&body.FormalHours, "formal", 0, "of which formal")
+	_ = c.MarkFlagRequired("year")
+	_ = c.MarkFlagRequired("hours")
+	return c
+}
+
+func (a *app) qualificationCmd() *cobra.Command {
+	c := &cobra.Command{Use: "qualification", Short: "Record registrants' qualifications"}
+	var q register.Qualification
+	var awarded string
+	add := &cobra.Command{
+		Use:   "add REGNO --title T --level N --provider P --accreditation A --awarded DATE",
+		Short: "Record a qualification",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, err := regnoArg(args[0])
+			if err != nil {
+				return err
+			}
+			q.Awarded = register.Date(awarded)
+			var r register.Registrant
+			if err := a.call(cmd, http.MethodPost, "/v1/registrants/"+n+"/qualifications", q, &r); err != nil {
+				return err
+			}
+			return a.render(r, func(w io.Writer) { printRegistrant(w, &r) })
+		},
+	}
+	f := add.Flags()
+	f.StringVar(&q.Title, "title", "", "title of the course or award")
+	f.IntVar(&q.Level, "level", 0, "RQF/SCQF level number, e.g. 4")
+	f.StringVar(&q.Provider, "provider", "", "awarding body or training provider")
+	f.StringVar(&q.Accreditation, "accreditation", "", "nalw-accredited, nalw-aligned or other")
+	f.StringVar(&awarded, "awarded", "", "date awarded, YYYY-MM-DD")
+	for _, n := range []string{"title", "level", "provider", "accreditation", "awarded"} {
+		_ = add.MarkFlagRequired(n)
+	}
+	c.AddCommand(add)
+	return c
+}

@@ -1,0 +1,163 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nalw/linkpass/issuer"
+	"github.com/nalw/linkpass/issuer/api"
+)
+
+type serveFlags struct {
+	data, addr, issuerURL, registerName, logFormat, logLevel string
+	demo                                                     bool
+}
+
+func (a *app) serveCmd() *cobra.Command {
+	var f serveFlags
+	c := &cobra.Command{
+		Use:   "serve --data DIR --addr 127.0.0.1:8080 --issuer-url URL [--demo]",
+		Short: "Run the register",
+		Long: `Run the register. On first start it creates DIR and writes an admin API token
+to DIR/admin.token (mode 0600). Later starts resume from DIR. With --demo and
+no --data it uses a new temporary directory and seeds about 20 registrants.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.serve(cmd.Context(), f) },
+	}
+	fl := c.Flags()
+	fl.StringVar(&f.data, "data", "", "data directory (created on first start)")
+	fl.StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fl.StringVar(&f.issuerURL, "issuer-url", "", "public base URL of the register, named in credentials (default: from --addr)")
+	fl.StringVar(&f.registerName, "register-name", "", "name of the register (default: NALW Register of Social Prescribing Link Workers)")
+	fl.BoolVar(&f.demo, "demo", false, "seed an empty register with demonstration registrants")
+	fl.StringVar(&f.logFormat, "log-format", "text", "text or json")
+	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	return c
+}
+
+func (a *app) serve(ctx context.Context, f serveFlags) error {
+	logger, err := newLogger(a.stderr, f.logFormat, f.logLevel)
+	if err != nil {
+		return withCode(ExitCannot, err)
+	}
+	if f.data == "" {
+		if !f.demo {
+			return withCode(ExitCannot, errors.New("pass --data DIR: the directory that holds the register (created on first start)"))
+		}
+		if f.data, err = os.MkdirTemp("", "linkpass-demo-"); err != nil {
+			return withCode(ExitCannot, err)
+		}
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return withCode(ExitCannot, fmt.Errorf("cannot listen on %s: %w; choose another --addr", f.addr, err))
+	}
+	defer ln.Close()
+	if f.issuerURL == "" {
+		f.issuerURL = issuer.DefaultIssuerURL(ln.Addr().String())
+	}
+	srv, err := issuer.Open(issuer.Config{DataDir: f.data, IssuerURL: f.issuerURL, RegisterName: f.registerName, Logger: logger})
+	if err != nil {
+		return withCode(ExitCannot, err)
+	}
+	defer srv.Close()
+	if f.demo {
+		n, err := srv.SeedDemo()
+		if err != nil {
+			return withCode(ExitCannot, err)
+		}
+		example := ""
+		if regs, err := srv.State().Registrants("registered"); err == nil && len(regs) > 0 {
+			example = regs[0].Number
+		}
+		a.printDemoHelp(n, f, ln.Addr().String(), srv.AdminTokenPath, example)
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go srv.Run(ctx)
+
+	hs := &http.Server{
+		Handler:           api.New(srv, logger),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Info("register listening", "addr", ln.Addr().String(), "issuer_url", f.issuerURL, "data", f.data, "admin_token_file", srv.AdminTokenPath)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return withCode(ExitCannot, err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: finishing requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		logger.Warn("requests still in flight at shutdown", "err", err)
+	}
+	if err := srv.Close(); err != nil {
+		return withCode(ExitCannot, fmt.Errorf("closing the register: %w", err))
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+func newLogger(w interface{ Write([]byte) (int, error) }, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q must be debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q must be text or json", format)
+}
+
+func (a *app) printDemoHelp(n int, f serveFlags, addr, tokenPath, example string) {
+	w := a.stdout
+	if n == 0 {
+		fmt.Fprintf(w, "Demo: the register in %s already has registrants; nothing seeded.\n", f.data)
+		return
+	}
+	self, _ := os.Executable()
+	bin := "linkpass"
+	if filepath.Base(self) == "linkpass" {
+		bin = self
+	}
+	fmt.Fprintf(w, `
+Demo register seeded with %[1]d registrants (registered, restricted, suspended,
+lapsed and removed) and the PSA Quality Mark, in %[2]s.
+
+Try, in another terminal:
+  export LINKPASS_SERVER=http://%[3]s LINKPASS_TOKEN=$(cat %[4]s)
+  go run ./cmd/linkpass registrant list
+  go run ./cmd/linkpass registrant add --given Ada --family Lovelace --nation england
+  go run ./cmd/linkpass registrant show %[6]s
+  go run ./cmd/linkpass registrant suspend %[6]s --reason "Interim order"
+  go run ./cmd/linkpass audit list
+  curl 'http://%[3]s/v1/register?q=okonkwo'
+
+(%[5]s is the binary; "go run ./cmd/linkpass" works from the source tree.)
+Stop with Ctrl-C.
+
+`, n, f.data, addr, tokenPath, bin, example)
+}

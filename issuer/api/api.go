@@ -1,0 +1,224 @@
+// Package api is the register's HTTP interface: the admin API under /v1
+// (bearer tokens), the public register, and health endpoints.
+//
+// Every handler has one shape: decode the request strictly, validate it,
+// act through the server, render JSON. One adapter authenticates and
+// authorizes before the handler runs, and turns errors into responses
+// through one table, so the API reads in one screen (routes.go).
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/nalw/linkpass/issuer"
+	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/regno"
+)
+
+// MaxBodyBytes caps request bodies: no legitimate request comes near it.
+const MaxBodyBytes = 64 << 10
+
+// API serves the register over HTTP.
+type API struct {
+	srv    *issuer.Server
+	logger *slog.Logger
+	router *mux.Router
+}
+
+// New returns the HTTP handler for srv.
+func New(srv *issuer.Server, logger *slog.Logger) *API {
+	a := &API{srv: srv, logger: logger, router: mux.NewRouter()}
+	a.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.writeError(w, r, fmt.Errorf("%w: no such endpoint %s %s; see docs/openapi.yaml", register.ErrNotFound, r.Method, r.URL.Path))
+	})
+	a.router.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.writeError(w, r, errMethod)
+	})
+	a.routes()
+	return a
+}
+
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store")
+	a.router.ServeHTTP(w, r)
+}
+
+// access says who may call an endpoint.
+type access int
+
+const (
+	public    access = iota // no token
+	reader                  // any role
+	registrar               // admin or registrar
+	admin                   // admin only
+)
+
+func (acc access) allows(role register.Role) bool {
+	switch acc {
+	case public:
+		return true
+	case reader:
+		return role == register.RoleAdmin || role == register.RoleRegistrar || role == register.RoleAuditor
+	case registrar:
+		return role == register.RoleAdmin || role == register.RoleRegistrar
+	case admin:
+		return role == register.RoleAdmin
+	}
+	return false
+}
+
+// handler is the one shape every endpoint has. It returns the status and
+// body to render, or an error.
+type handler func(r *http.Request, actor register.Actor) (int, any, error)
+
+// handle registers h with its access rule.
+func (a *API) handle(method, path string, acc access, h handler) {
+	a.router.Methods(method).Path(path).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var actor register.Actor
+		if acc != public {
+			var err error
+			if actor, err = a.authorize(r, acc); err != nil {
+				a.writeError(w, r, err)
+				return
+			}
+		}
+		status, body, err := h(r, actor)
+		if err != nil {
+			a.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, status, body)
+	})
+}
+
+func (a *API) authorize(r *http.Request, acc access) (register.Actor, error) {
+	h := r.Header.Get("Authorization")
+	bearer, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || bearer == "" {
+		return register.Actor{}, fmt.Errorf("%w: send an API token as 'Authorization: Bearer <token>'", register.ErrUnauthenticated)
+	}
+	actor, err := a.srv.Authenticate(bearer)
+	if err != nil {
+		return register.Actor{}, err
+	}
+	if !acc.allows(actor.Role) {
+		return register.Actor{}, fmt.Errorf("%w: a %s token may not do this", register.ErrForbidden, actor.Role)
+	}
+	return actor, nil
+}
+
+// Errors of the HTTP layer itself.
+var (
+	errMethod      = errors.New("method not allowed")
+	errTooLarge    = errors.New("request body too large")
+	errContentType = errors.New("unsupported content type")
+)
+
+// errorKinds maps sentinel errors to status codes and stable error codes.
+var errorKinds = []struct {
+	err    error
+	status int
+	code   string
+}{
+	{register.ErrInvalid, http.StatusBadRequest, "invalid"},
+	{regno.ErrFormat, http.StatusBadRequest, "invalid"},
+	{regno.ErrCheckDigit, http.StatusBadRequest, "invalid"},
+	{register.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
+	{register.ErrForbidden, http.StatusForbidden, "forbidden"},
+	{register.ErrNotFound, http.StatusNotFound, "not_found"},
+	{errMethod, http.StatusMethodNotAllowed, "method_not_allowed"},
+	{register.ErrConflict, http.StatusConflict, "conflict"},
+	{errTooLarge, http.StatusRequestEntityTooLarge, "too_large"},
+	{errContentType, http.StatusUnsupportedMediaType, "unsupported_media_type"},
+	{register.ErrUnavailable, http.StatusServiceUnavailable, "unavailable"},
+}
+
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// writeError renders err. Known kinds show their message; anything else is
+// logged with its cause and shown only as an internal error.
+func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var body errorBody
+	status := http.StatusInternalServerError
+	body.Error.Code = "internal"
+	body.Error.Message = "internal error; the server log has the details"
+	for _, k := range errorKinds {
+		if errors.Is(err, k.err) {
+			status, body.Error.Code, body.Error.Message = k.status, k.code, err.Error()
+			break
+		}
+	}
+	if status == http.StatusInternalServerError {
+		a.logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="linkpass"`)
+	}
+	writeJSON(w, status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(body)
+}
+
+// validator is implemented by request types that check themselves.
+type validator interface{ Validate() error }
+
+// decode reads a JSON body strictly into v: a size limit, no unknown
+// fields, nothing after the value. Then it validates v.
+func decode(r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" {
+			return fmt.Errorf("%w: send the body as application/json", errContentType)
+		}
+	}
+	body := http.MaxBytesReader(nil, r.Body, MaxBodyBytes)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return fmt.Errorf("%w: the limit is %d bytes", errTooLarge, MaxBodyBytes)
+		}
+		if errors.Is(err, io.EOF) {
+			return fmt.Errorf("%w: the request body is empty; send a JSON object", register.ErrInvalid)
+		}
+		return fmt.Errorf("%w: the body is not valid JSON for this request: %v", register.ErrInvalid, err)
+	}
+	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return fmt.Errorf("%w: the limit is %d bytes", errTooLarge, MaxBodyBytes)
+		}
+		return fmt.Errorf("%w: unexpected data after the JSON object", register.ErrInvalid)
+	}
+	if v, ok := v.(validator); ok {
+		return v.Validate()
+	}
+	return nil
+}
+
+// regnoVar returns the canonical registration number in the path.
+func regnoVar(r *http.Request) (string, error) {
+	return regno.Parse(mux.Vars(r)["regno"])
+}

@@ -1,0 +1,386 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/nalw/linkpass/issuer/fsm"
+	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/issuer/state"
+)
+
+func (a *API) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (a *API) readyz(w http.ResponseWriter, _ *http.Request) {
+	if !a.srv.Ready() {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "index": a.srv.State().Index("")})
+}
+
+// Registrants.
+
+type registrantsResponse struct {
+	Registrants []*register.Registrant `json:"registrants"`
+}
+
+func (a *API) listRegistrants(r *http.Request, _ register.Actor) (int, any, error) {
+	var status register.Status
+	if s := r.URL.Query().Get("status"); s != "" {
+		var err error
+		if status, err = register.ParseStatus(s); err != nil {
+			return 0, nil, err
+		}
+	}
+	regs, err := a.srv.State().Registrants(status)
+	if err != nil {
+		return 0, nil, err
+	}
+	if regs == nil {
+		regs = []*register.Registrant{}
+	}
+	return http.StatusOK, registrantsResponse{Registrants: regs}, nil
+}
+
+func (a *API) getRegistrant(r *http.Request, _ register.Actor) (int, any, error) {
+	n, err := regnoVar(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	reg, err := a.srv.State().Registrant(n)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, reg, nil
+}
+
+type addRegistrantRequest struct {
+	register.NewRegistrant
+	today register.Date
+}
+
+func (q *addRegistrantRequest) Validate() error { return q.NewRegistrant.Validate(q.today) }
+
+func (a *API) addRegistrant(r *http.Request, actor register.Actor) (int, any, error) {
+	req := &addRegistrantRequest{today: register.DateOf(a.srv.Now())}
+	if err := decode(r, req); err != nil {
+		return 0, nil, err
+	}
+	res, err := a.srv.Apply(r.Context(), actor, fsm.AddRegistrant{NewRegistrant: req.NewRegistrant})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, res.(fsm.Result).Registrant, nil
+}
+
+// change applies one registrant operation built from the request body.
+func (a *API) change(r *http.Request, actor register.Actor, body validator, build func(n string) fsm.ChangeRegistrant) (int, any, error) {
+	n, err := regnoVar(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := decode(r, body); err != nil {
+		return 0, nil, err
+	}
+	res, err := a.srv.Apply(r.Context(), actor, build(n))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, res.(fsm.Result).Registrant, nil
+}
+
+type reasonRequest struct {
+	Reason string        `json:"reason"`
+	Until  register.Date `json:"until,omitempty"`
+}
+
+func (q *reasonRequest) Validate() error {
+	if strings.TrimSpace(q.Reason) == "" {
+		return fmt.Errorf("%w: reason is required for this change and is kept in the audit trail", register.ErrInvalid)
+	}
+	return validDate("until", q.Until)
+}
+
+func validDate(field string, d register.Date) error {
+	if d == "" {
+		return nil
+	}
+	if _, err := register.ParseDate(string(d)); err != nil {
+		return fmt.Errorf("%s: %w", field, err)
+	}
+	return nil
+}
+
+func (a *API) suspend(r *http.Request, actor register.Actor) (int, any, error) {
+	req := &reasonRequest{}
+	return a.change(r, actor, req, func(n string) fsm.ChangeRegistrant {
+		return fsm.ChangeRegistrant{Number: n, Op: fsm.OpSuspend, Reason: req.Reason, Until: req.Until}
+	})
+}
+
+type reasonOnly struct {
+	Reason string `json:"reason"`
+}
+
+func (q *reasonOnly) Validate() error { return (&reasonRequest{Reason: q.Reason}).Validate() }
+
+func (a *API) reinstate(r *http.Request, actor register.Actor) (int, any, error) {
+	req := &reasonOnly{}
+	return a.change(r, actor, req, func(n string) fsm.ChangeRegistrant {
+		return fsm.ChangeRegistrant{Number: n, Op: fsm.OpReinstate, Reason: req.Reason}
+	})
+}
+
+func (a *API) remove(r *http.Request, actor register.Actor) (int, any, error) {
+	req := &reasonOnly{}
+	return a.change(r, actor, req, func(n string) fsm.ChangeRegistrant {
+		return fsm.ChangeRegistrant{Number: n, Op: fsm.OpRemove, Reason: req.Reason}
+	})
+}
+
+func (a *API) unrestrict(r *http.Request, actor register.Actor) (int, any, error) {
+	req := &reasonOnly{}
+	return a.change(r, actor, req, func(n string) fsm.ChangeRegistrant {
+		return fsm.ChangeRegistrant{Number: n, Op: fsm.OpUnrestrict, Reason: req.Reason}
+	})
+}
+
+type renewRequest struct {
+	Until register.Date `json:"until,omitempty"`
+}
+
+func (q *renewRequest) Validate() error { return validDate("until", q.Until) }
+
+func (a *API) renew(r *http.Request, actor register.Actor) (int, any, error) {
+	req := &renewRequest{}
+	return a.change(r, actor, req, func(n string) fsm.ChangeRegistrant {
+		return fsm.ChangeRegistrant{Number: n, Op: fsm.OpRenew, Until: req.Until}
+	})
+}
+
+type restrictRequest struct {
+	Text   string `json:"text"`
+	Reason string `json:"reason"`
+}
+
+func (q *restrictRequest) Validate() error {
+	if strings.TrimSpace(q.Text) == "" {
+		return fmt.Errorf("%w: text (the public wording of the restriction) is required", register.ErrInvalid)
+	}
+	return (&reasonRequest{Reason: q.Reason}).Validate()
+}
+
+func (a *API) restrict(r *http.Request, actor register.Actor) (int, any, error) {
+	req := &restrictRequest{}
+	return a.change(r, actor, req, func(n string) fsm.ChangeRegistrant {
+		return fsm.ChangeRegistrant{Number: n, Op: fsm.OpRestrict, Text: req.Text, Reason: req.Reason}
+	})
+}
+
+type qualificationRequest struct{ register.Qualification }
+
+func (q *qualificationRequest) Validate() error { return q.Qualification.Validate() }
+
+func (a *API) addQualification(r *http.Request, actor register.Actor) (int, any, error) {
+	req := &qualificationRequest{}
+	return a.change(r, actor, req, func(n string) fsm.ChangeRegistrant {
+		return fsm.ChangeRegistrant{Number: n, Op: fsm.OpQualification, Qualification: &req.Qualification}
+	})
+}
+
+type cpdRequest struct{ register.CPD }
+
+func (q *cpdRequest) Validate() error { return nil } // the rule checks ranges
+
+func (a *API) recordCPD(r *http.Request, actor register.Actor) (int, any, error) {
+	req := &cpdRequest{}
+	return a.change(r, actor, req, func(n string) fsm.ChangeRegistrant {
+		return fsm.ChangeRegistrant{Number: n, Op: fsm.OpCPD, CPD: &req.CPD}
+	})
+}
+
+// Settings.
+
+func (a *API) getSettings(*http.Request, register.Actor) (int, any, error) {
+	return http.StatusOK, a.srv.State().Settings(), nil
+}
+
+type qualityMarkRequest struct{ register.QualityMark }
+
+func (q *qualityMarkRequest) Validate() error { return q.QualityMark.Validate() }
+
+func (a *API) setQualityMark(r *http.Request, actor register.Actor) (int, any, error) {
+	req := &qualityMarkRequest{}
+	if err := decode(r, req); err != nil {
+		return 0, nil, err
+	}
+	res, err := a.srv.Apply(r.Context(), actor, fsm.SetSettings{QualityMark: &req.QualityMark})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, res, nil
+}
+
+// Tokens.
+
+type tokenView struct {
+	ID        string        `json:"id"`
+	Role      register.Role `json:"role"`
+	Name      string        `json:"name,omitempty"`
+	CreatedAt string        `json:"created_at"`
+	CreatedBy string        `json:"created_by"`
+	Revoked   bool          `json:"revoked"`
+	// Token is the bearer secret, present only in the response that
+	// created it.
+	Token string `json:"token,omitempty"`
+}
+
+func viewToken(t *register.Token) tokenView {
+	return tokenView{ID: t.ID, Role: t.Role, Name: t.Name, CreatedAt: t.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"), CreatedBy: t.CreatedBy, Revoked: t.Revoked}
+}
+
+func (a *API) listTokens(*http.Request, register.Actor) (int, any, error) {
+	toks, err := a.srv.State().Tokens()
+	if err != nil {
+		return 0, nil, err
+	}
+	out := make([]tokenView, 0, len(toks))
+	for _, t := range toks {
+		out = append(out, viewToken(t))
+	}
+	return http.StatusOK, map[string]any{"tokens": out}, nil
+}
+
+type createTokenRequest struct {
+	Role register.Role `json:"role"`
+	Name string        `json:"name,omitempty"`
+}
+
+func (q *createTokenRequest) Validate() error {
+	_, err := register.ParseRole(string(q.Role))
+	return err
+}
+
+func (a *API) createToken(r *http.Request, actor register.Actor) (int, any, error) {
+	req := &createTokenRequest{}
+	if err := decode(r, req); err != nil {
+		return 0, nil, err
+	}
+	t, bearer, err := a.srv.CreateToken(actor, req.Role, req.Name)
+	if err != nil {
+		return 0, nil, err
+	}
+	v := viewToken(t)
+	v.Token = bearer
+	return http.StatusCreated, v, nil
+}
+
+func (a *API) revokeToken(r *http.Request, actor register.Actor) (int, any, error) {
+	req := &struct {
+		Reason string `json:"reason,omitempty"`
+	}{}
+	if r.ContentLength != 0 {
+		if err := decode(r, req); err != nil {
+			return 0, nil, err
+		}
+	}
+	id := mux.Vars(r)["id"]
+	if id == actor.TokenID {
+		return 0, nil, fmt.Errorf("%w: a token cannot revoke itself; use another admin token", register.ErrConflict)
+	}
+	res, err := a.srv.Apply(r.Context(), actor, fsm.RevokeToken{ID: id, Reason: req.Reason})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, viewToken(res.(*register.Token)), nil
+}
+
+// Audit.
+
+type auditResponse struct {
+	Events []*register.AuditEvent `json:"events"`
+	// NextAfter is the value of ?after= for the next page, 0 at the end.
+	NextAfter uint64 `json:"next_after,omitempty"`
+}
+
+const maxAuditPage = 1000
+
+func (a *API) auditFilter(r *http.Request) (state.AuditFilter, error) {
+	q := r.URL.Query()
+	f := state.AuditFilter{Limit: maxAuditPage}
+	if s := q.Get("registrant"); s != "" {
+		n, err := parseRegno(s)
+		if err != nil {
+			return f, err
+		}
+		f.Registrant = n
+	}
+	if s := q.Get("after"); s != "" {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return f, fmt.Errorf("%w: after must be a log index (a whole number)", register.ErrInvalid)
+		}
+		f.After = v
+	}
+	if s := q.Get("limit"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 1 || v > maxAuditPage {
+			return f, fmt.Errorf("%w: limit must be between 1 and %d", register.ErrInvalid, maxAuditPage)
+		}
+		f.Limit = v
+	}
+	return f, nil
+}
+
+func (a *API) listAudit(r *http.Request, _ register.Actor) (int, any, error) {
+	f, err := a.auditFilter(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	evs, err := a.srv.State().Audit(f)
+	if err != nil {
+		return 0, nil, err
+	}
+	res := auditResponse{Events: evs}
+	if res.Events == nil {
+		res.Events = []*register.AuditEvent{}
+	}
+	if len(evs) >= f.Limit {
+		res.NextAfter = evs[len(evs)-1].Index
+	}
+	return http.StatusOK, res, nil
+}
+
+// exportAudit streams the whole audit trail as JSON lines.
+func (a *API) exportAudit(w http.ResponseWriter, r *http.Request) {
+	if _, err := a.authorize(r, reader); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	f, err := a.auditFilter(r)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	f.Limit = 0
+	evs, err := a.srv.State().Audit(f)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	enc := json.NewEncoder(w)
+	for _, ev := range evs {
+		if err := enc.Encode(ev); err != nil {
+			return
+		}
+	}
+}

@@ -1,0 +1,42 @@
+package api
+
+import "net/http"
+
+// routes registers every endpoint. Keep this list the one place to read the
+// whole API; docs/openapi.yaml documents it.
+func (a *API) routes() {
+	g, p := http.MethodGet, http.MethodPost
+
+	a.router.Methods(g).Path("/healthz").HandlerFunc(a.healthz)
+	a.router.Methods(g).Path("/readyz").HandlerFunc(a.readyz)
+
+	// Public register: no token, only what public protection needs.
+	a.handle(g, "/v1/register", public, a.searchRegister)
+	a.handle(g, "/v1/register/{regno}", public, a.getPublicEntry)
+
+	// Registrants.
+	a.handle(g, "/v1/registrants", reader, a.listRegistrants)
+	a.handle(p, "/v1/registrants", registrar, a.addRegistrant)
+	a.handle(g, "/v1/registrants/{regno}", reader, a.getRegistrant)
+	a.handle(p, "/v1/registrants/{regno}/suspend", registrar, a.suspend)
+	a.handle(p, "/v1/registrants/{regno}/reinstate", registrar, a.reinstate)
+	a.handle(p, "/v1/registrants/{regno}/remove", registrar, a.remove)
+	a.handle(p, "/v1/registrants/{regno}/renew", registrar, a.renew)
+	a.handle(p, "/v1/registrants/{regno}/restrict", registrar, a.restrict)
+	a.handle(p, "/v1/registrants/{regno}/unrestrict", registrar, a.unrestrict)
+	a.handle(p, "/v1/registrants/{regno}/qualifications", registrar, a.addQualification)
+	a.handle(p, "/v1/registrants/{regno}/cpd", registrar, a.recordCPD)
+
+	// Register settings and the Quality Mark.
+	a.handle(g, "/v1/settings", reader, a.getSettings)
+	a.handle(p, "/v1/settings/quality-mark", admin, a.setQualityMark)
+
+	// API tokens.
+	a.handle(g, "/v1/tokens", admin, a.listTokens)
+	a.handle(p, "/v1/tokens", admin, a.createToken)
+	a.handle(p, "/v1/tokens/{id}/revoke", admin, a.revokeToken)
+
+	// Audit trail.
+	a.handle(g, "/v1/audit", reader, a.listAudit)
+	a.router.Methods(g).Path("/v1/audit/export").HandlerFunc(a.exportAudit)
+}

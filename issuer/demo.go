@@ -1,0 +1,125 @@
+package issuer
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/nalw/linkpass/issuer/fsm"
+	"github.com/nalw/linkpass/issuer/register"
+)
+
+// demoPerson is one registrant of the demonstration register.
+type demoPerson struct {
+	given, family, nation string
+	joinedMonthsAgo       int
+	status                register.Status
+	restriction           string
+	quals                 []register.Qualification
+}
+
+var (
+	qualL4Westminster = register.Qualification{Title: "Level 4 Certificate in Social Prescribing", Level: 4, Provider: "University of Westminster", Accreditation: "nalw-accredited", Awarded: "2023-07-14"}
+	qualL5OU          = register.Qualification{Title: "Level 5 Diploma in Health and Social Care", Level: 5, Provider: "Open University", Accreditation: "nalw-aligned", Awarded: "2022-06-30"}
+	qualL4Wales       = register.Qualification{Title: "Level 4 Award in Social Prescribing Practice", Level: 4, Provider: "Cardiff Metropolitan University", Accreditation: "nalw-accredited", Awarded: "2024-03-22"}
+	qualSCQF7         = register.Qualification{Title: "Professional Development Award in Community Link Working (SCQF 7)", Level: 7, Provider: "Glasgow Caledonian University", Accreditation: "nalw-aligned", Awarded: "2021-11-05"}
+	qualL6            = register.Qualification{Title: "BSc (Hons) Health and Wellbeing", Level: 6, Provider: "Ulster University", Accreditation: "other", Awarded: "2019-07-01"}
+	qualL3            = register.Qualification{Title: "Level 3 Certificate in Mental Health Awareness", Level: 3, Provider: "NCFE", Accreditation: "other", Awarded: "2020-02-10"}
+)
+
+var demoPeople = []demoPerson{
+	{"Siobhan", "Okonkwo-Fairweather", "england", 10, register.Registered, "", []register.Qualification{qualL4Westminster, qualL5OU}},
+	{"Amara", "Nwosu", "england", 3, register.Registered, "", []register.Qualification{qualL4Westminster}},
+	{"Gareth", "Llewellyn", "wales", 7, register.Registered, "", []register.Qualification{qualL4Wales}},
+	{"Eilidh", "MacLeod", "scotland", 5, register.Registered, "", []register.Qualification{qualSCQF7}},
+	{"Ciaran", "O'Neill", "northern-ireland", 8, register.Registered, "", []register.Qualification{qualL6, qualL4Westminster}},
+	{"Priya", "Raghunathan", "england", 1, register.Registered, "", []register.Qualification{qualL5OU}},
+	{"Tomasz", "Kowalczyk", "england", 6, register.Registered, "Must work under the supervision of a named senior link worker.", []register.Qualification{qualL4Westminster}},
+	{"Rhiannon", "Pryce", "wales", 9, register.Registered, "", []register.Qualification{qualL4Wales, qualL3}},
+	{"Mohammed", "Al-Rashid", "england", 4, register.Registered, "", []register.Qualification{qualL4Westminster}},
+	{"Fiona", "Campbell", "scotland", 2, register.Registered, "", []register.Qualification{qualSCQF7}},
+	{"Chloe", "Whitfield", "england", 11, register.Registered, "Must not undertake home visits alone.", []register.Qualification{qualL5OU}},
+	{"Declan", "McAllister", "northern-ireland", 2, register.Registered, "", []register.Qualification{qualL6}},
+	{"Grace", "Adeyemi", "england", 5, register.Suspended, "", []register.Qualification{qualL4Westminster}},
+	{"Lewis", "Baird", "scotland", 6, register.Suspended, "Must not work with patients under 18.", []register.Qualification{qualSCQF7}},
+	{"Hannah", "Greenwood", "england", 14, register.Lapsed, "", []register.Qualification{qualL4Westminster}},
+	{"Dafydd", "Morgan", "wales", 16, register.Lapsed, "", []register.Qualification{qualL4Wales}},
+	{"Oliver", "Hartley", "england", 9, register.Removed, "", []register.Qualification{qualL3}},
+	{"Niamh", "Doherty", "northern-ireland", 7, register.Removed, "", []register.Qualification{qualL6}},
+	{"Samuel", "Osei-Bonsu", "england", 4, register.Registered, "", []register.Qualification{qualL4Westminster, qualL5OU}},
+	{"Isla", "Fraser", "scotland", 3, register.Registered, "", []register.Qualification{qualSCQF7, qualL3}},
+}
+
+// demoActor makes the demonstration's changes, so they are visible as such
+// in the audit trail.
+var demoActor = register.Actor{TokenID: "demo-seed", Role: register.RoleAdmin}
+
+// SeedDemo fills an empty register with realistic registrants across every
+// status, with qualifications and the Quality Mark. Changes are dated in
+// the past, as if the register had been running for a while, and go
+// through the log and audit trail like any other. It does nothing on a
+// register that already has registrants.
+func (s *Server) SeedDemo() (int, error) {
+	regs, err := s.State().Registrants("")
+	if err != nil || len(regs) > 0 {
+		return 0, err
+	}
+	now := s.Now().UTC()
+	today := register.DateOf(now)
+	qm := register.QualityMark{Accredited: true, Since: today.AddYears(-1), Until: today.AddYears(2), Reference: "PSA-AR-2025-0147"}
+	if _, err := s.applyAt(demoActor, fsm.SetSettings{QualityMark: &qm}, now.AddDate(0, -18, 0)); err != nil {
+		return 0, fmt.Errorf("demo: quality mark: %w", err)
+	}
+	for i, p := range demoPeople {
+		joined := now.AddDate(0, -p.joinedMonthsAgo, -i)
+		until := register.DateOf(joined).AddYears(1).AddDays(-1)
+		res, err := s.applyAt(demoActor, fsm.AddRegistrant{NewRegistrant: register.NewRegistrant{
+			Given: p.given, Family: p.family, Nation: p.nation,
+			Email: fmt.Sprintf("%s.%s@example.org", lowerASCII(p.given), lowerASCII(p.family)), RegisteredUntil: until,
+		}}, joined)
+		if err != nil {
+			return 0, fmt.Errorf("demo: adding %s %s: %w", p.given, p.family, err)
+		}
+		n := res.(fsm.Result).Registrant.Number
+		at := joined.Add(time.Hour)
+		steps := []fsm.ChangeRegistrant{}
+		for _, q := range p.quals {
+			steps = append(steps, fsm.ChangeRegistrant{Number: n, Op: fsm.OpQualification, Qualification: &q})
+		}
+		steps = append(steps, fsm.ChangeRegistrant{Number: n, Op: fsm.OpCPD, CPD: &register.CPD{Year: joined.Year(), Hours: 22, FormalHours: 12}})
+		if p.restriction != "" {
+			steps = append(steps, fsm.ChangeRegistrant{Number: n, Op: fsm.OpRestrict, Text: p.restriction, Reason: "Fitness to practise panel decision FTP-" + n[2:]})
+		}
+		switch p.status {
+		case register.Suspended:
+			steps = append(steps, fsm.ChangeRegistrant{Number: n, Op: fsm.OpSuspend, Reason: "Interim suspension pending a fitness to practise hearing", Until: today.AddDays(90 + i)})
+		case register.Removed:
+			steps = append(steps, fsm.ChangeRegistrant{Number: n, Op: fsm.OpRemove, Reason: "Removed by fitness to practise panel decision FTP-" + n[2:]})
+		}
+		for _, st := range steps {
+			at = at.Add(24 * time.Hour)
+			if p.status == register.Suspended && st.Op == fsm.OpSuspend {
+				at = now.Add(-72 * time.Hour)
+			}
+			if _, err := s.applyAt(demoActor, st, at); err != nil {
+				return 0, fmt.Errorf("demo: %s %s: %w", st.Op, n, err)
+			}
+		}
+	}
+	if _, err := s.LapseExpired(); err != nil {
+		return 0, fmt.Errorf("demo: lapsing: %w", err)
+	}
+	return len(demoPeople), nil
+}
+
+func lowerASCII(s string) string {
+	b := make([]byte, 0, len(s))
+	for _, c := range []byte(s) {
+		switch {
+		case c >= 'A' && c <= 'Z':
+			b = append(b, c+'a'-'A')
+		case c >= 'a' && c <= 'z':
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}

@@ -1,0 +1,243 @@
+package fsm
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/issuer/state"
+	"github.com/nalw/linkpass/regno"
+)
+
+func audit(tx *state.Txn, env *envelope, action, registrant, target, reason string, details map[string]string) error {
+	return tx.Audit(register.AuditEvent{
+		At: env.At, Actor: env.Actor, Action: action,
+		Registrant: registrant, Target: target, Reason: reason, Details: details,
+	})
+}
+
+func applySettings(tx *state.Txn, env *envelope, cmd *SetSettings) (any, error) {
+	s := tx.Settings()
+	details := map[string]string{}
+	action := "settings.update"
+	if cmd.RegisterName != nil {
+		if *cmd.RegisterName == "" || len(*cmd.RegisterName) > register.MaxTitleLen {
+			return nil, fmt.Errorf("%w: register name must be 1 to %d characters", register.ErrInvalid, register.MaxTitleLen)
+		}
+		s.RegisterName = *cmd.RegisterName
+		details["register_name"] = s.RegisterName
+	}
+	if cmd.IssuerURL != nil {
+		if err := register.ValidateIssuerURL(*cmd.IssuerURL); err != nil {
+			return nil, err
+		}
+		s.IssuerURL = *cmd.IssuerURL
+		details["issuer_url"] = s.IssuerURL
+	}
+	if cmd.RemovedVisibleDays != nil {
+		if *cmd.RemovedVisibleDays < 0 || *cmd.RemovedVisibleDays > 100*365 {
+			return nil, fmt.Errorf("%w: removed-visible days must be between 0 and 36500", register.ErrInvalid)
+		}
+		s.RemovedVisibleDays = *cmd.RemovedVisibleDays
+		details["removed_visible_days"] = strconv.Itoa(s.RemovedVisibleDays)
+	}
+	if cmd.QualityMark != nil {
+		if err := cmd.QualityMark.Validate(); err != nil {
+			return nil, err
+		}
+		s.QualityMark = *cmd.QualityMark
+		action = "quality-mark.set"
+		details["accredited"] = strconv.FormatBool(s.QualityMark.Accredited)
+		details["since"] = string(s.QualityMark.Since)
+		details["until"] = string(s.QualityMark.Until)
+		details["reference"] = s.QualityMark.Reference
+	}
+	if err := tx.PutSettings(s); err != nil {
+		return nil, err
+	}
+	return s, audit(tx, env, action, "", "", "", details)
+}
+
+func applyAddRegistrant(tx *state.Txn, env *envelope, cmd *AddRegistrant) (any, error) {
+	if err := cmd.Validate(register.DateOf(env.At)); err != nil {
+		return nil, err
+	}
+	serial, err := tx.NextSerial()
+	if err != nil {
+		return nil, err
+	}
+	r := cmd.Create(regno.Format(serial), env.At, tx.Index())
+	if err := tx.PutRegistrant(r); err != nil {
+		return nil, err
+	}
+	return Result{Registrant: r}, audit(tx, env, "registrant.add", r.Number, "", "", map[string]string{
+		"name": r.FullName(), "nation": r.Nation, "registered_until": string(r.RegisteredUntil),
+	})
+}
+
+func applyChangeRegistrant(tx *state.Txn, env *envelope, cmd *ChangeRegistrant) (any, error) {
+	old, err := tx.Registrant(cmd.Number)
+	if err != nil {
+		return nil, err
+	}
+	idx := tx.Index()
+	var r *register.Registrant
+	details := map[string]string{}
+	switch cmd.Op {
+	case OpSuspend:
+		r, err = old.Suspend(cmd.Reason, cmd.Until, env.At, idx)
+		if cmd.Until != "" {
+			details["until"] = string(cmd.Until)
+		}
+	case OpReinstate:
+		r, err = old.Reinstate(cmd.Reason, env.At, idx)
+	case OpRemove:
+		r, err = old.Remove(cmd.Reason, env.At, idx)
+	case OpRenew:
+		r, err = old.Renew(cmd.Until, env.At, idx)
+		if err == nil {
+			details["registered_until"] = string(r.RegisteredUntil)
+		}
+	case OpRestrict:
+		r, err = old.Restrict(cmd.Text, cmd.Reason, env.At, idx)
+		details["text"] = cmd.Text
+	case OpUnrestrict:
+		r, err = old.Unrestrict(cmd.Reason, env.At, idx)
+	case OpQualification:
+		if cmd.Qualification == nil {
+			return nil, fmt.Errorf("%w: qualification is required", register.ErrInvalid)
+		}
+		r, err = old.AddQualification(*cmd.Qualification, idx)
+		details["title"] = cmd.Qualification.Title
+		details["level"] = strconv.Itoa(cmd.Qualification.Level)
+		details["accreditation"] = cmd.Qualification.Accreditation
+	case OpCPD:
+		if cmd.CPD == nil {
+			return nil, fmt.Errorf("%w: CPD record is required", register.ErrInvalid)
+		}
+		r, err = old.RecordCPD(*cmd.CPD, idx)
+		details["year"] = strconv.Itoa(cmd.CPD.Year)
+		details["hours"] = strconv.FormatFloat(cmd.CPD.Hours, 'f', -1, 64)
+	default:
+		return nil, fmt.Errorf("%w: unknown registrant operation %q", register.ErrInvalid, cmd.Op)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if r.Status != old.Status {
+		details["from"], details["to"] = string(old.Status), string(r.Status)
+	}
+	if err := tx.PutRegistrant(r); err != nil {
+		return nil, err
+	}
+	return Result{Registrant: r}, audit(tx, env, "registrant."+string(cmd.Op), r.Number, "", cmd.Reason, details)
+}
+
+func applyLapseSweep(tx *state.Txn, env *envelope, _ *LapseSweep) (any, error) {
+	regs, err := tx.Registrants(register.Registered)
+	if err != nil {
+		return nil, err
+	}
+	n := 0
+	for _, old := range regs {
+		r, ok := old.Lapse(env.At, tx.Index())
+		if !ok {
+			continue
+		}
+		if err := tx.PutRegistrant(r); err != nil {
+			return nil, err
+		}
+		if err := audit(tx, env, "registrant.lapse", r.Number, "", r.StatusReason,
+			map[string]string{"from": string(old.Status), "to": string(r.Status)}); err != nil {
+			return nil, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+func applyCreateToken(tx *state.Txn, env *envelope, cmd *CreateToken) (any, error) {
+	t := cmd.Token
+	if _, err := register.ParseRole(string(t.Role)); err != nil {
+		return nil, err
+	}
+	if t.ID == "" || len(t.SecretHash) == 0 {
+		return nil, fmt.Errorf("%w: token id and hash are required", register.ErrInvalid)
+	}
+	if _, err := tx.Token(t.ID); err == nil {
+		return nil, fmt.Errorf("%w: token %s exists", register.ErrConflict, t.ID)
+	}
+	t.CreatedAt, t.CreatedBy = env.At, env.Actor.TokenID
+	if err := tx.PutToken(&t); err != nil {
+		return nil, err
+	}
+	return &t, audit(tx, env, "token.create", "", t.ID, "", map[string]string{"role": string(t.Role), "name": t.Name})
+}
+
+func applyRevokeToken(tx *state.Txn, env *envelope, cmd *RevokeToken) (any, error) {
+	old, err := tx.Token(cmd.ID)
+	if err != nil {
+		return nil, err
+	}
+	if old.Revoked {
+		return nil, fmt.Errorf("%w: token %s is already revoked", register.ErrConflict, cmd.ID)
+	}
+	t := *old
+	t.Revoked, t.RevokedAt = true, env.At
+	if err := tx.PutToken(&t); err != nil {
+		return nil, err
+	}
+	return &t, audit(tx, env, "token.revoke", "", t.ID, cmd.Reason, nil)
+}
+
+func applyAddKey(tx *state.Txn, env *envelope, cmd *AddKey) (any, error) {
+	k := cmd.Key
+	if k.KID == "" || k.Alg == "" || len(k.PublicJWK) == 0 {
+		return nil, fmt.Errorf("%w: key id, algorithm and public key are required", register.ErrInvalid)
+	}
+	if _, err := tx.Key(k.KID); err == nil {
+		return nil, fmt.Errorf("%w: key %s is already known", register.ErrConflict, k.KID)
+	}
+	all, err := tx.Keys()
+	if err != nil {
+		return nil, err
+	}
+	for _, old := range all {
+		if old.State == register.KeyActive {
+			c := *old
+			c.State = register.KeyVerifying
+			if err := tx.PutKey(&c); err != nil {
+				return nil, err
+			}
+		}
+	}
+	k.State, k.CreatedAt = register.KeyActive, env.At
+	if err := tx.PutKey(&k); err != nil {
+		return nil, err
+	}
+	return &k, audit(tx, env, "key.add", "", k.KID, "", map[string]string{"alg": k.Alg})
+}
+
+func applyRetireKey(tx *state.Txn, env *envelope, cmd *RetireKey) (any, error) {
+	old, err := tx.Key(cmd.KID)
+	if err != nil {
+		return nil, err
+	}
+	switch old.State {
+	case register.KeyActive:
+		return nil, fmt.Errorf("%w: key %s is the active signing key; rotate first, then retire it", register.ErrConflict, cmd.KID)
+	case register.KeyRetired:
+		return nil, fmt.Errorf("%w: key %s is already retired", register.ErrConflict, cmd.KID)
+	}
+	if !cmd.Force && env.At.Before(cmd.NotAfter) {
+		return nil, fmt.Errorf("%w: key %s signed credentials that stay valid until %s; retire it after then, or use --force to make them fail verification now",
+			register.ErrConflict, cmd.KID, cmd.NotAfter.UTC().Format(time.RFC3339))
+	}
+	k := *old
+	k.State, k.RetiredAt = register.KeyRetired, env.At
+	if err := tx.PutKey(&k); err != nil {
+		return nil, err
+	}
+	return &k, audit(tx, env, "key.retire", "", k.KID, "", map[string]string{"force": strconv.FormatBool(cmd.Force)})
+}

@@ -1,0 +1,135 @@
+// Package fsm turns the replicated log into register state. Each log entry
+// is a command: one byte of message type, then a JSON envelope carrying the
+// time of the change, who made it, and the request. Everything the change
+// needs that is not deterministic (the clock, random values, the actor) is
+// decided by the leader before the entry is written, so every member of a
+// cluster applies the same entry to the same result.
+package fsm
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/nalw/linkpass/issuer/register"
+)
+
+// MessageType identifies a command in the log. The numbers are part of the
+// on-disk format: never renumber, only add.
+type MessageType uint8
+
+// Message types.
+const (
+	MsgSettings         MessageType = 1
+	MsgRegistrantAdd    MessageType = 2
+	MsgRegistrantChange MessageType = 3
+	MsgLapseSweep       MessageType = 4
+	MsgTokenCreate      MessageType = 5
+	MsgTokenRevoke      MessageType = 6
+	MsgKeyAdd           MessageType = 7
+	MsgKeyRetire        MessageType = 8
+)
+
+// Command is a request that can be written to the log.
+type Command interface {
+	MessageType() MessageType
+}
+
+// envelope is what follows the type byte.
+type envelope struct {
+	At    time.Time       `json:"at"`
+	Actor register.Actor  `json:"actor"`
+	Body  json.RawMessage `json:"body"`
+}
+
+// Encode returns the log entry for cmd made by actor at time at.
+func Encode(cmd Command, actor register.Actor, at time.Time) ([]byte, error) {
+	body, err := json.Marshal(cmd)
+	if err != nil {
+		return nil, fmt.Errorf("fsm: encoding %T: %w", cmd, err)
+	}
+	env, err := json.Marshal(envelope{At: at.UTC(), Actor: actor, Body: body})
+	if err != nil {
+		return nil, fmt.Errorf("fsm: encoding envelope: %w", err)
+	}
+	return append([]byte{byte(cmd.MessageType())}, env...), nil
+}
+
+// SetSettings changes register settings. Nil fields are left as they are.
+type SetSettings struct {
+	RegisterName       *string               `json:"register_name,omitempty"`
+	IssuerURL          *string               `json:"issuer_url,omitempty"`
+	QualityMark        *register.QualityMark `json:"quality_mark,omitempty"`
+	RemovedVisibleDays *int                  `json:"removed_visible_days,omitempty"`
+}
+
+// AddRegistrant adds a registrant; the FSM assigns the number.
+type AddRegistrant struct {
+	register.NewRegistrant
+}
+
+// Op is a change to an existing registrant.
+type Op string
+
+// Registrant operations.
+const (
+	OpSuspend       Op = "suspend"
+	OpReinstate     Op = "reinstate"
+	OpRemove        Op = "remove"
+	OpRenew         Op = "renew"
+	OpRestrict      Op = "restrict"
+	OpUnrestrict    Op = "unrestrict"
+	OpQualification Op = "add-qualification"
+	OpCPD           Op = "record-cpd"
+)
+
+// ChangeRegistrant applies Op to the registrant Number.
+type ChangeRegistrant struct {
+	Number        string                  `json:"registration_number"`
+	Op            Op                      `json:"op"`
+	Reason        string                  `json:"reason,omitempty"`
+	Until         register.Date           `json:"until,omitempty"`
+	Text          string                  `json:"text,omitempty"`
+	Qualification *register.Qualification `json:"qualification,omitempty"`
+	CPD           *register.CPD           `json:"cpd,omitempty"`
+}
+
+// LapseSweep lapses every registrant whose registration has run out by the
+// date of the entry.
+type LapseSweep struct{}
+
+// CreateToken records a new API token (its hash only).
+type CreateToken struct {
+	Token register.Token `json:"token"`
+}
+
+// RevokeToken revokes an API token.
+type RevokeToken struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// AddKey records a new signing key, which becomes the active key; the
+// previous active key keeps verifying.
+type AddKey struct {
+	Key register.SigningKey `json:"key"`
+}
+
+// RetireKey stops publishing a key. Without Force it is refused while
+// credentials the key signed may still be unexpired.
+type RetireKey struct {
+	KID   string `json:"kid"`
+	Force bool   `json:"force,omitempty"`
+	// NotAfter is the latest expiry of any credential the key signed, as
+	// the leader found it; the FSM refuses retirement before that time.
+	NotAfter time.Time `json:"not_after,omitzero"`
+}
+
+func (SetSettings) MessageType() MessageType      { return MsgSettings }
+func (AddRegistrant) MessageType() MessageType    { return MsgRegistrantAdd }
+func (ChangeRegistrant) MessageType() MessageType { return MsgRegistrantChange }
+func (LapseSweep) MessageType() MessageType       { return MsgLapseSweep }
+func (CreateToken) MessageType() MessageType      { return MsgTokenCreate }
+func (RevokeToken) MessageType() MessageType      { return MsgTokenRevoke }
+func (AddKey) MessageType() MessageType           { return MsgKeyAdd }
+func (RetireKey) MessageType() MessageType        { return MsgKeyRetire }

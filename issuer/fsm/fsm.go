@@ -1,0 +1,128 @@
+package fsm
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync/atomic"
+
+	"github.com/hashicorp/raft"
+
+	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/issuer/state"
+)
+
+// FSM applies committed log entries to the state store. It implements
+// raft.FSM.
+type FSM struct {
+	state  atomic.Pointer[state.Store]
+	logger *slog.Logger
+}
+
+// New returns an FSM over an empty store.
+func New(logger *slog.Logger) (*FSM, error) {
+	s, err := state.New()
+	if err != nil {
+		return nil, err
+	}
+	f := &FSM{logger: logger}
+	f.state.Store(s)
+	return f, nil
+}
+
+// State returns the current store. After a restore it is a different store,
+// so callers fetch it for each request rather than keeping it.
+func (f *FSM) State() *state.Store { return f.state.Load() }
+
+// applier applies one decoded command in a write transaction.
+type applier func(tx *state.Txn, env *envelope) (any, error)
+
+var appliers = map[MessageType]applier{
+	MsgSettings:         decode(applySettings),
+	MsgRegistrantAdd:    decode(applyAddRegistrant),
+	MsgRegistrantChange: decode(applyChangeRegistrant),
+	MsgLapseSweep:       decode(applyLapseSweep),
+	MsgTokenCreate:      decode(applyCreateToken),
+	MsgTokenRevoke:      decode(applyRevokeToken),
+	MsgKeyAdd:           decode(applyAddKey),
+	MsgKeyRetire:        decode(applyRetireKey),
+}
+
+// decode adapts a typed applier to the table, decoding the body strictly.
+func decode[C Command](fn func(tx *state.Txn, env *envelope, cmd *C) (any, error)) applier {
+	return func(tx *state.Txn, env *envelope) (any, error) {
+		cmd := new(C)
+		if err := json.Unmarshal(env.Body, cmd); err != nil {
+			return nil, fmt.Errorf("fsm: decoding %T: %w", *cmd, err)
+		}
+		return fn(tx, env, cmd)
+	}
+}
+
+// Apply applies one log entry. It returns the command's result, or an error
+// when the register's rules refused the change; either way a refused change
+// leaves the store untouched.
+func (f *FSM) Apply(l *raft.Log) any {
+	if len(l.Data) == 0 {
+		return fmt.Errorf("fsm: empty log entry at index %d", l.Index)
+	}
+	typ := MessageType(l.Data[0])
+	fn, ok := appliers[typ]
+	if !ok {
+		// A newer version wrote this entry. Refusing it loudly beats
+		// guessing; the operator must upgrade this node.
+		f.logger.Error("unknown command type in log; upgrade linkpass on this node", "type", typ, "index", l.Index)
+		return fmt.Errorf("fsm: unknown command type %d at index %d", typ, l.Index)
+	}
+	var env envelope
+	if err := json.Unmarshal(l.Data[1:], &env); err != nil {
+		f.logger.Error("undecodable log entry", "index", l.Index, "err", err)
+		return fmt.Errorf("fsm: decoding entry %d: %w", l.Index, err)
+	}
+	var result any
+	err := f.State().Write(l.Index, func(tx *state.Txn) error {
+		var err error
+		result, err = fn(tx, &env)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return result
+}
+
+// Snapshot returns a point-in-time snapshot. Raft persists it off the apply
+// path.
+func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
+	return &snapshot{snap: f.State().Snapshot()}, nil
+}
+
+// Restore replaces the state with a snapshot's, built aside and swapped in
+// whole so that readers never see a half-restored register.
+func (f *FSM) Restore(rc io.ReadCloser) error {
+	defer rc.Close()
+	s, err := state.Restore(rc)
+	if err != nil {
+		return err
+	}
+	f.state.Store(s)
+	return nil
+}
+
+type snapshot struct{ snap *state.Snapshot }
+
+func (s *snapshot) Persist(sink raft.SnapshotSink) error {
+	if err := s.snap.Persist(sink); err != nil {
+		return errors.Join(err, sink.Cancel())
+	}
+	return sink.Close()
+}
+
+func (s *snapshot) Release() {}
+
+// Result is what AddRegistrant and ChangeRegistrant return.
+type Result struct {
+	Registrant *register.Registrant
+}

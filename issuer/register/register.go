@@ -1,0 +1,397 @@
+// Package register defines what the register of social prescribing link
+// workers keeps, and the rules for changing it: registrants and their
+// qualifications, their status on the register, restrictions on practice,
+// the register's PSA Quality Mark, API tokens, signing keys, issued
+// credentials and the audit trail.
+//
+// The package is pure: no storage, no clock, no randomness. Every rule takes
+// the time of the change as an argument so that every member of a Raft
+// cluster reaches the same result from the same log.
+//
+// Values are immutable once stored: the methods that change a registrant
+// return a changed copy and leave the receiver untouched.
+package register
+
+import (
+	"fmt"
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Status is a registrant's status on the register.
+type Status string
+
+// The statuses of the register. "Registered with conditions" is not a status
+// of its own: it is Registered with one or more Restrictions, shown wherever
+// the status is shown.
+const (
+	Registered Status = "registered"
+	Suspended  Status = "suspended"
+	Lapsed     Status = "lapsed"
+	Removed    Status = "removed"
+)
+
+// ParseStatus validates a status name.
+func ParseStatus(s string) (Status, error) {
+	switch st := Status(s); st {
+	case Registered, Suspended, Lapsed, Removed:
+		return st, nil
+	}
+	return "", fmt.Errorf("%w: status %q is not one of registered, suspended, lapsed, removed", ErrInvalid, clip(s))
+}
+
+// Nations of the United Kingdom, as the register spells them.
+var Nations = []string{"england", "wales", "scotland", "northern-ireland"}
+
+// Accreditation of a qualification against NALW standards.
+var Accreditations = []string{"nalw-accredited", "nalw-aligned", "other"}
+
+// Limits on free text, so one request cannot bloat the register or a
+// credential that must fit in a QR code.
+const (
+	MaxNameLen        = 100
+	MaxReasonLen      = 2000
+	MaxRestrictionLen = 2000
+	MaxTitleLen       = 200
+)
+
+// Registrant is one link worker's entry on the register.
+type Registrant struct {
+	Number string `json:"registration_number"`
+	Given  string `json:"given_name"`
+	Family string `json:"family_name"`
+	Nation string `json:"nation"`
+	// Email is private contact information: never on the public register,
+	// never in a credential.
+	Email string `json:"email,omitempty"`
+
+	Status          Status    `json:"status"`
+	StatusReason    string    `json:"status_reason,omitempty"`
+	StatusChangedAt time.Time `json:"status_changed_at"`
+	// SuspendedUntil is the date a suspension order runs to, if it has one.
+	// Reinstatement is always a registrar's decision, recorded with a reason.
+	SuspendedUntil Date `json:"suspended_until,omitempty"`
+
+	Restrictions []Restriction `json:"restrictions"`
+
+	RegisteredFrom  Date `json:"registered_from"`
+	RegisteredUntil Date `json:"registered_until"`
+
+	CPD            []CPD           `json:"cpd"`
+	Qualifications []Qualification `json:"qualifications"`
+
+	CreateIndex uint64 `json:"create_index"`
+	ModifyIndex uint64 `json:"modify_index"`
+}
+
+// FullName is the name as it appears on the register.
+func (r *Registrant) FullName() string { return r.Given + " " + r.Family }
+
+// Restricted reports whether conditions on practice are in force.
+func (r *Registrant) Restricted() bool { return len(r.Restrictions) > 0 }
+
+// GoodStanding reports whether the registrant may present themselves as
+// registered today: registered, and registration not past its end date.
+func (r *Registrant) GoodStanding(today Date) bool {
+	return r.Status == Registered && !r.RegisteredUntil.Before(today)
+}
+
+// Restriction is a condition on practice with its public wording.
+type Restriction struct {
+	Text  string    `json:"text"`
+	Since time.Time `json:"since"`
+}
+
+// CPD is continuing professional development recorded for one registration
+// year (NALW asks for at least 20 points a year, 10 of them formal).
+type CPD struct {
+	Year        int     `json:"year"`
+	Hours       float64 `json:"hours"`
+	FormalHours float64 `json:"formal_hours"`
+}
+
+// Qualification is a course or award a registrant holds.
+type Qualification struct {
+	Title string `json:"title"`
+	// Level is the RQF (or SCQF/CQFW equivalent) level number.
+	Level         int    `json:"level"`
+	Provider      string `json:"provider"`
+	Accreditation string `json:"accreditation"`
+	Awarded       Date   `json:"awarded"`
+}
+
+// Validate checks a qualification before it is recorded.
+func (q Qualification) Validate() error {
+	if err := checkText("title", q.Title, MaxTitleLen, true); err != nil {
+		return err
+	}
+	if err := checkText("provider", q.Provider, MaxTitleLen, true); err != nil {
+		return err
+	}
+	if q.Level < 1 || q.Level > 12 {
+		return fmt.Errorf("%w: level %d must be an RQF/SCQF level number from 1 to 12", ErrInvalid, q.Level)
+	}
+	if !slices.Contains(Accreditations, q.Accreditation) {
+		return fmt.Errorf("%w: accreditation %q must be one of %s", ErrInvalid, clip(q.Accreditation), strings.Join(Accreditations, ", "))
+	}
+	if _, err := ParseDate(string(q.Awarded)); err != nil {
+		return fmt.Errorf("awarded: %w", err)
+	}
+	return nil
+}
+
+// NewRegistrant describes a person joining the register.
+type NewRegistrant struct {
+	Given           string `json:"given_name"`
+	Family          string `json:"family_name"`
+	Nation          string `json:"nation"`
+	Email           string `json:"email,omitempty"`
+	RegisteredUntil Date   `json:"registered_until,omitempty"`
+}
+
+// Validate checks a new registrant. today is the date of the change.
+func (n NewRegistrant) Validate(today Date) error {
+	if err := checkText("given name", n.Given, MaxNameLen, true); err != nil {
+		return err
+	}
+	if err := checkText("family name", n.Family, MaxNameLen, true); err != nil {
+		return err
+	}
+	if !slices.Contains(Nations, n.Nation) {
+		return fmt.Errorf("%w: nation %q must be one of %s", ErrInvalid, clip(n.Nation), strings.Join(Nations, ", "))
+	}
+	if n.Email != "" {
+		if a, err := mail.ParseAddress(n.Email); err != nil || a.Address != n.Email {
+			return fmt.Errorf("%w: email %q is not a plain address like name@example.org", ErrInvalid, clip(n.Email))
+		}
+	}
+	if n.RegisteredUntil != "" {
+		if _, err := ParseDate(string(n.RegisteredUntil)); err != nil {
+			return fmt.Errorf("registered until: %w", err)
+		}
+		if n.RegisteredUntil.Before(today) {
+			return fmt.Errorf("%w: registered until %s is in the past", ErrInvalid, n.RegisteredUntil)
+		}
+	}
+	return nil
+}
+
+// Create returns the registrant that joins the register today with number.
+// Registration runs for a year unless RegisteredUntil says otherwise.
+func (n NewRegistrant) Create(number string, at time.Time, idx uint64) *Registrant {
+	today := DateOf(at)
+	until := n.RegisteredUntil
+	if until == "" {
+		until = today.AddYears(1).AddDays(-1)
+	}
+	return &Registrant{
+		Number: number, Given: strings.TrimSpace(n.Given), Family: strings.TrimSpace(n.Family),
+		Nation: n.Nation, Email: n.Email,
+		Status: Registered, StatusChangedAt: at, StatusReason: "joined the register",
+		RegisteredFrom: today, RegisteredUntil: until,
+		Restrictions: []Restriction{}, CPD: []CPD{}, Qualifications: []Qualification{},
+		CreateIndex: idx, ModifyIndex: idx,
+	}
+}
+
+// clone returns a deep copy, so that rules never change a stored value.
+func (r *Registrant) clone() *Registrant {
+	c := *r
+	c.Restrictions = slices.Clone(r.Restrictions)
+	c.CPD = slices.Clone(r.CPD)
+	c.Qualifications = slices.Clone(r.Qualifications)
+	return &c
+}
+
+func (r *Registrant) refuse(action string) error {
+	return fmt.Errorf("%w: cannot %s %s: they are %s", ErrConflict, action, r.Number, r.Status)
+}
+
+func (r *Registrant) withStatus(s Status, reason string, at time.Time, idx uint64) *Registrant {
+	c := r.clone()
+	c.Status, c.StatusReason, c.StatusChangedAt, c.ModifyIndex = s, reason, at, idx
+	c.SuspendedUntil = ""
+	return c
+}
+
+// Suspend suspends a registered registrant, optionally until a date.
+func (r *Registrant) Suspend(reason string, until Date, at time.Time, idx uint64) (*Registrant, error) {
+	if err := checkReason(reason); err != nil {
+		return nil, err
+	}
+	if r.Status != Registered {
+		return nil, r.refuse("suspend")
+	}
+	if until != "" {
+		if _, err := ParseDate(string(until)); err != nil {
+			return nil, fmt.Errorf("suspended until: %w", err)
+		}
+		if !DateOf(at).Before(until) {
+			return nil, fmt.Errorf("%w: suspended until %s must be after today", ErrInvalid, until)
+		}
+	}
+	c := r.withStatus(Suspended, reason, at, idx)
+	c.SuspendedUntil = until
+	return c, nil
+}
+
+// Reinstate ends a suspension. A registrant whose registration ran out while
+// suspended comes back as lapsed, not registered: they must renew.
+func (r *Registrant) Reinstate(reason string, at time.Time, idx uint64) (*Registrant, error) {
+	if err := checkReason(reason); err != nil {
+		return nil, err
+	}
+	if r.Status != Suspended {
+		return nil, r.refuse("reinstate")
+	}
+	if r.RegisteredUntil.Before(DateOf(at)) {
+		return r.withStatus(Lapsed, reason+" (registration had expired on "+string(r.RegisteredUntil)+")", at, idx), nil
+	}
+	return r.withStatus(Registered, reason, at, idx), nil
+}
+
+// Remove takes a registrant off the register for good. Removal is final:
+// the number is never reused and the entry and reason are kept, so that
+// someone removed for poor practice cannot slip back in.
+func (r *Registrant) Remove(reason string, at time.Time, idx uint64) (*Registrant, error) {
+	if err := checkReason(reason); err != nil {
+		return nil, err
+	}
+	if r.Status == Removed {
+		return nil, r.refuse("remove")
+	}
+	return r.withStatus(Removed, reason, at, idx), nil
+}
+
+// Renew extends registration to until, or by a year from the later of today
+// and the current end date. A lapsed registrant becomes registered again; a
+// suspended one stays suspended.
+func (r *Registrant) Renew(until Date, at time.Time, idx uint64) (*Registrant, error) {
+	if r.Status == Removed {
+		return nil, r.refuse("renew")
+	}
+	today := DateOf(at)
+	if until == "" {
+		from := r.RegisteredUntil
+		if from.Before(today) {
+			from = today.AddDays(-1)
+		}
+		until = from.AddYears(1)
+	} else {
+		if _, err := ParseDate(string(until)); err != nil {
+			return nil, fmt.Errorf("renew until: %w", err)
+		}
+		if until.Before(today) {
+			return nil, fmt.Errorf("%w: renew until %s is in the past", ErrInvalid, until)
+		}
+	}
+	var c *Registrant
+	if r.Status == Lapsed {
+		c = r.withStatus(Registered, "renewed", at, idx)
+	} else {
+		c = r.clone()
+		c.ModifyIndex = idx
+	}
+	c.RegisteredUntil = until
+	return c, nil
+}
+
+// Lapse marks a registrant whose registration has run out. Only registered
+// registrants lapse; a suspension or removal stays the more important fact.
+func (r *Registrant) Lapse(at time.Time, idx uint64) (*Registrant, bool) {
+	if r.Status != Registered || !r.RegisteredUntil.Before(DateOf(at)) {
+		return nil, false
+	}
+	return r.withStatus(Lapsed, "registration not renewed by "+string(r.RegisteredUntil), at, idx), true
+}
+
+// Restrict adds a condition on practice with its public wording.
+func (r *Registrant) Restrict(text, reason string, at time.Time, idx uint64) (*Registrant, error) {
+	if err := checkReason(reason); err != nil {
+		return nil, err
+	}
+	if err := checkText("restriction text", text, MaxRestrictionLen, true); err != nil {
+		return nil, err
+	}
+	if r.Status == Removed {
+		return nil, r.refuse("restrict")
+	}
+	c := r.clone()
+	c.Restrictions = append(c.Restrictions, Restriction{Text: strings.TrimSpace(text), Since: at})
+	c.ModifyIndex = idx
+	return c, nil
+}
+
+// Unrestrict lifts every condition on practice.
+func (r *Registrant) Unrestrict(reason string, at time.Time, idx uint64) (*Registrant, error) {
+	if err := checkReason(reason); err != nil {
+		return nil, err
+	}
+	if !r.Restricted() {
+		return nil, fmt.Errorf("%w: %s has no restrictions to lift", ErrConflict, r.Number)
+	}
+	c := r.clone()
+	c.Restrictions = []Restriction{}
+	c.ModifyIndex = idx
+	return c, nil
+}
+
+// AddQualification records a qualification.
+func (r *Registrant) AddQualification(q Qualification, idx uint64) (*Registrant, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	if r.Status == Removed {
+		return nil, r.refuse("add a qualification to")
+	}
+	c := r.clone()
+	q.Title, q.Provider = strings.TrimSpace(q.Title), strings.TrimSpace(q.Provider)
+	c.Qualifications = append(c.Qualifications, q)
+	c.ModifyIndex = idx
+	return c, nil
+}
+
+// RecordCPD sets the CPD hours for one registration year, replacing what was
+// recorded for that year before.
+func (r *Registrant) RecordCPD(p CPD, idx uint64) (*Registrant, error) {
+	if p.Year < 2000 || p.Year > 2999 {
+		return nil, fmt.Errorf("%w: CPD year %d is not a year like 2026", ErrInvalid, p.Year)
+	}
+	if p.Hours < 0 || p.Hours > 2000 || p.FormalHours < 0 || p.FormalHours > p.Hours {
+		return nil, fmt.Errorf("%w: CPD hours must be between 0 and 2000, formal hours between 0 and the total", ErrInvalid)
+	}
+	if r.Status == Removed {
+		return nil, r.refuse("record CPD for")
+	}
+	c := r.clone()
+	c.CPD = slices.DeleteFunc(c.CPD, func(x CPD) bool { return x.Year == p.Year })
+	c.CPD = append(c.CPD, p)
+	slices.SortFunc(c.CPD, func(a, b CPD) int { return a.Year - b.Year })
+	c.ModifyIndex = idx
+	return c, nil
+}
+
+func checkReason(reason string) error {
+	if err := checkText("reason", reason, MaxReasonLen, true); err != nil {
+		return fmt.Errorf("%w (a reason is required for this change and is kept in the audit trail)", err)
+	}
+	return nil
+}
+
+func checkText(field, s string, maxLen int, required bool) error {
+	t := strings.TrimSpace(s)
+	switch {
+	case required && t == "":
+		return fmt.Errorf("%w: %s is required", ErrInvalid, field)
+	case len(s) > maxLen:
+		return fmt.Errorf("%w: %s is longer than %d characters", ErrInvalid, field, maxLen)
+	case !utf8.ValidString(s):
+		return fmt.Errorf("%w: %s is not valid UTF-8", ErrInvalid, field)
+	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 && r != '\n' || r == 0x7f }):
+		return fmt.Errorf("%w: %s contains control characters", ErrInvalid, field)
+	}
+	return nil
+}

@@ -1,0 +1,147 @@
+package register
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Settings are the register-wide facts.
+type Settings struct {
+	RegisterName string      `json:"register_name"`
+	IssuerURL    string      `json:"issuer_url"`
+	QualityMark  QualityMark `json:"quality_mark"`
+	// RemovedVisibleDays is how long a removed registrant stays visible on
+	// the public register, marked as removed.
+	RemovedVisibleDays int    `json:"removed_visible_days"`
+	ModifyIndex        uint64 `json:"modify_index"`
+}
+
+// DefaultRegisterName names the register when the operator has not.
+const DefaultRegisterName = "NALW Register of Social Prescribing Link Workers"
+
+// DefaultRemovedVisibleDays keeps removals visible for five years.
+const DefaultRemovedVisibleDays = 5 * 365
+
+// QualityMark is the register's standing with the Professional Standards
+// Authority. The mark belongs to the register; registrants may carry it
+// only while the register holds it and they are in good standing.
+type QualityMark struct {
+	Accredited bool   `json:"accredited"`
+	Since      Date   `json:"since,omitempty"`
+	Until      Date   `json:"until,omitempty"`
+	Reference  string `json:"reference,omitempty"`
+}
+
+// Held reports whether the register holds the Quality Mark today.
+func (q QualityMark) Held(today Date) bool {
+	return q.Accredited && !today.Before(q.Since) && !q.Until.Before(today)
+}
+
+// Validate checks a Quality Mark standing before it is recorded.
+func (q QualityMark) Validate() error {
+	if !q.Accredited {
+		return nil
+	}
+	if _, err := ParseDate(string(q.Since)); err != nil {
+		return fmt.Errorf("quality mark since: %w", err)
+	}
+	if _, err := ParseDate(string(q.Until)); err != nil {
+		return fmt.Errorf("quality mark until: %w", err)
+	}
+	if q.Until.Before(q.Since) {
+		return fmt.Errorf("%w: quality mark until %s is before since %s", ErrInvalid, q.Until, q.Since)
+	}
+	return checkText("reference", q.Reference, 100, false)
+}
+
+// ValidateIssuerURL checks the URL credentials name as their issuer.
+func ValidateIssuerURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(s, "/") {
+		return fmt.Errorf("%w: issuer URL %q must be an absolute http(s) URL without a trailing slash, query or fragment, e.g. https://register.nalw.org.uk", ErrInvalid, clip(s))
+	}
+	return nil
+}
+
+// Role is what an API token may do.
+type Role string
+
+// The roles. Admin may do everything; a registrar runs registrants,
+// qualifications and credentials; an auditor only reads.
+const (
+	RoleAdmin     Role = "admin"
+	RoleRegistrar Role = "registrar"
+	RoleAuditor   Role = "auditor"
+)
+
+// ParseRole validates a role name.
+func ParseRole(s string) (Role, error) {
+	switch r := Role(s); r {
+	case RoleAdmin, RoleRegistrar, RoleAuditor:
+		return r, nil
+	}
+	return "", fmt.Errorf("%w: role %q must be one of admin, registrar, auditor", ErrInvalid, clip(s))
+}
+
+// Token is an API token. The secret is never stored: only its SHA-256 hash,
+// which is enough because secrets are 256 random bits.
+type Token struct {
+	ID         string    `json:"id"`
+	Role       Role      `json:"role"`
+	Name       string    `json:"name,omitempty"`
+	SecretHash []byte    `json:"secret_hash"`
+	CreatedAt  time.Time `json:"created_at"`
+	CreatedBy  string    `json:"created_by"`
+	Revoked    bool      `json:"revoked"`
+	RevokedAt  time.Time `json:"revoked_at,omitzero"`
+}
+
+// Actor is who made a change, as the audit trail records it.
+type Actor struct {
+	TokenID string `json:"token_id"`
+	Role    Role   `json:"role"`
+}
+
+// System is the actor for changes the register makes by itself, such as
+// lapsing registrations that were not renewed.
+var System = Actor{TokenID: "system", Role: "system"}
+
+// AuditEvent records one change. Events are append-only: never edited,
+// never deleted.
+type AuditEvent struct {
+	// Index is the Raft log index of the change; Seq orders the events
+	// one change produced (a lapse sweep touches many registrants).
+	Index      uint64            `json:"index"`
+	Seq        uint32            `json:"seq"`
+	At         time.Time         `json:"at"`
+	Actor      Actor             `json:"actor"`
+	Action     string            `json:"action"`
+	Registrant string            `json:"registrant,omitempty"`
+	Target     string            `json:"target,omitempty"`
+	Reason     string            `json:"reason,omitempty"`
+	Details    map[string]string `json:"details,omitempty"`
+}
+
+// KeyState is where a signing key is in its life.
+type KeyState string
+
+// Key states: the active key signs; verifying keys are still published in
+// the JWKS; retired keys are no longer published.
+const (
+	KeyActive    KeyState = "active"
+	KeyVerifying KeyState = "verifying"
+	KeyRetired   KeyState = "retired"
+)
+
+// SigningKey is the register's record of a signing key: its public half
+// and state. The private half lives in the data directory, never here.
+type SigningKey struct {
+	KID       string    `json:"kid"`
+	Alg       string    `json:"alg"`
+	PublicJWK []byte    `json:"public_jwk"`
+	State     KeyState  `json:"state"`
+	CreatedAt time.Time `json:"created_at"`
+	RetiredAt time.Time `json:"retired_at,omitzero"`
+}

@@ -1,0 +1,367 @@
+// Package issuer runs the register: the replicated state (Raft log,
+// go-memdb state store), the operations registrars perform on it, and
+// credential issuance. The HTTP API lives in issuer/api; the domain rules in
+// issuer/register.
+package issuer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+	"go.etcd.io/bbolt"
+
+	"github.com/nalw/linkpass/issuer/fsm"
+	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/issuer/state"
+)
+
+// Config configures a register server.
+type Config struct {
+	// DataDir holds the Raft log, snapshots, signing keys and the first
+	// admin token.
+	DataDir string
+	// IssuerURL is the register's public base URL: credentials name it as
+	// their issuer. Empty keeps what the register has recorded.
+	IssuerURL string
+	// RegisterName names the register; empty keeps what is recorded.
+	RegisterName string
+	// Logger receives operational logs. Secrets never go to it.
+	Logger *slog.Logger
+	// Clock returns the current time; tests move it.
+	Clock func() time.Time
+	// LapseCheckEvery is how often registrations past their end are lapsed.
+	LapseCheckEvery time.Duration
+	// ApplyTimeout bounds how long a change may wait to be committed.
+	ApplyTimeout time.Duration
+	// SnapshotThreshold is how many log entries trigger a snapshot.
+	SnapshotThreshold uint64
+}
+
+func (c *Config) init() {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	if c.LapseCheckEvery == 0 {
+		c.LapseCheckEvery = 10 * time.Minute
+	}
+	if c.ApplyTimeout == 0 {
+		c.ApplyTimeout = 10 * time.Second
+	}
+	if c.SnapshotThreshold == 0 {
+		c.SnapshotThreshold = 8192
+	}
+}
+
+// Server is one member of the register.
+type Server struct {
+	cfg    Config
+	logger *slog.Logger
+	fsm    *fsm.FSM
+	raft   *raft.Raft
+	logs   *raftboltdb.BoltStore
+	trans  raft.Transport
+	ready  atomic.Bool
+
+	// AdminTokenPath is where the first admin token was written.
+	AdminTokenPath string
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open opens (or on first start creates) the register in cfg.DataDir and
+// waits until it has caught up with its log. It never starts an empty
+// register over a data directory it cannot read.
+func Open(cfg Config) (*Server, error) {
+	cfg.init()
+	m, fresh, err := openDataDir(cfg.DataDir, cfg.Clock())
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, logger: cfg.Logger, AdminTokenPath: filepath.Join(cfg.DataDir, adminTokenFile)}
+	if s.fsm, err = fsm.New(cfg.Logger); err != nil {
+		return nil, err
+	}
+	if err := s.openRaft(m, fresh); err != nil {
+		return nil, err
+	}
+	if err := s.waitReady(30 * time.Second); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.firstStart(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.ready.Store(true)
+	return s, nil
+}
+
+func (s *Server) openRaft(m marker, fresh bool) error {
+	dir := filepath.Join(s.cfg.DataDir, raftDir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("%w: cannot create %s: %v", ErrDataDir, dir, err)
+	}
+	dbPath := filepath.Join(dir, raftDBFile)
+	if !fresh {
+		if _, err := os.Stat(dbPath); err != nil {
+			return fmt.Errorf("%w: %s: %v", ErrDataDir, dbPath, err)
+		}
+	}
+	logs, err := raftboltdb.New(raftboltdb.Options{Path: dbPath, BoltOptions: &bbolt.Options{Timeout: 2 * time.Second, NoFreelistSync: true}})
+	if err != nil {
+		if errors.Is(err, bbolt.ErrTimeout) {
+			return fmt.Errorf("%w: %s is locked: another linkpass is already running with --data %s; stop it first", ErrDataDir, dbPath, s.cfg.DataDir)
+		}
+		return fmt.Errorf("%w: cannot open the register's log %s: %v. Do not delete it: restore the data directory from a backup, or move it aside to start a new register", ErrDataDir, dbPath, err)
+	}
+	s.logs = logs
+	// Raft's own warnings include an election at every start of a single
+	// node, which is expected; errors still reach the operator.
+	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Error, Output: os.Stderr})
+	snaps, err := raft.NewFileSnapshotStoreWithLogger(dir, 2, hlog)
+	if err != nil {
+		logs.Close()
+		return fmt.Errorf("%w: snapshots in %s: %v", ErrDataDir, filepath.Join(dir, snapshotsDir), err)
+	}
+	conf := raft.DefaultConfig()
+	conf.LocalID = raft.ServerID(m.NodeID)
+	conf.Logger = hlog
+	conf.SnapshotThreshold = s.cfg.SnapshotThreshold
+	conf.TrailingLogs = 1024
+	conf.MaxAppendEntries = 256
+	// One voter elects itself: short timeouts make start-up quick. A
+	// cluster would use the defaults.
+	conf.HeartbeatTimeout = 100 * time.Millisecond
+	conf.ElectionTimeout = 100 * time.Millisecond
+	conf.LeaderLeaseTimeout = 100 * time.Millisecond
+	addr, trans := raft.NewInmemTransport(raft.ServerAddress(m.NodeID))
+	s.trans = trans
+
+	existing, err := raft.HasExistingState(logs, logs, snaps)
+	if err != nil {
+		logs.Close()
+		return fmt.Errorf("%w: reading %s: %v", ErrDataDir, dbPath, err)
+	}
+	if !existing {
+		if !fresh {
+			logs.Close()
+			return fmt.Errorf("%w: %s holds no log although the directory was initialised; restore the data directory from a backup", ErrDataDir, dbPath)
+		}
+		boot := raft.Configuration{Servers: []raft.Server{{Suffrage: raft.Voter, ID: conf.LocalID, Address: addr}}}
+		if err := raft.BootstrapCluster(conf, logs, logs, snaps, trans, boot); err != nil {
+			logs.Close()
+			return fmt.Errorf("bootstrapping the register: %w", err)
+		}
+	}
+	r, err := raft.NewRaft(conf, s.fsm, logs, logs, snaps, trans)
+	if err != nil {
+		logs.Close()
+		return fmt.Errorf("%w: cannot load the register from %s: %v. Restore the data directory from a backup", ErrDataDir, dir, err)
+	}
+	s.raft = r
+	return nil
+}
+
+// waitReady waits for leadership and for every committed entry to be
+// applied, so that the first request sees everything acknowledged before.
+func (s *Server) waitReady(timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for s.raft.State() != raft.Leader {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%w: no leader elected within %s", register.ErrUnavailable, timeout)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := s.raft.Barrier(timeout).Error(); err != nil {
+		return fmt.Errorf("%w: catching up with the log: %v", register.ErrUnavailable, err)
+	}
+	return nil
+}
+
+// firstStart records settings from the configuration and makes sure an
+// admin token exists. The token file is written before the token is
+// recorded, and reused if present, so a crash in between never leaves a
+// register nobody can administer.
+func (s *Server) firstStart() error {
+	st := s.State()
+	set := fsm.SetSettings{}
+	cur := st.Settings()
+	if s.cfg.IssuerURL != "" && s.cfg.IssuerURL != cur.IssuerURL {
+		set.IssuerURL = &s.cfg.IssuerURL
+	}
+	if s.cfg.RegisterName != "" && s.cfg.RegisterName != cur.RegisterName {
+		set.RegisterName = &s.cfg.RegisterName
+	}
+	if set.IssuerURL != nil || set.RegisterName != nil || cur.ModifyIndex == 0 {
+		if _, err := s.apply(register.System, set); err != nil {
+			return fmt.Errorf("recording settings: %w", err)
+		}
+	}
+	if st.Settings().IssuerURL == "" {
+		return fmt.Errorf("%w: the register has no issuer URL; pass --issuer-url", register.ErrInvalid)
+	}
+	toks, err := st.Tokens()
+	if err != nil {
+		return err
+	}
+	if len(toks) > 0 {
+		return nil
+	}
+	bearer, err := os.ReadFile(s.AdminTokenPath)
+	if err != nil {
+		_, b := newTokenSecret()
+		bearer = []byte(b + "\n")
+		if err := writeFileAtomic(s.AdminTokenPath, bearer, 0o600); err != nil {
+			return fmt.Errorf("writing the admin token: %w", err)
+		}
+	}
+	id, secret, err := splitBearer(string(bearer))
+	if err != nil {
+		return fmt.Errorf("%w: %s is damaged (%v); delete it and restart to make a new one", ErrDataDir, s.AdminTokenPath, err)
+	}
+	_, err = s.apply(register.System, fsmCreateToken(register.Token{ID: id, Role: register.RoleAdmin, Name: "first admin", SecretHash: hashSecret(secret)}))
+	if err != nil {
+		return fmt.Errorf("recording the admin token: %w", err)
+	}
+	s.logger.Info("created the first admin token", "path", s.AdminTokenPath)
+	return nil
+}
+
+func fsmCreateToken(t register.Token) fsm.CreateToken { return fsm.CreateToken{Token: t} }
+
+// State returns the current state store for reads.
+func (s *Server) State() *state.Store { return s.fsm.State() }
+
+// Now is the register's clock.
+func (s *Server) Now() time.Time { return s.cfg.Clock() }
+
+// Ready reports whether the server has caught up and may serve.
+func (s *Server) Ready() bool { return s.ready.Load() && s.raft.State() == raft.Leader }
+
+// Apply writes cmd to the log on behalf of actor and returns once it is
+// committed and applied: the change is durable when Apply returns nil.
+func (s *Server) Apply(ctx context.Context, actor register.Actor, cmd fsm.Command) (any, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return s.apply(actor, cmd)
+}
+
+func (s *Server) apply(actor register.Actor, cmd fsm.Command) (any, error) {
+	return s.applyAt(actor, cmd, s.cfg.Clock())
+}
+
+// applyAt writes cmd dated at. Only the demonstration seed backdates.
+func (s *Server) applyAt(actor register.Actor, cmd fsm.Command, at time.Time) (any, error) {
+	if s.raft.State() != raft.Leader {
+		return nil, fmt.Errorf("%w: this node is not the leader", register.ErrUnavailable)
+	}
+	data, err := fsm.Encode(cmd, actor, at)
+	if err != nil {
+		return nil, err
+	}
+	f := s.raft.Apply(data, s.cfg.ApplyTimeout)
+	if err := f.Error(); err != nil {
+		return nil, fmt.Errorf("%w: the change was not committed: %v", register.ErrUnavailable, err)
+	}
+	if err, ok := f.Response().(error); ok {
+		return nil, err
+	}
+	return f.Response(), nil
+}
+
+// LapseExpired lapses registrations that have run out. It writes to the log
+// only when there is something to lapse.
+func (s *Server) LapseExpired() (int, error) {
+	regs, err := s.State().Registrants(register.Registered)
+	if err != nil {
+		return 0, err
+	}
+	today := register.DateOf(s.Now())
+	due := false
+	for _, r := range regs {
+		if r.RegisteredUntil.Before(today) {
+			due = true
+			break
+		}
+	}
+	if !due {
+		return 0, nil
+	}
+	res, err := s.apply(register.System, fsm.LapseSweep{})
+	if err != nil {
+		return 0, err
+	}
+	return res.(int), nil
+}
+
+// Run runs background work (lapsing registrations) until ctx ends.
+func (s *Server) Run(ctx context.Context) {
+	t := time.NewTicker(s.cfg.LapseCheckEvery)
+	defer t.Stop()
+	for {
+		if n, err := s.LapseExpired(); err != nil {
+			s.logger.Warn("lapsing expired registrations failed; will retry", "err", err)
+		} else if n > 0 {
+			s.logger.Info("lapsed registrations that were not renewed", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Snapshot asks Raft to take a snapshot now.
+func (s *Server) Snapshot() error { return s.raft.Snapshot().Error() }
+
+// Close stops Raft and closes the log. Everything acknowledged is already
+// on disk.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		s.ready.Store(false)
+		var errs []error
+		if s.raft != nil {
+			errs = append(errs, s.raft.Shutdown().Error())
+		}
+		if s.logs != nil {
+			errs = append(errs, s.logs.Close())
+		}
+		s.closeErr = errors.Join(errs...)
+	})
+	return s.closeErr
+}
+
+// DefaultIssuerURL derives an issuer URL from a listen address, for local
+// use when the operator has not given one.
+func DefaultIssuerURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return "http://" + host + ":" + port
+}

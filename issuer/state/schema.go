@@ -1,0 +1,145 @@
+package state
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/hashicorp/go-memdb"
+
+	"github.com/nalw/linkpass/issuer/register"
+)
+
+// Table names.
+const (
+	tableRegistrants = "registrants"
+	tableAudit       = "audit"
+	tableTokens      = "tokens"
+	tableSettings    = "settings"
+	tableKeys        = "keys"
+	tableMeta        = "meta"
+)
+
+// Index names.
+const (
+	indexID         = "id"
+	indexStatus     = "status"
+	indexRegistrant = "registrant"
+)
+
+// tables lists every table, in the order snapshots write them.
+var tables = []func() *memdb.TableSchema{
+	settingsTableSchema,
+	metaTableSchema,
+	tokensTableSchema,
+	keysTableSchema,
+	registrantsTableSchema,
+	auditTableSchema,
+}
+
+func schema() *memdb.DBSchema {
+	s := &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{}}
+	for _, fn := range tables {
+		t := fn()
+		s.Tables[t.Name] = t
+	}
+	return s
+}
+
+func registrantsTableSchema() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name: tableRegistrants,
+		Indexes: map[string]*memdb.IndexSchema{
+			indexID:     {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Number"}},
+			indexStatus: {Name: indexStatus, Indexer: &memdb.StringFieldIndex{Field: "Status"}},
+		},
+	}
+}
+
+func auditTableSchema() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name: tableAudit,
+		Indexes: map[string]*memdb.IndexSchema{
+			indexID:         {Name: indexID, Unique: true, Indexer: auditKeyIndex{}},
+			indexRegistrant: {Name: indexRegistrant, AllowMissing: true, Indexer: &memdb.StringFieldIndex{Field: "Registrant"}},
+		},
+	}
+}
+
+func tokensTableSchema() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name: tableTokens,
+		Indexes: map[string]*memdb.IndexSchema{
+			indexID: {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
+		},
+	}
+}
+
+func keysTableSchema() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name: tableKeys,
+		Indexes: map[string]*memdb.IndexSchema{
+			indexID: {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "KID"}},
+		},
+	}
+}
+
+// settingsTableSchema holds a single row, as Consul's config tables do.
+func settingsTableSchema() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name: tableSettings,
+		Indexes: map[string]*memdb.IndexSchema{
+			indexID: {Name: indexID, Unique: true, Indexer: &memdb.ConditionalIndex{
+				Conditional: func(any) (bool, error) { return true, nil },
+			}},
+		},
+	}
+}
+
+// metaTableSchema holds counters and the last index that changed each
+// table; the latter feeds ETags and readiness.
+func metaTableSchema() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name: tableMeta,
+		Indexes: map[string]*memdb.IndexSchema{
+			indexID: {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Key"}},
+		},
+	}
+}
+
+// meta is one row of the meta table.
+type meta struct {
+	Key   string `json:"key"`
+	Value uint64 `json:"value"`
+}
+
+// auditKeyIndex orders audit events by (log index, seq). memdb's
+// UintFieldIndex uses varints, which do not sort in numeric order, so the
+// key is big-endian.
+type auditKeyIndex struct{}
+
+func (auditKeyIndex) FromObject(obj any) (bool, []byte, error) {
+	ev, ok := obj.(*register.AuditEvent)
+	if !ok {
+		return false, nil, fmt.Errorf("audit index: unexpected type %T", obj)
+	}
+	return true, auditKey(ev.Index, ev.Seq), nil
+}
+
+func (auditKeyIndex) FromArgs(args ...any) ([]byte, error) {
+	if len(args) != 2 {
+		return nil, fmt.Errorf("audit index: want (index uint64, seq uint32), got %d args", len(args))
+	}
+	idx, ok1 := args[0].(uint64)
+	seq, ok2 := args[1].(uint32)
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("audit index: want (uint64, uint32), got (%T, %T)", args[0], args[1])
+	}
+	return auditKey(idx, seq), nil
+}
+
+func auditKey(idx uint64, seq uint32) []byte {
+	b := make([]byte, 12)
+	binary.BigEndian.PutUint64(b, idx)
+	binary.BigEndian.PutUint32(b[8:], seq)
+	return b
+}

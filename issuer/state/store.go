@@ -1,0 +1,344 @@
+// Package state is the register's in-memory state store: go-memdb tables
+// that the Raft FSM writes and the API reads, in the style of the Consul and
+// Nomad state stores.
+//
+// Every write carries the Raft log index it comes from. Stored objects are
+// immutable: readers get pointers to shared values and must not change
+// them; writers insert changed copies.
+package state
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/go-memdb"
+
+	"github.com/nalw/linkpass/issuer/register"
+)
+
+// Meta keys.
+const (
+	metaSerial = "serial/registrant"
+	metaIndex  = "index/" // + table name
+)
+
+// Store is the state store.
+type Store struct {
+	db *memdb.MemDB
+}
+
+// New returns an empty store.
+func New() (*Store, error) {
+	db, err := memdb.NewMemDB(schema())
+	if err != nil {
+		return nil, fmt.Errorf("state: building schema: %w", err)
+	}
+	return &Store{db: db}, nil
+}
+
+// Write runs fn in one write transaction for the change at log index idx.
+// The transaction commits only if fn returns nil, so a refused change leaves
+// nothing behind.
+func (s *Store) Write(idx uint64, fn func(tx *Txn) error) error {
+	tx := &Txn{tx: s.db.Txn(true), idx: idx}
+	defer tx.tx.Abort()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	for table := range tx.touched {
+		if err := tx.tx.Insert(tableMeta, &meta{Key: metaIndex + table, Value: idx}); err != nil {
+			return fmt.Errorf("state: updating index of %s: %w", table, err)
+		}
+	}
+	if err := tx.tx.Insert(tableMeta, &meta{Key: metaIndex + "*", Value: idx}); err != nil {
+		return fmt.Errorf("state: updating last index: %w", err)
+	}
+	tx.tx.Commit()
+	return nil
+}
+
+// Txn is a write transaction for one log index.
+type Txn struct {
+	tx       *memdb.Txn
+	idx      uint64
+	seq      uint32
+	touched  map[string]bool
+	settings *register.Settings
+}
+
+// Index is the log index this transaction writes at.
+func (t *Txn) Index() uint64 { return t.idx }
+
+func (t *Txn) touch(table string) {
+	if t.touched == nil {
+		t.touched = map[string]bool{}
+	}
+	t.touched[table] = true
+}
+
+func (t *Txn) insert(table string, obj any) error {
+	if err := t.tx.Insert(table, obj); err != nil {
+		return fmt.Errorf("state: insert into %s: %w", table, err)
+	}
+	t.touch(table)
+	return nil
+}
+
+// NextSerial returns the next registration serial and records it used.
+func (t *Txn) NextSerial() (uint64, error) {
+	n := getMeta(t.tx, metaSerial)
+	if n == 0 {
+		n = firstSerial - 1
+	}
+	n++
+	return n, t.insert(tableMeta, &meta{Key: metaSerial, Value: n})
+}
+
+// Registrant returns a registrant or an error wrapping register.ErrNotFound.
+func (t *Txn) Registrant(number string) (*register.Registrant, error) {
+	return registrant(t.tx, number)
+}
+
+// PutRegistrant stores a registrant (a new value, never a mutated one).
+func (t *Txn) PutRegistrant(r *register.Registrant) error { return t.insert(tableRegistrants, r) }
+
+// Registrants returns every registrant with status.
+func (t *Txn) Registrants(status register.Status) ([]*register.Registrant, error) {
+	return registrants(t.tx, status)
+}
+
+// Audit appends an audit event stamped with this transaction's index.
+func (t *Txn) Audit(ev register.AuditEvent) error {
+	ev.Index, ev.Seq = t.idx, t.seq
+	t.seq++
+	return t.insert(tableAudit, &ev)
+}
+
+// Settings returns the register settings (defaults before any are set).
+func (t *Txn) Settings() register.Settings {
+	if t.settings != nil {
+		return *t.settings
+	}
+	return settings(t.tx)
+}
+
+// PutSettings stores the register settings.
+func (t *Txn) PutSettings(s register.Settings) error {
+	s.ModifyIndex = t.idx
+	t.settings = &s
+	return t.insert(tableSettings, &s)
+}
+
+// Token returns an API token or an error wrapping register.ErrNotFound.
+func (t *Txn) Token(id string) (*register.Token, error) { return token(t.tx, id) }
+
+// PutToken stores an API token.
+func (t *Txn) PutToken(tok *register.Token) error { return t.insert(tableTokens, tok) }
+
+// Key returns a signing key record or an error wrapping register.ErrNotFound.
+func (t *Txn) Key(kid string) (*register.SigningKey, error) { return key(t.tx, kid) }
+
+// Keys returns every signing key record.
+func (t *Txn) Keys() ([]*register.SigningKey, error) { return keys(t.tx) }
+
+// PutKey stores a signing key record.
+func (t *Txn) PutKey(k *register.SigningKey) error { return t.insert(tableKeys, k) }
+
+// firstSerial mirrors regno.FirstSerial without importing it into the
+// store's hot path; a test keeps the two equal.
+const firstSerial = 100001
+
+// Reads.
+
+func (s *Store) read() *memdb.Txn { return s.db.Txn(false) }
+
+// Registrant returns a registrant or an error wrapping register.ErrNotFound.
+func (s *Store) Registrant(number string) (*register.Registrant, error) {
+	return registrant(s.read(), number)
+}
+
+// Registrants returns registrants in number order, all of them if status is
+// empty.
+func (s *Store) Registrants(status register.Status) ([]*register.Registrant, error) {
+	return registrants(s.read(), status)
+}
+
+// Search returns registrants whose number is q, or whose full name contains
+// every word of q (case-insensitive), at most limit of them.
+func (s *Store) Search(q string, limit int) ([]*register.Registrant, error) {
+	words := strings.Fields(strings.ToLower(q))
+	if len(words) == 0 {
+		return nil, nil
+	}
+	it, err := s.read().Get(tableRegistrants, indexID)
+	if err != nil {
+		return nil, fmt.Errorf("state: search: %w", err)
+	}
+	var out []*register.Registrant
+	for obj := it.Next(); obj != nil && len(out) < limit; obj = it.Next() {
+		r := obj.(*register.Registrant)
+		name := strings.ToLower(r.FullName())
+		match := true
+		for _, w := range words {
+			if !strings.Contains(name, w) {
+				match = false
+				break
+			}
+		}
+		if match {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// AuditFilter selects audit events.
+type AuditFilter struct {
+	Registrant string
+	// After returns only events at a log index greater than After.
+	After uint64
+	// Limit caps the number returned, except that the events of one change
+	// are never split across pages; 0 means no cap.
+	Limit int
+}
+
+// Audit returns audit events in log order.
+func (s *Store) Audit(f AuditFilter) ([]*register.AuditEvent, error) {
+	tx := s.read()
+	var it memdb.ResultIterator
+	var err error
+	if f.Registrant != "" {
+		it, err = tx.Get(tableAudit, indexRegistrant, f.Registrant)
+	} else {
+		it, err = tx.LowerBound(tableAudit, indexID, f.After+1, uint32(0))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("state: audit: %w", err)
+	}
+	var out []*register.AuditEvent
+	for obj := it.Next(); obj != nil; obj = it.Next() {
+		ev := obj.(*register.AuditEvent)
+		if ev.Index <= f.After {
+			continue
+		}
+		// A page never splits the events of one change, so that paging
+		// by After loses nothing.
+		if f.Limit > 0 && len(out) >= f.Limit && ev.Index != out[len(out)-1].Index {
+			break
+		}
+		out = append(out, ev)
+	}
+	return out, nil
+}
+
+// Settings returns the register settings.
+func (s *Store) Settings() register.Settings { return settings(s.read()) }
+
+// Token returns an API token or an error wrapping register.ErrNotFound.
+func (s *Store) Token(id string) (*register.Token, error) { return token(s.read(), id) }
+
+// Tokens returns every API token record (hashes only, never secrets).
+func (s *Store) Tokens() ([]*register.Token, error) {
+	it, err := s.read().Get(tableTokens, indexID)
+	if err != nil {
+		return nil, fmt.Errorf("state: tokens: %w", err)
+	}
+	var out []*register.Token
+	for obj := it.Next(); obj != nil; obj = it.Next() {
+		out = append(out, obj.(*register.Token))
+	}
+	return out, nil
+}
+
+// Keys returns every signing key record.
+func (s *Store) Keys() ([]*register.SigningKey, error) { return keys(s.read()) }
+
+// Index returns the last log index that changed table, or any table if
+// table is empty.
+func (s *Store) Index(table string) uint64 {
+	if table == "" {
+		table = "*"
+	}
+	return getMeta(s.read(), metaIndex+table)
+}
+
+// Shared read helpers, used by both Store and Txn.
+
+func registrant(tx *memdb.Txn, number string) (*register.Registrant, error) {
+	obj, err := tx.First(tableRegistrants, indexID, number)
+	if err != nil {
+		return nil, fmt.Errorf("state: registrant lookup: %w", err)
+	}
+	if obj == nil {
+		return nil, fmt.Errorf("%w: no registrant %s", register.ErrNotFound, number)
+	}
+	return obj.(*register.Registrant), nil
+}
+
+func registrants(tx *memdb.Txn, status register.Status) ([]*register.Registrant, error) {
+	var it memdb.ResultIterator
+	var err error
+	if status == "" {
+		it, err = tx.Get(tableRegistrants, indexID)
+	} else {
+		it, err = tx.Get(tableRegistrants, indexStatus, string(status))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("state: registrants: %w", err)
+	}
+	var out []*register.Registrant
+	for obj := it.Next(); obj != nil; obj = it.Next() {
+		out = append(out, obj.(*register.Registrant))
+	}
+	return out, nil
+}
+
+func settings(tx *memdb.Txn) register.Settings {
+	obj, err := tx.First(tableSettings, indexID)
+	if err != nil || obj == nil {
+		return register.Settings{RegisterName: register.DefaultRegisterName, RemovedVisibleDays: register.DefaultRemovedVisibleDays}
+	}
+	return *obj.(*register.Settings)
+}
+
+func token(tx *memdb.Txn, id string) (*register.Token, error) {
+	obj, err := tx.First(tableTokens, indexID, id)
+	if err != nil {
+		return nil, fmt.Errorf("state: token lookup: %w", err)
+	}
+	if obj == nil {
+		return nil, fmt.Errorf("%w: no token %s", register.ErrNotFound, id)
+	}
+	return obj.(*register.Token), nil
+}
+
+func key(tx *memdb.Txn, kid string) (*register.SigningKey, error) {
+	obj, err := tx.First(tableKeys, indexID, kid)
+	if err != nil {
+		return nil, fmt.Errorf("state: key lookup: %w", err)
+	}
+	if obj == nil {
+		return nil, fmt.Errorf("%w: no signing key %s", register.ErrNotFound, kid)
+	}
+	return obj.(*register.SigningKey), nil
+}
+
+func keys(tx *memdb.Txn) ([]*register.SigningKey, error) {
+	it, err := tx.Get(tableKeys, indexID)
+	if err != nil {
+		return nil, fmt.Errorf("state: keys: %w", err)
+	}
+	var out []*register.SigningKey
+	for obj := it.Next(); obj != nil; obj = it.Next() {
+		out = append(out, obj.(*register.SigningKey))
+	}
+	return out, nil
+}
+
+func getMeta(tx *memdb.Txn, k string) uint64 {
+	obj, err := tx.First(tableMeta, indexID, k)
+	if err != nil || obj == nil {
+		return 0
+	}
+	return obj.(*meta).Value
+}

@@ -1,0 +1,88 @@
+package issuer
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/nalw/linkpass/issuer/register"
+)
+
+// tokenPrefix starts every API token, so that secret scanners and people can
+// recognise one.
+const tokenPrefix = "lpt_"
+
+// randomID returns n random bytes as hex.
+func randomID(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand failed: " + err.Error()) // unrecoverable: no safe fallback
+	}
+	return hex.EncodeToString(b)
+}
+
+// newTokenSecret returns a token id and the full bearer secret. The secret
+// carries 256 random bits; only its hash is stored.
+func newTokenSecret() (id, bearer string) {
+	id = randomID(8)
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand failed: " + err.Error())
+	}
+	return id, tokenPrefix + id + "_" + base64.RawURLEncoding.EncodeToString(b)
+}
+
+// splitBearer returns the id and secret of a bearer token.
+func splitBearer(bearer string) (id, secret string, err error) {
+	rest, ok := strings.CutPrefix(strings.TrimSpace(bearer), tokenPrefix)
+	if !ok {
+		return "", "", fmt.Errorf("%w: the token is not a linkpass API token (they start with %s)", register.ErrUnauthenticated, tokenPrefix)
+	}
+	id, secret, ok = strings.Cut(rest, "_")
+	if !ok || len(id) != 16 || len(secret) != 43 {
+		return "", "", fmt.Errorf("%w: the token is malformed; copy it again in full", register.ErrUnauthenticated)
+	}
+	return id, secret, nil
+}
+
+func hashSecret(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
+}
+
+// Authenticate returns the actor a bearer token stands for.
+func (s *Server) Authenticate(bearer string) (register.Actor, error) {
+	id, secret, err := splitBearer(bearer)
+	if err != nil {
+		return register.Actor{}, err
+	}
+	tok, err := s.State().Token(id)
+	if err != nil || tok.Revoked || subtle.ConstantTimeCompare(tok.SecretHash, hashSecret(secret)) != 1 {
+		// One answer for unknown, revoked and wrong, so that the API does
+		// not confirm which token ids exist.
+		return register.Actor{}, fmt.Errorf("%w: the token is unknown or revoked", register.ErrUnauthenticated)
+	}
+	return register.Actor{TokenID: tok.ID, Role: tok.Role}, nil
+}
+
+// CreateToken makes a new API token and returns its record and the bearer
+// secret, which is shown once and never stored.
+func (s *Server) CreateToken(actor register.Actor, role register.Role, name string) (*register.Token, string, error) {
+	if _, err := register.ParseRole(string(role)); err != nil {
+		return nil, "", err
+	}
+	if len(name) > 100 {
+		return nil, "", fmt.Errorf("%w: token name is longer than 100 characters", register.ErrInvalid)
+	}
+	id, bearer := newTokenSecret()
+	_, secret, _ := splitBearer(bearer)
+	res, err := s.apply(actor, fsmCreateToken(register.Token{ID: id, Role: role, Name: name, SecretHash: hashSecret(secret)}))
+	if err != nil {
+		return nil, "", err
+	}
+	return res.(*register.Token), bearer, nil
+}
