@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 
 	"github.com/hashicorp/go-memdb"
 
@@ -81,57 +82,118 @@ func (snap *Snapshot) Persist(w io.Writer) error {
 // ErrCorruptSnapshot means a snapshot could not be read back whole.
 var ErrCorruptSnapshot = errors.New("state: snapshot is corrupt or truncated")
 
+// restoreBatch is how many decoded records travel together from the
+// decoding goroutine to the inserting one.
+const restoreBatch = 512
+
+type decoded struct {
+	table string
+	obj   any
+}
+
 // Restore builds a new store from a snapshot written by Persist, in one
 // transaction. It fails, leaving nothing half-built, if the snapshot is
 // truncated or malformed.
+//
+// Restore is most of a restart, so it decodes on one goroutine while
+// another inserts, and holds the garbage collector back: everything it
+// allocates stays live, so collecting during the restore is wasted work.
 func Restore(r io.Reader) (*Store, error) {
 	s, err := New()
 	if err != nil {
 		return nil, err
 	}
+	defer debug.SetGCPercent(debug.SetGCPercent(800))
+
+	batches := make(chan []decoded, 8)
+	done := make(chan struct{})
+	decodeErr := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		decodeErr <- decodeSnapshot(r, batches, done)
+	}()
+	tx := s.db.Txn(true)
+	defer tx.Abort()
+	var insertErr error
+	for batch := range batches {
+		if insertErr != nil {
+			continue // drain so the decoder can finish
+		}
+		for _, d := range batch {
+			if err := tx.Insert(d.table, d.obj); err != nil {
+				insertErr = fmt.Errorf("state: restore %s: %w", d.table, err)
+				close(done)
+				break
+			}
+		}
+	}
+	if err := <-decodeErr; err != nil {
+		return nil, err
+	}
+	if insertErr != nil {
+		return nil, insertErr
+	}
+	tx.Commit()
+	return s, nil
+}
+
+// decodeSnapshot reads records and sends them in batches until the end
+// marker, or returns why it could not.
+func decodeSnapshot(r io.Reader, out chan<- []decoded, done <-chan struct{}) error {
 	br := bufio.NewReaderSize(r, 1<<16)
 	magic := make([]byte, len(snapshotMagic))
 	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != snapshotMagic {
-		return nil, fmt.Errorf("%w: missing header", ErrCorruptSnapshot)
+		return fmt.Errorf("%w: missing header", ErrCorruptSnapshot)
 	}
 	byType := map[byte]int{}
 	for i, rt := range recordTables {
 		byType[rt.typ] = i
 	}
-	tx := s.db.Txn(true)
-	defer tx.Abort()
+	batch := make([]decoded, 0, restoreBatch)
+	send := func() bool {
+		select {
+		case out <- batch:
+			batch = make([]decoded, 0, restoreBatch)
+			return true
+		case <-done:
+			return false
+		}
+	}
 	var body []byte
 	for n := 0; ; n++ {
 		typ, err := br.ReadByte()
 		if err != nil {
-			return nil, fmt.Errorf("%w: record %d: %v", ErrCorruptSnapshot, n, err)
+			return fmt.Errorf("%w: record %d: %v", ErrCorruptSnapshot, n, err)
 		}
 		if typ == recordEnd {
 			break
 		}
 		i, ok := byType[typ]
 		if !ok {
-			return nil, fmt.Errorf("%w: record %d has unknown type %d", ErrCorruptSnapshot, n, typ)
+			return fmt.Errorf("%w: record %d has unknown type %d", ErrCorruptSnapshot, n, typ)
 		}
 		size, err := binary.ReadUvarint(br)
 		if err != nil || size > maxRecord {
-			return nil, fmt.Errorf("%w: record %d has a bad length", ErrCorruptSnapshot, n)
+			return fmt.Errorf("%w: record %d has a bad length", ErrCorruptSnapshot, n)
 		}
 		if uint64(cap(body)) < size {
 			body = make([]byte, size)
 		}
 		body = body[:size]
 		if _, err := io.ReadFull(br, body); err != nil {
-			return nil, fmt.Errorf("%w: record %d: %v", ErrCorruptSnapshot, n, err)
+			return fmt.Errorf("%w: record %d: %v", ErrCorruptSnapshot, n, err)
 		}
 		obj := recordTables[i].new()
 		if err := json.Unmarshal(body, obj); err != nil {
-			return nil, fmt.Errorf("%w: record %d (%s): %v", ErrCorruptSnapshot, n, recordTables[i].table, err)
+			return fmt.Errorf("%w: record %d (%s): %v", ErrCorruptSnapshot, n, recordTables[i].table, err)
 		}
-		if err := tx.Insert(recordTables[i].table, obj); err != nil {
-			return nil, fmt.Errorf("state: restore %s: %w", recordTables[i].table, err)
+		batch = append(batch, decoded{recordTables[i].table, obj})
+		if len(batch) == restoreBatch && !send() {
+			return nil
 		}
 	}
-	tx.Commit()
-	return s, nil
+	if len(batch) > 0 {
+		send()
+	}
+	return nil
 }

@@ -1,0 +1,235 @@
+package state
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/regno"
+)
+
+// filled returns a store with rows in every table: settings with a Quality
+// Mark, tokens (one revoked), keys in each state, registrants in every
+// status with restrictions, CPD and qualifications, and more audit events
+// than fit one snapshot buffer.
+func filled(t *testing.T) *Store {
+	t.Helper()
+	s := newStore(t)
+	idx := uint64(0)
+	next := func() uint64 { idx++; return idx }
+
+	write(t, s, next(), func(tx *Txn) error {
+		return tx.PutSettings(register.Settings{
+			RegisterName: register.DefaultRegisterName, IssuerURL: "https://register.nalw.org.uk",
+			QualityMark:        register.QualityMark{Accredited: true, Since: "2025-04-01", Until: "2028-03-31", Reference: "PSA-AR-2025-0147"},
+			RemovedVisibleDays: 30,
+		})
+	})
+	write(t, s, next(), func(tx *Txn) error {
+		if err := tx.PutToken(&register.Token{ID: "0123456789abcdef", Role: register.RoleAdmin, Name: "first admin", SecretHash: bytes.Repeat([]byte{0xab}, 32), CreatedAt: at, CreatedBy: "system"}); err != nil {
+			return err
+		}
+		return tx.PutToken(&register.Token{ID: "fedcba9876543210", Role: register.RoleAuditor, SecretHash: bytes.Repeat([]byte{0x01}, 32), CreatedAt: at, CreatedBy: "0123456789abcdef", Revoked: true, RevokedAt: at.Add(time.Hour)})
+	})
+	write(t, s, next(), func(tx *Txn) error {
+		for i, st := range []register.KeyState{register.KeyRetired, register.KeyVerifying, register.KeyActive} {
+			k := &register.SigningKey{KID: fmt.Sprintf("kid-%d", i), Alg: "ES256", PublicJWK: []byte(`{"kty":"EC"}`), State: st, CreatedAt: at.Add(time.Duration(i) * time.Hour)}
+			if st == register.KeyRetired {
+				k.RetiredAt = at.Add(48 * time.Hour)
+			}
+			if err := tx.PutKey(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	statuses := []register.Status{register.Registered, register.Suspended, register.Lapsed, register.Removed}
+	for range 40 {
+		i := next()
+		write(t, s, i, func(tx *Txn) error {
+			serial, err := tx.NextSerial()
+			if err != nil {
+				return err
+			}
+			r := person(regno.Format(serial), fmt.Sprintf("Given%d", i), "Family", statuses[int(i)%4], i)
+			r.StatusReason = "reason with unicode: Siobhán ✓"
+			r.StatusChangedAt = at.Add(time.Duration(i) * time.Minute).Add(123456789 * time.Nanosecond)
+			if r.Status == register.Suspended {
+				r.SuspendedUntil = "2026-09-01"
+			}
+			if i%3 == 0 {
+				r.Restrictions = []register.Restriction{{Text: "Must not work alone.", Since: at}}
+			}
+			r.CPD = []register.CPD{{Year: 2025, Hours: 20.5, FormalHours: 10.25}}
+			r.Qualifications = []register.Qualification{{Title: "Level 4", Level: 4, Provider: "OU", Accreditation: "nalw-aligned", Awarded: "2024-01-02"}}
+			if err := tx.PutRegistrant(r); err != nil {
+				return err
+			}
+			return tx.Audit(register.AuditEvent{At: at, Actor: register.Actor{TokenID: "0123456789abcdef", Role: register.RoleAdmin}, Action: "registrant.add", Registrant: r.Number, Details: map[string]string{"name": r.FullName()}})
+		})
+	}
+	// A big sweep: one change with many events, then many small changes,
+	// so the snapshot is far larger than its 64 KiB write buffer.
+	write(t, s, next(), func(tx *Txn) error {
+		for j := range 700 {
+			if err := tx.Audit(register.AuditEvent{At: at, Actor: register.System, Action: "registrant.lapse", Registrant: regno.Format(uint64(100001 + j%40)), Reason: strings.Repeat("r", 50)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for range 2000 {
+		i := next()
+		write(t, s, i, func(tx *Txn) error {
+			return tx.Audit(register.AuditEvent{At: at.Add(time.Duration(i) * time.Second), Actor: register.System, Action: "settings.update", Target: "x", Details: map[string]string{"k": "v"}})
+		})
+	}
+	return s
+}
+
+func persist(t *testing.T, s *Store) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	require.NoError(t, s.Snapshot().Persist(&buf))
+	return buf.Bytes()
+}
+
+func TestSnapshotThenRestoreGivesIdenticalState(t *testing.T) {
+	s := filled(t)
+	b := persist(t, s)
+	require.Greater(t, len(b), 1<<17, "the snapshot spans several write buffers")
+
+	r, err := Restore(bytes.NewReader(b))
+	require.NoError(t, err)
+
+	want, got := dump(t, s), dump(t, r)
+	for table, rows := range want {
+		require.NotEmpty(t, rows, "the fixture fills table %s", table)
+		require.Equal(t, rows, got[table], "table %s", table)
+	}
+	require.Equal(t, want, got)
+	for _, table := range []string{"", tableRegistrants, tableAudit, tableTokens, tableSettings, tableKeys, tableMeta} {
+		require.Equal(t, s.Index(table), r.Index(table), "index of %q", table)
+	}
+	require.NotZero(t, r.Index(""))
+
+	// The restored store carries on where the original stopped.
+	var serial uint64
+	write(t, r, r.Index("")+1, func(tx *Txn) (err error) { serial, err = tx.NextSerial(); return err })
+	assert.Equal(t, uint64(firstSerial+40), serial, "serials are not reused after a restore")
+
+	// And its snapshot is byte-for-byte the same as the original's.
+	r2, err := Restore(bytes.NewReader(b))
+	require.NoError(t, err)
+	assert.Equal(t, b, persist(t, r2))
+}
+
+func TestSnapshotOfEmptyStoreRestores(t *testing.T) {
+	r, err := Restore(bytes.NewReader(persist(t, newStore(t))))
+	require.NoError(t, err)
+	assert.Zero(t, r.Index(""))
+	assert.Equal(t, register.DefaultRegisterName, r.Settings().RegisterName)
+}
+
+func TestSnapshotIsPointInTime(t *testing.T) {
+	s := newStore(t)
+	write(t, s, 1, func(tx *Txn) error { return tx.PutRegistrant(person("LW1000017", "A", "B", register.Registered, 1)) })
+	snap := s.Snapshot()
+	write(t, s, 2, func(tx *Txn) error {
+		old, err := tx.Registrant("LW1000017")
+		if err != nil {
+			return err
+		}
+		c := *old
+		c.Status, c.ModifyIndex = register.Removed, 2
+		return tx.PutRegistrant(&c)
+	})
+	var buf bytes.Buffer
+	require.NoError(t, snap.Persist(&buf))
+	r, err := Restore(&buf)
+	require.NoError(t, err)
+	got, err := r.Registrant("LW1000017")
+	require.NoError(t, err)
+	assert.Equal(t, register.Registered, got.Status)
+	assert.Equal(t, uint64(1), r.Index(""))
+}
+
+func TestRestoreRefusesEveryTruncation(t *testing.T) {
+	s := newStore(t)
+	write(t, s, 1, func(tx *Txn) error {
+		if err := tx.PutSettings(register.Settings{RegisterName: "R"}); err != nil {
+			return err
+		}
+		if err := tx.PutRegistrant(person("LW1000017", "Amara", "Nwosu", register.Registered, 1)); err != nil {
+			return err
+		}
+		return tx.Audit(register.AuditEvent{At: at, Action: "registrant.add", Registrant: "LW1000017"})
+	})
+	b := persist(t, s)
+	for n := range len(b) {
+		_, err := Restore(bytes.NewReader(b[:n]))
+		require.ErrorIs(t, err, ErrCorruptSnapshot, "snapshot cut to %d of %d bytes", n, len(b))
+	}
+	_, err := Restore(bytes.NewReader(b))
+	require.NoError(t, err)
+}
+
+// record encodes one snapshot record.
+func record(typ byte, body string) []byte {
+	b := []byte{typ}
+	b = binary.AppendUvarint(b, uint64(len(body)))
+	return append(b, body...)
+}
+
+func snapshotOf(records ...[]byte) []byte {
+	b := []byte(snapshotMagic)
+	for _, r := range records {
+		b = append(b, r...)
+	}
+	return append(b, recordEnd)
+}
+
+func TestRestoreRefusesCorruptSnapshots(t *testing.T) {
+	reg := `{"registration_number":"LW1000017","status":"registered"}`
+	cases := map[string][]byte{
+		"empty":               {},
+		"garbage":             []byte("this is not a snapshot at all, just some text"),
+		"random bytes":        bytes.Repeat([]byte{0x5a, 0x00, 0xff, 0x13}, 100),
+		"other magic":         append([]byte("linkpass-state-v2\n"), recordEnd),
+		"magic only":          []byte(snapshotMagic),
+		"unknown record type": snapshotOf(record(42, reg)),
+		"bad JSON":            snapshotOf(record(5, `{"registration_number":`)),
+		"wrong JSON type":     snapshotOf(record(5, `["LW1000017"]`)),
+		"length past end":     append([]byte(snapshotMagic), 5, 0xff, 0xff, 0x03, '{'),
+		"huge length":         append(append([]byte(snapshotMagic), 5), binary.AppendUvarint(nil, 1<<40)...),
+		"bad varint":          append([]byte(snapshotMagic), 5, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01),
+	}
+	for name, b := range cases {
+		t.Run(name, func(t *testing.T) {
+			s, err := Restore(bytes.NewReader(b))
+			require.ErrorIs(t, err, ErrCorruptSnapshot)
+			assert.Nil(t, s)
+		})
+	}
+	_, err := Restore(bytes.NewReader(snapshotOf(record(5, reg))))
+	require.NoError(t, err, "the well-formed variant of the cases above restores")
+}
+
+// BUG(lead): a record whose JSON is valid but lacks the table's key (for
+// example a registrant without a number) makes tx.Insert fail, and Restore
+// returns that error without wrapping ErrCorruptSnapshot. Enable once
+// snapshot.go wraps insert errors with ErrCorruptSnapshot (see report).
+//
+// func TestRestoreRefusesRecordWithoutKey(t *testing.T) {
+// 	for typ, body := range map[byte]string{5: `{}`, 3: `{"role":"admin"}`, 2: `{"value":7}`} {
+// 		_, err := Restore(bytes.NewReader(snapshotOf(record(typ, body))))
+// 		require.ErrorIs(t, err, ErrCorruptSnapshot, "record type %d", typ)
+// 	}
+// }
