@@ -26,6 +26,7 @@ import (
 	"github.com/nalw/linkpass/issuer/fsm"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/issuer/state"
+	"github.com/nalw/linkpass/statuslist"
 )
 
 // Config configures a register server.
@@ -48,6 +49,11 @@ type Config struct {
 	ApplyTimeout time.Duration
 	// SnapshotThreshold is how many log entries trigger a snapshot.
 	SnapshotThreshold uint64
+	// KeyAlgorithm is the algorithm of the first signing key: "EdDSA"
+	// (default) or "ES256".
+	KeyAlgorithm string
+	// StatusListSize is the number of entries of each new status list.
+	StatusListSize int
 }
 
 func (c *Config) init() {
@@ -66,6 +72,9 @@ func (c *Config) init() {
 	if c.SnapshotThreshold == 0 {
 		c.SnapshotThreshold = 8192
 	}
+	if c.StatusListSize == 0 {
+		c.StatusListSize = statuslist.RecommendedSize
+	}
 }
 
 // Server is one member of the register.
@@ -77,6 +86,8 @@ type Server struct {
 	logs   *raftboltdb.BoltStore
 	trans  raft.Transport
 	ready  atomic.Bool
+
+	signers *signers
 
 	// AdminTokenPath is where the first admin token was written.
 	AdminTokenPath string
@@ -96,6 +107,9 @@ func Open(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, logger: cfg.Logger, AdminTokenPath: filepath.Join(cfg.DataDir, adminTokenFile)}
 	if s.fsm, err = fsm.New(cfg.Logger); err != nil {
+		return nil, err
+	}
+	if err := s.openKeys(); err != nil {
 		return nil, err
 	}
 	if err := s.openRaft(m, fresh); err != nil {
@@ -216,6 +230,9 @@ func (s *Server) firstStart() error {
 	}
 	if st.Settings().IssuerURL == "" {
 		return fmt.Errorf("%w: the register has no issuer URL; pass --issuer-url", register.ErrInvalid)
+	}
+	if err := s.ensureSigningKey(); err != nil {
+		return fmt.Errorf("making the first signing key: %w", err)
 	}
 	toks, err := st.Tokens()
 	if err != nil {

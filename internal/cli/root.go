@@ -126,23 +126,12 @@ func (a *app) rootCmd() *cobra.Command {
 		a.tokenCmd(),
 		a.auditCmd(),
 		a.settingsCmd(),
+		a.credentialCmd(),
+		a.keysCmd(),
+		a.verifyCmd(),
 	)
-	for _, c := range a.extraCommands() {
-		root.AddCommand(c)
-	}
 	return root
 }
-
-// extraCommands lets other files add top-level commands.
-func (a *app) extraCommands() []*cobra.Command {
-	var out []*cobra.Command
-	for _, fn := range extraCommands {
-		out = append(out, fn(a))
-	}
-	return out
-}
-
-var extraCommands []func(*app) *cobra.Command
 
 func envOr(k, def string) string {
 	if v := os.Getenv(k); v != "" {

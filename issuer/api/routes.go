@@ -27,6 +27,18 @@ func (a *API) routes() {
 	a.handle(p, "/v1/registrants/{regno}/qualifications", registrar, a.addQualification)
 	a.handle(p, "/v1/registrants/{regno}/cpd", registrar, a.recordCPD)
 
+	// Credentials.
+	a.handle(p, "/v1/registrants/{regno}/credentials", registrar, a.issueCredential)
+	a.handle(g, "/v1/registrants/{regno}/credentials", reader, a.listCredentials)
+	a.handle(p, "/v1/credentials/{jti}/revoke", registrar, a.revokeCredential)
+
+	// Signing keys, and what verifiers fetch.
+	a.handle(g, "/v1/keys", admin, a.listKeys)
+	a.handle(p, "/v1/keys/rotate", admin, a.rotateKey)
+	a.handle(p, "/v1/keys/{kid}/retire", admin, a.retireKey)
+	a.router.Methods(g).Path("/.well-known/jwks.json").HandlerFunc(a.jwks)
+	a.handle(g, "/.well-known/jwt-vc-issuer", public, a.issuerMetadata)
+
 	// Register settings and the Quality Mark.
 	a.handle(g, "/v1/settings", reader, a.getSettings)
 	a.handle(p, "/v1/settings/quality-mark", admin, a.setQualityMark)

@@ -131,7 +131,13 @@ func applyChangeRegistrant(tx *state.Txn, env *envelope, cmd *ChangeRegistrant) 
 	if err := tx.PutRegistrant(r); err != nil {
 		return nil, err
 	}
-	return Result{Registrant: r}, audit(tx, env, "registrant."+string(cmd.Op), r.Number, "", cmd.Reason, details)
+	if err := audit(tx, env, "registrant."+string(cmd.Op), r.Number, "", cmd.Reason, details); err != nil {
+		return nil, err
+	}
+	if err := followRegistrant(tx, env, old, r); err != nil {
+		return nil, err
+	}
+	return Result{Registrant: r}, nil
 }
 
 func applyLapseSweep(tx *state.Txn, env *envelope, _ *LapseSweep) (any, error) {

@@ -28,6 +28,8 @@ const (
 	MsgTokenRevoke      MessageType = 6
 	MsgKeyAdd           MessageType = 7
 	MsgKeyRetire        MessageType = 8
+	MsgCredentialIssue  MessageType = 9
+	MsgCredentialRevoke MessageType = 10
 )
 
 // Command is a request that can be written to the log.
@@ -124,6 +126,27 @@ type RetireKey struct {
 	// the leader found it; the FSM refuses retirement before that time.
 	NotAfter time.Time `json:"not_after,omitzero"`
 }
+
+// IssueCredential records a credential the leader has signed, with the
+// status list entry it chose at random. The FSM refuses it if the entry is
+// already taken (the leader then picks another) or the registrant is no
+// longer in good standing, so a credential is only ever returned after its
+// record and entry are committed.
+type IssueCredential struct {
+	Credential register.IssuedCredential `json:"credential"`
+	// ListSize is the size of the list, used when the entry opens a new
+	// list.
+	ListSize int `json:"list_size"`
+}
+
+// RevokeCredential revokes one credential for good.
+type RevokeCredential struct {
+	JTI    string `json:"jti"`
+	Reason string `json:"reason"`
+}
+
+func (IssueCredential) MessageType() MessageType  { return MsgCredentialIssue }
+func (RevokeCredential) MessageType() MessageType { return MsgCredentialRevoke }
 
 func (SetSettings) MessageType() MessageType      { return MsgSettings }
 func (AddRegistrant) MessageType() MessageType    { return MsgRegistrantAdd }

@@ -48,6 +48,8 @@ var appliers = map[MessageType]applier{
 	MsgTokenRevoke:      decode(applyRevokeToken),
 	MsgKeyAdd:           decode(applyAddKey),
 	MsgKeyRetire:        decode(applyRetireKey),
+	MsgCredentialIssue:  decode(applyIssueCredential),
+	MsgCredentialRevoke: decode(applyRevokeCredential),
 }
 
 // decode adapts a typed applier to the table, decoding the body strictly.

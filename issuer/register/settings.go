@@ -145,3 +145,54 @@ type SigningKey struct {
 	CreatedAt time.Time `json:"created_at"`
 	RetiredAt time.Time `json:"retired_at,omitzero"`
 }
+
+// CredentialStatus is the status of one issued credential, as its entry in
+// a Token Status List publishes it.
+type CredentialStatus string
+
+// Credential statuses. Revoked is permanent; a superseded credential is
+// revoked with the reason that a newer one replaced it.
+const (
+	CredentialValid     CredentialStatus = "valid"
+	CredentialSuspended CredentialStatus = "suspended"
+	CredentialRevoked   CredentialStatus = "revoked"
+)
+
+// StatusValue is the entry's value in a 2-bit Token Status List:
+// 0 valid, 1 invalid, 2 suspended.
+func (s CredentialStatus) StatusValue() uint8 {
+	switch s {
+	case CredentialValid:
+		return 0
+	case CredentialSuspended:
+		return 2
+	}
+	return 1
+}
+
+// IssuedCredential is the register's record of a credential it signed.
+// The token itself is not kept: the record is enough to list, supersede
+// and publish the status of every credential.
+type IssuedCredential struct {
+	JTI             string           `json:"jti"`
+	Registrant      string           `json:"registrant"`
+	KID             string           `json:"kid"`
+	IssuedAt        time.Time        `json:"issued_at"`
+	ExpiresAt       time.Time        `json:"expires_at"`
+	Status          CredentialStatus `json:"status"`
+	StatusReason    string           `json:"status_reason,omitempty"`
+	StatusChangedAt time.Time        `json:"status_changed_at"`
+	// List and Idx place the credential in a Token Status List.
+	List        string `json:"status_list"`
+	Idx         uint64 `json:"status_idx"`
+	CreateIndex uint64 `json:"create_index"`
+	ModifyIndex uint64 `json:"modify_index"`
+}
+
+// StatusList is the register's record of one Token Status List.
+type StatusList struct {
+	ID        string    `json:"id"`
+	Size      int       `json:"size"`
+	Bits      int       `json:"bits"`
+	CreatedAt time.Time `json:"created_at"`
+}

@@ -17,6 +17,8 @@ const (
 	tableSettings    = "settings"
 	tableKeys        = "keys"
 	tableMeta        = "meta"
+	tableCredentials = "credentials"
+	tableStatusLists = "statuslists"
 )
 
 // Index names.
@@ -24,6 +26,9 @@ const (
 	indexID         = "id"
 	indexStatus     = "status"
 	indexRegistrant = "registrant"
+	indexList       = "list"
+	indexSlot       = "slot"
+	indexKID        = "kid"
 )
 
 // tables lists every table, in the order snapshots write them.
@@ -33,7 +38,35 @@ var tables = []func() *memdb.TableSchema{
 	tokensTableSchema,
 	keysTableSchema,
 	registrantsTableSchema,
+	statusListsTableSchema,
+	credentialsTableSchema,
 	auditTableSchema,
+}
+
+func credentialsTableSchema() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name: tableCredentials,
+		Indexes: map[string]*memdb.IndexSchema{
+			indexID:         {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "JTI"}},
+			indexRegistrant: {Name: indexRegistrant, Indexer: &memdb.StringFieldIndex{Field: "Registrant"}},
+			indexList:       {Name: indexList, Indexer: &memdb.StringFieldIndex{Field: "List"}},
+			indexKID:        {Name: indexKID, Indexer: &memdb.StringFieldIndex{Field: "KID"}},
+			// One status entry, one credential: sharing an entry would tie
+			// two credentials' fates together and make them linkable.
+			indexSlot: {Name: indexSlot, Unique: true, Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{
+				&memdb.StringFieldIndex{Field: "List"}, &memdb.UintFieldIndex{Field: "Idx"},
+			}}},
+		},
+	}
+}
+
+func statusListsTableSchema() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name: tableStatusLists,
+		Indexes: map[string]*memdb.IndexSchema{
+			indexID: {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
+		},
+	}
 }
 
 func schema() *memdb.DBSchema {

@@ -33,6 +33,8 @@ var recordTables = []struct {
 	{4, tableKeys, func() any { return new(register.SigningKey) }},
 	{5, tableRegistrants, func() any { return new(register.Registrant) }},
 	{6, tableAudit, func() any { return new(register.AuditEvent) }},
+	{7, tableStatusLists, func() any { return new(register.StatusList) }},
+	{8, tableCredentials, func() any { return new(register.IssuedCredential) }},
 }
 
 const recordEnd = 0xff

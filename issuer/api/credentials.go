@@ -1,0 +1,192 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/keys"
+)
+
+// IssueResponse is what issuing a credential returns.
+type IssueResponse struct {
+	JWT        string                    `json:"jwt"`
+	JTI        string                    `json:"jti"`
+	KID        string                    `json:"kid"`
+	Registrant string                    `json:"registration_number"`
+	IssuedAt   time.Time                 `json:"issued_at"`
+	ExpiresAt  time.Time                 `json:"expires_at"`
+	StatusList StatusListEntry           `json:"status_list"`
+	Status     register.CredentialStatus `json:"status"`
+}
+
+// StatusListEntry is where a credential's status is published.
+type StatusListEntry struct {
+	URI string `json:"uri"`
+	Idx uint64 `json:"idx"`
+}
+
+func (a *API) issueCredential(r *http.Request, actor register.Actor) (int, any, error) {
+	n, err := regnoVar(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	if r.ContentLength > 0 {
+		if err := decode(r, &struct{}{}); err != nil {
+			return 0, nil, err
+		}
+	}
+	iss, err := a.srv.IssueCredential(r.Context(), actor, n)
+	if err != nil {
+		return 0, nil, err
+	}
+	c := iss.Record
+	return http.StatusCreated, IssueResponse{
+		JWT: iss.JWT, JTI: c.JTI, KID: c.KID, Registrant: c.Registrant, IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt,
+		StatusList: StatusListEntry{URI: a.statusURI(c.List), Idx: c.Idx}, Status: c.Status,
+	}, nil
+}
+
+func (a *API) statusURI(list string) string {
+	return a.srv.State().Settings().IssuerURL + "/status/" + list
+}
+
+func (a *API) listCredentials(r *http.Request, _ register.Actor) (int, any, error) {
+	n, err := regnoVar(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	if _, err := a.srv.State().Registrant(n); err != nil {
+		return 0, nil, err
+	}
+	creds, err := a.srv.State().CredentialsOf(n)
+	if err != nil {
+		return 0, nil, err
+	}
+	if creds == nil {
+		creds = []*register.IssuedCredential{}
+	}
+	return http.StatusOK, map[string]any{"credentials": creds}, nil
+}
+
+func (a *API) revokeCredential(r *http.Request, actor register.Actor) (int, any, error) {
+	req := &reasonOnly{}
+	if err := decode(r, req); err != nil {
+		return 0, nil, err
+	}
+	c, err := a.srv.RevokeCredential(r.Context(), actor, mux.Vars(r)["jti"], req.Reason)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, c, nil
+}
+
+// keyView is a signing key as the admin API shows it: never private parts.
+type keyView struct {
+	KID       string            `json:"kid"`
+	Alg       string            `json:"alg"`
+	State     register.KeyState `json:"state"`
+	CreatedAt time.Time         `json:"created_at"`
+	RetiredAt time.Time         `json:"retired_at,omitzero"`
+	PublicJWK json.RawMessage   `json:"public_jwk"`
+}
+
+func viewKey(k *register.SigningKey) keyView {
+	return keyView{KID: k.KID, Alg: k.Alg, State: k.State, CreatedAt: k.CreatedAt, RetiredAt: k.RetiredAt, PublicJWK: k.PublicJWK}
+}
+
+func (a *API) listKeys(*http.Request, register.Actor) (int, any, error) {
+	all, err := a.srv.State().Keys()
+	if err != nil {
+		return 0, nil, err
+	}
+	out := make([]keyView, 0, len(all))
+	for _, k := range all {
+		out = append(out, viewKey(k))
+	}
+	return http.StatusOK, map[string]any{"keys": out}, nil
+}
+
+type rotateRequest struct {
+	Alg string `json:"alg,omitempty"`
+}
+
+func (q *rotateRequest) Validate() error {
+	if q.Alg != "" && q.Alg != keys.AlgEdDSA && q.Alg != keys.AlgES256 {
+		return fmt.Errorf("%w: alg must be EdDSA or ES256", register.ErrInvalid)
+	}
+	return nil
+}
+
+func (a *API) rotateKey(r *http.Request, actor register.Actor) (int, any, error) {
+	req := &rotateRequest{}
+	if r.ContentLength > 0 {
+		if err := decode(r, req); err != nil {
+			return 0, nil, err
+		}
+	}
+	k, err := a.srv.RotateKey(actor, req.Alg)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, viewKey(k), nil
+}
+
+type retireRequest struct {
+	Force bool `json:"force,omitempty"`
+}
+
+func (a *API) retireKey(r *http.Request, actor register.Actor) (int, any, error) {
+	req := &retireRequest{}
+	if r.ContentLength > 0 {
+		if err := decode(r, req); err != nil {
+			return 0, nil, err
+		}
+	}
+	kid := mux.Vars(r)["kid"]
+	if !keys.ValidKeyID(kid) {
+		return 0, nil, fmt.Errorf("%w: %q is not a key id", register.ErrInvalid, clipID(kid))
+	}
+	k, err := a.srv.RetireKey(actor, kid, req.Force)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, viewKey(k), nil
+}
+
+func clipID(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}
+
+// jwks serves the public keys. Verifiers cache it; a short max-age makes
+// rotation and retirement reach them quickly.
+func (a *API) jwks(w http.ResponseWriter, r *http.Request) {
+	b, err := a.srv.JWKS()
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/jwk-set+json")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	_, _ = w.Write(b)
+}
+
+// IssuerMetadata is the JWT VC issuer metadata document.
+type IssuerMetadata struct {
+	Issuer  string `json:"issuer"`
+	JWKSURI string `json:"jwks_uri"`
+}
+
+func (a *API) issuerMetadata(*http.Request, register.Actor) (int, any, error) {
+	u := strings.TrimRight(a.srv.State().Settings().IssuerURL, "/")
+	return http.StatusOK, IssuerMetadata{Issuer: u, JWKSURI: u + "/.well-known/jwks.json"}, nil
+}

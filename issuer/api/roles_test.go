@@ -1,0 +1,155 @@
+package api
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gorilla/mux"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/nalw/linkpass/issuer/register"
+)
+
+func roleOf(s string) register.Role { return register.Role(s) }
+
+// routeAccess lists every route of routes.go with who may call it. A route
+// added to the router without a line here fails
+// TestRoleMatrixListsEveryRoute, so every route is in the role matrix.
+var routeAccess = []struct {
+	method, path string
+	acc          access
+}{
+	{"GET", "/healthz", public},
+	{"GET", "/readyz", public},
+	{"GET", "/v1/register", public},
+	{"GET", "/v1/register/{regno}", public},
+
+	{"GET", "/v1/registrants", reader},
+	{"GET", "/v1/registrants/{regno}", reader},
+	{"GET", "/v1/settings", reader},
+	{"GET", "/v1/audit", reader},
+	{"GET", "/v1/audit/export", reader},
+
+	{"POST", "/v1/registrants", registrar},
+	{"POST", "/v1/registrants/{regno}/suspend", registrar},
+	{"POST", "/v1/registrants/{regno}/reinstate", registrar},
+	{"POST", "/v1/registrants/{regno}/remove", registrar},
+	{"POST", "/v1/registrants/{regno}/renew", registrar},
+	{"POST", "/v1/registrants/{regno}/restrict", registrar},
+	{"POST", "/v1/registrants/{regno}/unrestrict", registrar},
+	{"POST", "/v1/registrants/{regno}/qualifications", registrar},
+	{"POST", "/v1/registrants/{regno}/cpd", registrar},
+
+	{"POST", "/v1/settings/quality-mark", admin},
+	{"GET", "/v1/tokens", admin},
+	{"POST", "/v1/tokens", admin},
+	{"POST", "/v1/tokens/{id}/revoke", admin},
+}
+
+func TestRoleMatrixListsEveryRoute(t *testing.T) {
+	f := newFixture(t)
+	var routed []string
+	require.NoError(t, f.api.router.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		path, err := route.GetPathTemplate()
+		require.NoError(t, err)
+		methods, err := route.GetMethods()
+		require.NoError(t, err, "route %s has no method: every route must say its method", path)
+		for _, m := range methods {
+			routed = append(routed, m+" "+path)
+		}
+		return nil
+	}))
+	var listed []string
+	for _, r := range routeAccess {
+		listed = append(listed, r.method+" "+r.path)
+	}
+	slices.Sort(routed)
+	slices.Sort(listed)
+	require.Equal(t, listed, routed, "routeAccess must list exactly the routes of routes.go")
+}
+
+func TestRoleMatrix(t *testing.T) {
+	f := newFixture(t)
+	r := f.add("Amara", "Nwosu", "")
+	concrete := func(path string) string {
+		path = strings.ReplaceAll(path, "{regno}", r.Number)
+		path = strings.ReplaceAll(path, "{id}", "0000000000000000")
+		if path == "/v1/register" {
+			path += "?q=nwosu"
+		}
+		return path
+	}
+	callers := []struct {
+		name  string
+		token string
+		role  string // "" for no valid token
+	}{
+		{"no token", "", ""},
+		{"malformed token", "lpt_not-a-token", ""},
+		{"revoked token", f.revoked, ""},
+		{"admin", f.admin, "admin"},
+		{"registrar", f.registrar, "registrar"},
+		{"auditor", f.auditor, "auditor"},
+	}
+	for _, rt := range routeAccess {
+		for _, c := range callers {
+			t.Run(rt.method+" "+rt.path+"/"+c.name, func(t *testing.T) {
+				var res response
+				if rt.method == http.MethodGet {
+					res = f.get(concrete(rt.path), c.token)
+				} else {
+					res = f.post(concrete(rt.path), c.token, "{}")
+				}
+				switch {
+				case rt.acc != public && c.role == "":
+					requireError(t, res, http.StatusUnauthorized, "unauthenticated")
+					assert.Equal(t, `Bearer realm="linkpass"`, res.header.Get("WWW-Authenticate"))
+				case rt.acc != public && !rt.acc.allows(roleOf(c.role)):
+					requireError(t, res, http.StatusForbidden, "forbidden", c.role)
+				default:
+					assert.NotContains(t, []int{401, 403}, res.status, "body: %s", res.body)
+					assert.Less(t, res.status, 500, "body: %s", res.body)
+					if rt.method == http.MethodGet {
+						assert.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
+					}
+				}
+				assert.Equal(t, "nosniff", res.header.Get("X-Content-Type-Options"))
+				assert.Equal(t, "no-store", res.header.Get("Cache-Control"))
+			})
+		}
+	}
+}
+
+func TestAccessAllows(t *testing.T) {
+	// The expected matrix, written out: a change to access.allows that
+	// widened or narrowed a role shows up here.
+	want := map[access][]string{
+		public:    {"admin", "registrar", "auditor", "", "system"},
+		reader:    {"admin", "registrar", "auditor"},
+		registrar: {"admin", "registrar"},
+		admin:     {"admin"},
+	}
+	for acc, roles := range want {
+		for _, role := range []string{"admin", "registrar", "auditor", "", "system"} {
+			assert.Equal(t, slices.Contains(roles, role), acc.allows(roleOf(role)), "access %d role %q", acc, role)
+		}
+	}
+}
+
+func TestAuthorizationHeaderMustBeBearer(t *testing.T) {
+	f := newFixture(t)
+	for _, h := range []string{"", "Bearer", "Bearer ", "bearer " + f.admin, "Basic " + f.admin, f.admin} {
+		req, err := http.NewRequest(http.MethodGet, f.ts.URL+"/v1/settings", nil)
+		require.NoError(t, err)
+		if h != "" {
+			req.Header.Set("Authorization", h)
+		}
+		resp, err := f.ts.Client().Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "%q", h)
+	}
+}

@@ -1,0 +1,211 @@
+package issuer
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/nalw/linkpass/credential"
+	"github.com/nalw/linkpass/issuer/fsm"
+	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/statuslist"
+)
+
+// Issued is a credential just signed, with its record.
+type Issued struct {
+	JWT    string                     `json:"jwt"`
+	Record *register.IssuedCredential `json:"credential"`
+}
+
+// IssueCredential signs a credential for a registrant in good standing and
+// returns it once its record and status list entry are committed.
+func (s *Server) IssueCredential(ctx context.Context, actor register.Actor, number string) (*Issued, error) {
+	const attempts = 8
+	for i := 0; i < attempts; i++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		iss, err := s.issueOnce(actor, number)
+		if errors.Is(err, fsm.ErrSlotTaken) {
+			continue // another issuance took the entry first: draw again
+		}
+		return iss, err
+	}
+	return nil, fmt.Errorf("%w: could not allocate a status list entry after %d attempts; try again", register.ErrUnavailable, attempts)
+}
+
+func (s *Server) issueOnce(actor register.Actor, number string) (*Issued, error) {
+	st := s.State()
+	r, err := st.Registrant(number)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now().UTC().Truncate(time.Second)
+	today := register.DateOf(now)
+	if r.Status != register.Registered {
+		return nil, fmt.Errorf("%w: %s is %s; only registered registrants receive credentials", register.ErrConflict, r.Number, r.Status)
+	}
+	if !r.GoodStanding(today) {
+		return nil, fmt.Errorf("%w: %s's registration ran out on %s; renew it first", register.ErrConflict, r.Number, r.RegisteredUntil)
+	}
+	settings := st.Settings()
+	keyRec, err := s.activeKey()
+	if err != nil {
+		return nil, err
+	}
+	signer, err := s.signers.get(keyRec.KID)
+	if err != nil {
+		return nil, err
+	}
+	list, idx, err := s.pickStatusEntry()
+	if err != nil {
+		return nil, err
+	}
+	jti := newUUID()
+	claims := BuildClaims(r, settings, now, jti, list, idx)
+	jwt, err := credential.Sign(claims, signer)
+	if err != nil {
+		return nil, fmt.Errorf("signing the credential: %w", err)
+	}
+	rec := register.IssuedCredential{
+		JTI: jti, Registrant: r.Number, KID: signer.KeyID(),
+		IssuedAt: now, ExpiresAt: time.Unix(claims.Exp, 0).UTC(), List: list, Idx: idx,
+	}
+	res, err := s.apply(actor, fsm.IssueCredential{Credential: rec, ListSize: s.cfg.StatusListSize})
+	if err != nil {
+		return nil, err
+	}
+	return &Issued{JWT: jwt, Record: res.(*register.IssuedCredential)}, nil
+}
+
+// BuildClaims builds the credential for a registrant: what an employer
+// needs and nothing more (see docs/credential-format.md).
+func BuildClaims(r *register.Registrant, settings register.Settings, now time.Time, jti, list string, idx uint64) *credential.Claims {
+	exp := r.RegisteredUntil.Time().AddDate(0, 0, 1) // the first instant after the last registered day
+	sub := credential.Subject{
+		Type:               credential.SubjectType,
+		RegistrationNumber: r.Number,
+		Name:               r.FullName(),
+		Role:               credential.Role,
+		RegisterStatus:     string(r.Status),
+		RegisteredUntil:    string(r.RegisteredUntil),
+		Nation:             r.Nation,
+		Restrictions:       r.Restricted(),
+		PublicRegister:     settings.IssuerURL + "/register/" + r.Number,
+		Qualifications:     make([]credential.Qualification, 0, len(r.Qualifications)),
+	}
+	for _, q := range r.Qualifications {
+		sub.Qualifications = append(sub.Qualifications, credential.Qualification{
+			Title: q.Title, Level: q.Level, Provider: q.Provider, Accreditation: q.Accreditation, YearAwarded: q.Awarded.Time().Year(),
+		})
+	}
+	today := register.DateOf(now)
+	if settings.QualityMark.Held(today) && r.GoodStanding(today) {
+		sub.QualityMark = &credential.QualityMark{Scheme: credential.QualityMarkScheme, Register: settings.RegisterName, ValidUntil: string(settings.QualityMark.Until)}
+		// The credential must not outlive the register's accreditation
+		// while it claims it.
+		if qmEnd := settings.QualityMark.Until.Time().AddDate(0, 0, 1); qmEnd.Before(exp) {
+			exp = qmEnd
+		}
+	}
+	return &credential.Claims{
+		Context:           []string{credential.ContextV2, credential.ContextLinkpass},
+		Type:              []string{credential.TypeVerifiableCredential, credential.TypeRegistration},
+		ID:                "urn:uuid:" + jti,
+		Issuer:            settings.IssuerURL,
+		ValidFrom:         now.Format(time.RFC3339),
+		ValidUntil:        exp.Format(time.RFC3339),
+		CredentialSubject: sub,
+		Status:            &credential.Status{StatusList: credential.StatusListRef{Idx: idx, URI: StatusListURI(settings.IssuerURL, list)}},
+		Iss:               settings.IssuerURL,
+		Iat:               now.Unix(),
+		Exp:               exp.Unix(),
+		Jti:               jti,
+	}
+}
+
+// StatusListURI is where status list id is published.
+func StatusListURI(issuerURL, id string) string { return issuerURL + "/status/" + id }
+
+// pickStatusEntry chooses a random free entry in the newest list with room,
+// or the first entry of a new list. The choice is only a proposal: the FSM
+// refuses it if another issuance committed it first.
+func (s *Server) pickStatusEntry() (string, uint64, error) {
+	lists, err := s.State().StatusLists()
+	if err != nil {
+		return "", 0, err
+	}
+	if n := len(lists); n > 0 {
+		l := newestList(lists)
+		set, err := statuslist.NewIndexSet(l.Size)
+		if err != nil {
+			return "", 0, err
+		}
+		creds, err := s.State().CredentialsInList(l.ID)
+		if err != nil {
+			return "", 0, err
+		}
+		for _, c := range creds {
+			_ = set.Add(int(c.Idx))
+		}
+		// Keep a quarter of each list free: random probing stays cheap and
+		// the list's fill level says little about how many credentials exist.
+		if set.Used() < l.Size-l.Size/4 {
+			idx, err := set.PickFree(rand.Reader)
+			if err != nil {
+				return "", 0, err
+			}
+			return l.ID, uint64(idx), nil
+		}
+	}
+	next := strconv.Itoa(len(lists) + 1)
+	set, err := statuslist.NewIndexSet(s.cfg.StatusListSize)
+	if err != nil {
+		return "", 0, err
+	}
+	idx, err := set.PickFree(rand.Reader)
+	return next, uint64(idx), err
+}
+
+// newestList returns the list with the highest number. List ids are
+// decimal numbers, so "10" is newer than "9".
+func newestList(lists []*register.StatusList) *register.StatusList {
+	best, bestN := lists[0], -1
+	for _, l := range lists {
+		if n, err := strconv.Atoi(l.ID); err == nil && n > bestN {
+			best, bestN = l, n
+		}
+	}
+	return best
+}
+
+// newUUID returns a random (version 4) UUID.
+func newUUID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("crypto/rand failed: " + err.Error())
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	const hexd = "0123456789abcdef"
+	out := make([]byte, 0, 36)
+	for i, c := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out = append(out, '-')
+		}
+		out = append(out, hexd[c>>4], hexd[c&0xf])
+	}
+	return string(out)
+}
+
+// RevokeCredential revokes one credential for good.
+func (s *Server) RevokeCredential(ctx context.Context, actor register.Actor, jti, reason string) (*register.IssuedCredential, error) {
+	res, err := s.Apply(ctx, actor, fsm.RevokeCredential{JTI: jti, Reason: reason})
+	if err != nil {
+		return nil, err
+	}
+	return res.(*register.IssuedCredential), nil
+}

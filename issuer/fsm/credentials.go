@@ -1,0 +1,125 @@
+package fsm
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/issuer/state"
+)
+
+// ErrSlotTaken means the status list entry the leader chose is already
+// allocated; the leader picks another and tries again.
+var ErrSlotTaken = errors.New("status list entry already allocated")
+
+func applyIssueCredential(tx *state.Txn, env *envelope, cmd *IssueCredential) (any, error) {
+	c := cmd.Credential
+	r, err := tx.Registrant(c.Registrant)
+	if err != nil {
+		return nil, err
+	}
+	if !r.GoodStanding(register.DateOf(env.At)) {
+		return nil, fmt.Errorf("%w: %s is %s (registered until %s); only registrants in good standing receive credentials", register.ErrConflict, r.Number, r.Status, r.RegisteredUntil)
+	}
+	if c.JTI == "" || c.KID == "" || c.List == "" || !c.ExpiresAt.After(c.IssuedAt) {
+		return nil, fmt.Errorf("%w: credential record incomplete", register.ErrInvalid)
+	}
+	if _, err := tx.Credential(c.JTI); err == nil {
+		return nil, fmt.Errorf("%w: credential %s exists", register.ErrConflict, c.JTI)
+	}
+	l, err := tx.StatusList(c.List)
+	if err != nil {
+		return nil, err
+	}
+	if l == nil {
+		if cmd.ListSize < 1 {
+			return nil, fmt.Errorf("%w: new status list %s needs a size", register.ErrInvalid, c.List)
+		}
+		l = &register.StatusList{ID: c.List, Size: cmd.ListSize, Bits: 2, CreatedAt: env.At}
+		if err := tx.PutStatusList(l); err != nil {
+			return nil, err
+		}
+	}
+	if c.Idx >= uint64(l.Size) {
+		return nil, fmt.Errorf("%w: index %d is outside status list %s of %d entries", register.ErrInvalid, c.Idx, c.List, l.Size)
+	}
+	if taken, err := tx.SlotTaken(c.List, c.Idx); err != nil {
+		return nil, err
+	} else if taken {
+		return nil, fmt.Errorf("%w: list %s index %d", ErrSlotTaken, c.List, c.Idx)
+	}
+	// A new credential supersedes the registrant's older ones.
+	older, err := tx.CredentialsOf(c.Registrant)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range older {
+		if o.Status == register.CredentialRevoked {
+			continue
+		}
+		if err := setCredentialStatus(tx, env, o, register.CredentialRevoked, "superseded by "+c.JTI, "credential.supersede"); err != nil {
+			return nil, err
+		}
+	}
+	c.Status, c.StatusChangedAt = register.CredentialValid, env.At
+	c.CreateIndex, c.ModifyIndex = tx.Index(), tx.Index()
+	if err := tx.PutCredential(&c); err != nil {
+		return nil, err
+	}
+	return &c, audit(tx, env, "credential.issue", c.Registrant, c.JTI, "", map[string]string{
+		"kid": c.KID, "expires_at": c.ExpiresAt.UTC().Format("2006-01-02T15:04:05Z"), "status_list": c.List,
+	})
+}
+
+func applyRevokeCredential(tx *state.Txn, env *envelope, cmd *RevokeCredential) (any, error) {
+	if cmd.Reason == "" {
+		return nil, fmt.Errorf("%w: reason is required to revoke a credential", register.ErrInvalid)
+	}
+	c, err := tx.Credential(cmd.JTI)
+	if err != nil {
+		return nil, err
+	}
+	if c.Status == register.CredentialRevoked {
+		return nil, fmt.Errorf("%w: credential %s is already revoked (%s)", register.ErrConflict, c.JTI, c.StatusReason)
+	}
+	if err := setCredentialStatus(tx, env, c, register.CredentialRevoked, cmd.Reason, "credential.revoke"); err != nil {
+		return nil, err
+	}
+	return tx.Credential(cmd.JTI)
+}
+
+// followRegistrant moves a registrant's credentials with their status:
+// suspension suspends the unexpired ones, reinstatement makes them valid
+// again (no re-issue needed), removal revokes them all for good.
+func followRegistrant(tx *state.Txn, env *envelope, old, r *register.Registrant) error {
+	if old.Status == r.Status {
+		return nil
+	}
+	creds, err := tx.CredentialsOf(r.Number)
+	if err != nil {
+		return err
+	}
+	for _, c := range creds {
+		switch {
+		case r.Status == register.Suspended && c.Status == register.CredentialValid && c.ExpiresAt.After(env.At):
+			err = setCredentialStatus(tx, env, c, register.CredentialSuspended, "registrant suspended", "credential.suspend")
+		case old.Status == register.Suspended && r.Status != register.Removed && c.Status == register.CredentialSuspended:
+			err = setCredentialStatus(tx, env, c, register.CredentialValid, "registrant reinstated", "credential.reinstate")
+		case r.Status == register.Removed && c.Status != register.CredentialRevoked:
+			err = setCredentialStatus(tx, env, c, register.CredentialRevoked, "registrant removed", "credential.revoke")
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func setCredentialStatus(tx *state.Txn, env *envelope, old *register.IssuedCredential, st register.CredentialStatus, reason, action string) error {
+	c := *old
+	c.Status, c.StatusReason, c.StatusChangedAt, c.ModifyIndex = st, reason, env.At, tx.Index()
+	if err := tx.PutCredential(&c); err != nil {
+		return err
+	}
+	return audit(tx, env, action, c.Registrant, c.JTI, reason, map[string]string{"from": string(old.Status), "to": string(st)})
+}
