@@ -2,8 +2,9 @@
 // W3C Verifiable Credential (Data Model 2.0) that the register signs as a JWT
 // (VC-JOSE-COSE, typ "vc+jwt") and that verifiers and wallets read.
 //
-// The package holds only the data model and its constants. It imports
-// nothing of the issuer so that verifiers and wallets can depend on it.
+// The package holds the data model, its validation for the issuer and its
+// signing (sign.go). It imports nothing of the issuer so that verifiers and
+// wallets can depend on it.
 package credential
 
 // Media types and header values fixed by VC-JOSE-COSE.
