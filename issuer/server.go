@@ -54,6 +54,11 @@ type Config struct {
 	KeyAlgorithm string
 	// StatusListSize is the number of entries of each new status list.
 	StatusListSize int
+	// StatusListTTL is how long verifiers may cache a Status List Token
+	// before fetching a fresh one.
+	StatusListTTL time.Duration
+	// StatusListValidity is how long a Status List Token is valid (its exp).
+	StatusListValidity time.Duration
 }
 
 func (c *Config) init() {
@@ -75,6 +80,12 @@ func (c *Config) init() {
 	if c.StatusListSize == 0 {
 		c.StatusListSize = statuslist.RecommendedSize
 	}
+	if c.StatusListTTL == 0 {
+		c.StatusListTTL = time.Hour
+	}
+	if c.StatusListValidity == 0 {
+		c.StatusListValidity = 36 * time.Hour
+	}
 }
 
 // Server is one member of the register.
@@ -88,6 +99,7 @@ type Server struct {
 	ready  atomic.Bool
 
 	signers *signers
+	pub     publisher
 
 	// AdminTokenPath is where the first admin token was written.
 	AdminTokenPath string
@@ -122,6 +134,11 @@ func Open(cfg Config) (*Server, error) {
 	if err := s.firstStart(); err != nil {
 		s.Close()
 		return nil, err
+	}
+	s.pub.s = s
+	if err := s.pub.rebuild(); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("publishing status lists: %w", err)
 	}
 	s.ready.Store(true)
 	return s, nil
@@ -329,8 +346,10 @@ func (s *Server) LapseExpired() (int, error) {
 	return res.(int), nil
 }
 
-// Run runs background work (lapsing registrations) until ctx ends.
+// Run runs background work (lapsing registrations, publishing status
+// lists) until ctx ends.
 func (s *Server) Run(ctx context.Context) {
+	go s.runPublisher(ctx)
 	t := time.NewTicker(s.cfg.LapseCheckEvery)
 	defer t.Stop()
 	for {

@@ -43,7 +43,16 @@ var routeAccess = []struct {
 	{"POST", "/v1/registrants/{regno}/qualifications", registrar},
 	{"POST", "/v1/registrants/{regno}/cpd", registrar},
 
+	{"GET", "/.well-known/jwks.json", public},
+	{"GET", "/.well-known/jwt-vc-issuer", public},
+	{"GET", "/v1/registrants/{regno}/credentials", reader},
+	{"POST", "/v1/registrants/{regno}/credentials", registrar},
+	{"POST", "/v1/credentials/{jti}/revoke", registrar},
+
 	{"POST", "/v1/settings/quality-mark", admin},
+	{"GET", "/v1/keys", admin},
+	{"POST", "/v1/keys/rotate", admin},
+	{"POST", "/v1/keys/{kid}/retire", admin},
 	{"GET", "/v1/tokens", admin},
 	{"POST", "/v1/tokens", admin},
 	{"POST", "/v1/tokens/{id}/revoke", admin},
@@ -77,6 +86,8 @@ func TestRoleMatrix(t *testing.T) {
 	concrete := func(path string) string {
 		path = strings.ReplaceAll(path, "{regno}", r.Number)
 		path = strings.ReplaceAll(path, "{id}", "0000000000000000")
+		path = strings.ReplaceAll(path, "{jti}", "no-such-credential")
+		path = strings.ReplaceAll(path, "{kid}", "no-such-key")
 		if path == "/v1/register" {
 			path += "?q=nwosu"
 		}
@@ -117,7 +128,9 @@ func TestRoleMatrix(t *testing.T) {
 					}
 				}
 				assert.Equal(t, "nosniff", res.header.Get("X-Content-Type-Options"))
-				assert.Equal(t, "no-store", res.header.Get("Cache-Control"))
+				if rt.acc != public {
+					assert.Equal(t, "no-store", res.header.Get("Cache-Control"), "private answers are never cached")
+				}
 			})
 		}
 	}

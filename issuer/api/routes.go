@@ -39,6 +39,11 @@ func (a *API) routes() {
 	a.router.Methods(g).Path("/.well-known/jwks.json").HandlerFunc(a.jwks)
 	a.handle(g, "/.well-known/jwt-vc-issuer", public, a.issuerMetadata)
 
+	// Status lists and the offline trust bundle: public, served from what
+	// the publisher last signed.
+	a.router.Methods(g).Path("/status/{list}").HandlerFunc(a.statusList)
+	a.router.Methods(g).Path("/trust-bundle").HandlerFunc(a.trustBundle)
+
 	// Register settings and the Quality Mark.
 	a.handle(g, "/v1/settings", reader, a.getSettings)
 	a.handle(p, "/v1/settings/quality-mark", admin, a.setQualityMark)

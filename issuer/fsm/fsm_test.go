@@ -131,10 +131,14 @@ func TestApplyEveryCommandType(t *testing.T) {
 		{fsm.ChangeRegistrant{Op: fsm.OpUnrestrict, Reason: "conditions met"}, register.Registered,
 			func(t *testing.T, r *register.Registrant) { assert.False(t, r.Restricted()) }},
 		{fsm.ChangeRegistrant{Op: fsm.OpSuspend, Reason: "interim order", Until: "2026-06-30"}, register.Suspended,
-			func(t *testing.T, r *register.Registrant) { assert.Equal(t, register.Date("2026-06-30"), r.SuspendedUntil) }},
+			func(t *testing.T, r *register.Registrant) {
+				assert.Equal(t, register.Date("2026-06-30"), r.SuspendedUntil)
+			}},
 		{fsm.ChangeRegistrant{Op: fsm.OpReinstate, Reason: "order lifted"}, register.Registered, nil},
 		{fsm.ChangeRegistrant{Op: fsm.OpRenew, Until: "2028-03-31"}, register.Registered,
-			func(t *testing.T, r *register.Registrant) { assert.Equal(t, register.Date("2028-03-31"), r.RegisteredUntil) }},
+			func(t *testing.T, r *register.Registrant) {
+				assert.Equal(t, register.Date("2028-03-31"), r.RegisteredUntil)
+			}},
 		{fsm.ChangeRegistrant{Op: fsm.OpRemove, Reason: "struck off"}, register.Removed, nil},
 	}
 	for _, op := range ops {

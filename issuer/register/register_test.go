@@ -77,7 +77,9 @@ func TestStatusTransitionsAllowed(t *testing.T) {
 				return r.Suspend("interim order", "", day, idx)
 			}, register.Suspended, "interim order"},
 		{"reinstate suspended", unrestricted(register.Suspended, "2026-12-31"),
-			func(r *register.Registrant) (*register.Registrant, error) { return r.Reinstate("order lifted", day, idx) },
+			func(r *register.Registrant) (*register.Registrant, error) {
+				return r.Reinstate("order lifted", day, idx)
+			},
 			register.Registered, "order lifted"},
 		{"remove registered", unrestricted(register.Registered, "2026-12-31"),
 			func(r *register.Registrant) (*register.Registrant, error) { return r.Remove("struck off", day, idx) },
@@ -435,13 +437,19 @@ func TestEveryMethodLeavesReceiverUnchanged(t *testing.T) {
 		return r
 	}
 	ops := map[string]func(r *register.Registrant) *register.Registrant{
-		"suspend":    func(r *register.Registrant) *register.Registrant { c, _ := r.Suspend("x", "2026-04-01", day, 99); return c },
+		"suspend": func(r *register.Registrant) *register.Registrant {
+			c, _ := r.Suspend("x", "2026-04-01", day, 99)
+			return c
+		},
 		"reinstate":  func(r *register.Registrant) *register.Registrant { c, _ := r.Reinstate("x", day, 99); return c },
 		"remove":     func(r *register.Registrant) *register.Registrant { c, _ := r.Remove("x", day, 99); return c },
 		"renew":      func(r *register.Registrant) *register.Registrant { c, _ := r.Renew("", day, 99); return c },
 		"renew date": func(r *register.Registrant) *register.Registrant { c, _ := r.Renew("2029-01-01", day, 99); return c },
 		"lapse":      func(r *register.Registrant) *register.Registrant { c, _ := r.Lapse(day.AddDate(2, 0, 0), 99); return c },
-		"restrict":   func(r *register.Registrant) *register.Registrant { c, _ := r.Restrict("New rule.", "x", day, 99); return c },
+		"restrict": func(r *register.Registrant) *register.Registrant {
+			c, _ := r.Restrict("New rule.", "x", day, 99)
+			return c
+		},
 		"unrestrict": func(r *register.Registrant) *register.Registrant { c, _ := r.Unrestrict("x", day, 99); return c },
 		"qualification": func(r *register.Registrant) *register.Registrant {
 			c, _ := r.AddQualification(validQual(), 99)

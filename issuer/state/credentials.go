@@ -1,6 +1,7 @@
 package state
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/hashicorp/go-memdb"
@@ -74,13 +75,13 @@ func (s *Store) StatusLists() ([]*register.StatusList, error) {
 	return out, nil
 }
 
-// Watch returns a channel closed when any change to the credentials or
-// status list tables is committed after this call, for publishers that
-// rebuild on change.
-func (s *Store) WatchCredentials() <-chan struct{} {
+// WatchCredentials returns a channel closed when a change to credentials,
+// status lists or signing keys is committed after this call (or ctx ends),
+// for the status list publisher.
+func (s *Store) WatchCredentials(ctx context.Context) <-chan struct{} {
 	ws := memdb.NewWatchSet()
 	tx := s.read()
-	for _, table := range []string{tableCredentials, tableStatusLists} {
+	for _, table := range []string{tableCredentials, tableStatusLists, tableKeys} {
 		ch, _, err := tx.FirstWatch(tableMeta, indexID, metaIndex+table)
 		if err == nil {
 			ws.Add(ch)
@@ -88,7 +89,7 @@ func (s *Store) WatchCredentials() <-chan struct{} {
 	}
 	done := make(chan struct{})
 	go func() {
-		ws.Watch(nil)
+		_ = ws.WatchCtx(ctx)
 		close(done)
 	}()
 	return done

@@ -80,7 +80,9 @@ func TestNextSerialStartsAtFirstSerialAndIncrements(t *testing.T) {
 
 func TestWriteCommitsNothingWhenFnFails(t *testing.T) {
 	s := newStore(t)
-	write(t, s, 1, func(tx *Txn) error { return tx.PutRegistrant(person("LW1000017", "Amara", "Nwosu", register.Registered, 1)) })
+	write(t, s, 1, func(tx *Txn) error {
+		return tx.PutRegistrant(person("LW1000017", "Amara", "Nwosu", register.Registered, 1))
+	})
 	before := dump(t, s)
 
 	refused := errors.New("refused by the rules")
