@@ -201,4 +201,3 @@ func (s *Server) TrustBundle() (*trustbundle.Bundle, error) {
 	}
 	return b, nil
 }
-
