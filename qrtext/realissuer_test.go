@@ -24,7 +24,7 @@ func TestRealIssuerCredentialRoundTripsAndFitsQRVersion16AtECCM(t *testing.T) {
 			c.CredentialSubject.Name = "Siobhan Okonkwo-Fairweather"
 			c.CredentialSubject.Qualifications = append(c.CredentialSubject.Qualifications, credential.Qualification{
 				Title: "Level 5 Diploma in Health and Social Care", Level: 5,
-				Provider: "Open University", Accreditation: "NALW-aligned", YearAwarded: 2025,
+				Provider: "Open University", Accreditation: "nalw-aligned", YearAwarded: 2025,
 			})
 			tok, err := credential.Sign(c, k)
 			require.NoError(t, err)

@@ -32,14 +32,14 @@ func Claims(now time.Time) *credential.Claims {
 			Role:               credential.Role,
 			RegisterStatus:     credential.StatusRegistered,
 			RegisteredUntil:    now.AddDate(1, 0, 0).Format(credential.DateLayout),
-			Nation:             "England",
+			Nation:             "england",
 			Restrictions:       false,
-			PublicRegister:     "https://register.nalw.org.uk/r/LW1000017",
+			PublicRegister:     "https://register.nalw.org.uk/register/LW1000017",
 			Qualifications: []credential.Qualification{{
 				Title:         "Level 4 Certificate in Social Prescribing",
 				Level:         4,
 				Provider:      "Example College",
-				Accreditation: "NALW-accredited",
+				Accreditation: "nalw-accredited",
 				YearAwarded:   2024,
 			}},
 			QualityMark: &credential.QualityMark{
