@@ -37,6 +37,9 @@ type Config struct {
 	// IssuerURL is the register's public base URL: credentials name it as
 	// their issuer. Empty keeps what the register has recorded.
 	IssuerURL string
+	// DefaultIssuerURL is recorded on first start when IssuerURL is empty;
+	// it never replaces a recorded issuer URL.
+	DefaultIssuerURL string
 	// RegisterName names the register; empty keeps what is recorded.
 	RegisterName string
 	// Logger receives operational logs. Secrets never go to it.
@@ -171,6 +174,8 @@ func (s *Server) openRaft(m marker, fresh bool) error {
 		logs.Close()
 		return fmt.Errorf("%w: snapshots in %s: %v", ErrDataDir, filepath.Join(dir, snapshotsDir), err)
 	}
+	// Snapshots hold the whole register, private contact details included.
+	_ = os.Chmod(filepath.Join(dir, snapshotsDir), 0o700)
 	conf := raft.DefaultConfig()
 	conf.LocalID = raft.ServerID(m.NodeID)
 	conf.Logger = hlog
@@ -234,8 +239,14 @@ func (s *Server) firstStart() error {
 	st := s.State()
 	set := fsm.SetSettings{}
 	cur := st.Settings()
-	if s.cfg.IssuerURL != "" && s.cfg.IssuerURL != cur.IssuerURL {
+	switch {
+	case s.cfg.IssuerURL != "" && s.cfg.IssuerURL != cur.IssuerURL:
+		if cur.IssuerURL != "" {
+			s.logger.Warn("changing the issuer URL: credentials issued before name the old one and verifiers must trust both", "old", cur.IssuerURL, "new", s.cfg.IssuerURL)
+		}
 		set.IssuerURL = &s.cfg.IssuerURL
+	case cur.IssuerURL == "" && s.cfg.DefaultIssuerURL != "":
+		set.IssuerURL = &s.cfg.DefaultIssuerURL
 	}
 	if s.cfg.RegisterName != "" && s.cfg.RegisterName != cur.RegisterName {
 		set.RegisterName = &s.cfg.RegisterName

@@ -2,7 +2,7 @@
 //
 // A registration number is "LW" followed by a serial of at least six digits
 // and one check digit computed with the Damm algorithm, for example
-// LW1000017. The Damm check digit catches every single-digit error and every
+// LW1000015. The Damm check digit catches every single-digit error and every
 // transposition of adjacent digits, the two mistakes people make when they
 // copy a number from a card or read it over the phone. Serials are assigned
 // in order by the register and never reused.
@@ -69,7 +69,7 @@ func Parse(text string) (string, error) {
 	s := strings.ToUpper(strings.TrimSpace(text))
 	s = strings.NewReplacer(" ", "", "-", "").Replace(s)
 	if !strings.HasPrefix(s, Prefix) {
-		return "", fmt.Errorf("%w: %q must start with %s, e.g. LW1000017", ErrFormat, clip(text), Prefix)
+		return "", fmt.Errorf("%w: %q must start with %s, e.g. LW1000015", ErrFormat, clip(text), Prefix)
 	}
 	digits := s[len(Prefix):]
 	if len(digits) < 7 || len(digits) > maxDigits+1 {

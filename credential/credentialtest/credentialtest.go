@@ -27,14 +27,14 @@ func Claims(now time.Time) *credential.Claims {
 		ValidUntil: until.Format(time.RFC3339),
 		CredentialSubject: credential.Subject{
 			Type:               credential.SubjectType,
-			RegistrationNumber: "LW1000017",
+			RegistrationNumber: "LW1000015",
 			Name:               "Aisha Okafor-Brown",
 			Role:               credential.Role,
 			RegisterStatus:     credential.StatusRegistered,
 			RegisteredUntil:    now.AddDate(1, 0, 0).Format(credential.DateLayout),
 			Nation:             "england",
 			Restrictions:       false,
-			PublicRegister:     "https://register.nalw.org.uk/register/LW1000017",
+			PublicRegister:     "https://register.nalw.org.uk/register/LW1000015",
 			Qualifications: []credential.Qualification{{
 				Title:         "Level 4 Certificate in Social Prescribing",
 				Level:         4,

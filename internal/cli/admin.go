@@ -62,6 +62,30 @@ func orDash(s string) string {
 
 func (a *app) settingsCmd() *cobra.Command {
 	c := &cobra.Command{Use: "settings", Short: "Show the register's settings"}
+	var name string
+	var days int
+	set := &cobra.Command{
+		Use:   "set [--register-name N] [--removed-visible-days D]",
+		Short: "Change the register's name or how long removed entries stay on the public register",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			body := map[string]any{}
+			if cmd.Flags().Changed("register-name") {
+				body["register_name"] = name
+			}
+			if cmd.Flags().Changed("removed-visible-days") {
+				body["removed_visible_days"] = days
+			}
+			var s register.Settings
+			if err := a.call(cmd, http.MethodPost, "/v1/settings", body, &s); err != nil {
+				return err
+			}
+			return a.render(s, func(w io.Writer) { printSettings(w, s) })
+		},
+	}
+	set.Flags().StringVar(&name, "register-name", "", "the register's name, as credentials and the public register show it")
+	set.Flags().IntVar(&days, "removed-visible-days", 0, "days a removed registrant stays visible on the public register, marked removed")
+	c.AddCommand(set)
 	c.AddCommand(&cobra.Command{
 		Use:   "show",
 		Short: "Show the register's name, issuer URL and Quality Mark standing",
@@ -222,7 +246,7 @@ func (a *app) auditCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return withCode(ExitCannot, c.Stream(cmd.Context(), "/v1/audit/export"+q, a.stdout))
+			return classify(c.Stream(cmd.Context(), "/v1/audit/export"+q, a.stdout))
 		},
 	}
 	for _, cmd := range []*cobra.Command{list, export} {

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/qrimage"
 )
 
 type issueResponse struct {
@@ -26,13 +27,15 @@ type issueResponse struct {
 		Idx uint64 `json:"idx"`
 	} `json:"status_list"`
 	Status string `json:"status"`
+	// QR is set when --qr wrote the credential's QR code.
+	QR *qrReport `json:"qr,omitempty"`
 }
 
 func (a *app) credentialCmd() *cobra.Command {
 	c := &cobra.Command{Use: "credential", Short: "Issue, list and revoke registrants' credentials"}
-	var out string
+	var out, qrOut string
 	issue := &cobra.Command{
-		Use:   "issue REGNO [--out FILE]",
+		Use:   "issue REGNO [--out FILE] [--qr FILE.png]",
 		Short: "Issue a signed credential to a registered registrant",
 		Long: `Issue a signed credential (a vc+jwt) to a registrant in good standing. The
 token is printed, or written to --out (mode 0600). Issuing supersedes the
@@ -52,6 +55,13 @@ registrant's older credentials: they become revoked.`,
 					return withCode(ExitCannot, fmt.Errorf("writing --out: %w (the credential %s was issued; issue again to get a new one)", err, res.JTI))
 				}
 			}
+			if qrOut != "" {
+				rep, err := a.drawQR(res.JWT, qrimage.CardInfo{}, qrFlags{out: qrOut})
+				if err != nil {
+					return err
+				}
+				res.QR = &rep
+			}
 			return a.render(res, func(w io.Writer) {
 				if out == "" {
 					fmt.Fprintln(w, res.JWT)
@@ -60,10 +70,14 @@ registrant's older credentials: they become revoked.`,
 				if out != "" {
 					fmt.Fprintf(a.stderr, "Written to %s.\n", out)
 				}
+				if res.QR != nil {
+					fmt.Fprintf(a.stderr, "QR code written to %s (version %d, error correction %s).\n", qrOut, res.QR.Version, res.QR.ECC)
+				}
 			})
 		},
 	}
 	issue.Flags().StringVar(&out, "out", "", "write the credential to this file")
+	issue.Flags().StringVar(&qrOut, "qr", "", "also write the credential's QR code to this PNG file")
 
 	list := &cobra.Command{
 		Use:   "list REGNO",

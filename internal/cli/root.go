@@ -21,7 +21,6 @@ const (
 	ExitOK       = 0
 	ExitRefused  = 1 // the request was understood and refused, or "not valid"
 	ExitCannot   = 2 // could not do or check it at all (usage, unreachable, no trust material)
-	exitInternal = 3
 )
 
 // exitError carries an exit code with an error.
@@ -129,6 +128,7 @@ func (a *app) rootCmd() *cobra.Command {
 		a.credentialCmd(),
 		a.keysCmd(),
 		a.verifyCmd(),
+		a.walletCmd(),
 	)
 	return root
 }
@@ -164,7 +164,12 @@ func (a *app) call(cmd *cobra.Command, method, path string, in, out any) error {
 	if err != nil {
 		return err
 	}
-	err = c.Do(cmd.Context(), method, path, in, out)
+	return classify(c.Do(cmd.Context(), method, path, in, out))
+}
+
+// classify gives an API error its exit code: refused (4xx) or could not
+// do it (unreachable, 5xx).
+func classify(err error) error {
 	var apiErr *apiclient.Error
 	switch {
 	case err == nil:

@@ -38,7 +38,7 @@ no --data it uses a new temporary directory and seeds about 20 registrants.`,
 	fl := c.Flags()
 	fl.StringVar(&f.data, "data", "", "data directory (created on first start)")
 	fl.StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on")
-	fl.StringVar(&f.issuerURL, "issuer-url", "", "public base URL of the register, named in credentials (default: from --addr)")
+	fl.StringVar(&f.issuerURL, "issuer-url", "", "public base URL of the register, named in credentials (default on first start: from --addr; later starts keep the recorded one)")
 	fl.StringVar(&f.registerName, "register-name", "", "name of the register (default: NALW Register of Social Prescribing Link Workers)")
 	fl.BoolVar(&f.demo, "demo", false, "seed an empty register with demonstration registrants")
 	fl.StringVar(&f.logFormat, "log-format", "text", "text or json")
@@ -58,16 +58,16 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 		if f.data, err = os.MkdirTemp("", "linkpass-demo-"); err != nil {
 			return withCode(ExitCannot, err)
 		}
+		// A throwaway demo leaves nothing behind, its admin token least of all.
+		defer os.RemoveAll(f.data)
 	}
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return withCode(ExitCannot, fmt.Errorf("cannot listen on %s: %w; choose another --addr", f.addr, err))
 	}
 	defer ln.Close()
-	if f.issuerURL == "" {
-		f.issuerURL = issuer.DefaultIssuerURL(ln.Addr().String())
-	}
-	srv, err := issuer.Open(issuer.Config{DataDir: f.data, IssuerURL: f.issuerURL, RegisterName: f.registerName, Logger: logger})
+	srv, err := issuer.Open(issuer.Config{DataDir: f.data, IssuerURL: f.issuerURL, DefaultIssuerURL: issuer.DefaultIssuerURL(ln.Addr().String()),
+		RegisterName: f.registerName, Logger: logger})
 	if err != nil {
 		return withCode(ExitCannot, err)
 	}
@@ -96,7 +96,7 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	logger.Info("register listening", "addr", ln.Addr().String(), "issuer_url", f.issuerURL, "data", f.data, "admin_token_file", srv.AdminTokenPath)
+	logger.Info("register listening", "addr", ln.Addr().String(), "issuer_url", srv.State().Settings().IssuerURL, "data", f.data, "admin_token_file", srv.AdminTokenPath)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

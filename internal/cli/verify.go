@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nalw/linkpass/internal/verdict"
+	"github.com/nalw/linkpass/qrimage"
 	"github.com/nalw/linkpass/qrtext"
 	"github.com/nalw/linkpass/verifier"
 )
@@ -21,8 +22,8 @@ import (
 const maxInput = 64 << 10
 
 type verifyFlags struct {
-	file, jwks, issuer string
-	skew               time.Duration
+	file, qrImage string
+	trust         trustFlags
 }
 
 func (a *app) verifyCmd() *cobra.Command {
@@ -40,9 +41,8 @@ trust material, unreadable input).`,
 	}
 	fl := c.Flags()
 	fl.StringVar(&f.file, "file", "", "read the credential from this file")
-	fl.StringVar(&f.jwks, "jwks", "", "trusted public keys (a JWKS file), with --issuer")
-	fl.StringVar(&f.issuer, "issuer", "", "the issuer URL the --jwks keys belong to")
-	fl.DurationVar(&f.skew, "clock-skew", 60*time.Second, "tolerance for clocks that disagree")
+	fl.StringVar(&f.qrImage, "qr-image", "", "read the credential's QR code from this image (PNG or JPEG): a photo, scan or screenshot")
+	f.trust.register(fl)
 	return c
 }
 
@@ -51,11 +51,7 @@ func (a *app) verify(ctx context.Context, f verifyFlags, args []string) error {
 	if err != nil {
 		return withCode(ExitCannot, err)
 	}
-	trust, err := loadTrust(f)
-	if err != nil {
-		return withCode(ExitCannot, err)
-	}
-	v, err := verifier.New(trust, verifier.WithClockSkew(f.skew))
+	v, err := f.trust.verifier()
 	if err != nil {
 		return withCode(ExitCannot, err)
 	}
@@ -85,9 +81,22 @@ func (a *app) verify(ctx context.Context, f verifyFlags, args []string) error {
 // standard input.
 func (a *app) readCredential(f verifyFlags, args []string) (string, error) {
 	var r io.Reader
+	given := len(args)
+	if f.file != "" {
+		given++
+	}
+	if f.qrImage != "" {
+		given++
+	}
 	switch {
-	case f.file != "" && len(args) > 0:
-		return "", errors.New("give the credential either as an argument or with --file, not both")
+	case given > 1:
+		return "", errors.New("give the credential one way only: an argument, --file or --qr-image")
+	case f.qrImage != "":
+		text, err := qrimage.ReadFile(f.qrImage)
+		if err != nil {
+			return "", fmt.Errorf("reading the QR code in %s: %w", f.qrImage, err)
+		}
+		return strings.TrimSpace(text), nil
 	case f.file != "":
 		fh, err := os.Open(f.file)
 		if err != nil {
@@ -100,7 +109,7 @@ func (a *app) readCredential(f verifyFlags, args []string) (string, error) {
 	case len(args) == 1:
 		return strings.TrimSpace(args[0]), nil
 	default:
-		return "", errors.New("no credential given: pass it as an argument, with --file FILE, or '-' to read standard input")
+		return "", errors.New("no credential given: pass it as an argument, with --file FILE, --qr-image FILE, or '-' to read standard input")
 	}
 	b, err := io.ReadAll(io.LimitReader(r, maxInput+1))
 	if err != nil {
@@ -116,21 +125,3 @@ func (a *app) readCredential(f verifyFlags, args []string) (string, error) {
 	return s, nil
 }
 
-// loadTrust builds the trusted issuers from the flags.
-func loadTrust(f verifyFlags) (*verifier.Trust, error) {
-	if f.jwks == "" && f.issuer == "" {
-		return nil, errors.New("no trust material: pass --jwks FILE --issuer URL with the register's public keys (GET <issuer>/.well-known/jwks.json)")
-	}
-	if f.jwks == "" || f.issuer == "" {
-		return nil, errors.New("--jwks and --issuer go together: the keys and the issuer they belong to")
-	}
-	b, err := os.ReadFile(f.jwks)
-	if err != nil {
-		return nil, fmt.Errorf("reading --jwks: %w", err)
-	}
-	t := verifier.NewTrust()
-	if err := t.AddIssuer(f.issuer, b); err != nil {
-		return nil, fmt.Errorf("--jwks %s: %w", f.jwks, err)
-	}
-	return t, nil
-}

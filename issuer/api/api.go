@@ -112,7 +112,7 @@ func (a *API) authorize(r *http.Request, acc access) (register.Actor, error) {
 		return register.Actor{}, err
 	}
 	if !acc.allows(actor.Role) {
-		return register.Actor{}, fmt.Errorf("%w: a %s token may not do this", register.ErrForbidden, actor.Role)
+		return register.Actor{}, fmt.Errorf("%w: this %s token may not do this; ask an admin for a token with the right role", register.ErrForbidden, actor.Role)
 	}
 	return actor, nil
 }
@@ -187,9 +187,19 @@ func writeJSONAs(w http.ResponseWriter, status int, contentType string, body any
 // validator is implemented by request types that check themselves.
 type validator interface{ Validate() error }
 
+// optional marks a request body that may be left out entirely, because
+// every member is optional.
+type optional struct{ validator }
+
 // decode reads a JSON body strictly into v: a size limit, no unknown
 // fields, nothing after the value. Then it validates v.
 func decode(r *http.Request, v any) error {
+	if o, ok := v.(optional); ok {
+		if r.ContentLength == 0 {
+			return o.Validate()
+		}
+		v = o.validator
+	}
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != "application/json" {

@@ -161,7 +161,7 @@ func (q *renewRequest) Validate() error { return validDate("until", q.Until) }
 
 func (a *API) renew(r *http.Request, actor register.Actor) (int, any, error) {
 	req := &renewRequest{}
-	return a.change(r, actor, req, func(n string) fsm.ChangeRegistrant {
+	return a.change(r, actor, optional{req}, func(n string) fsm.ChangeRegistrant {
 		return fsm.ChangeRegistrant{Number: n, Op: fsm.OpRenew, Until: req.Until}
 	})
 }
@@ -211,6 +211,30 @@ func (a *API) recordCPD(r *http.Request, actor register.Actor) (int, any, error)
 
 func (a *API) getSettings(*http.Request, register.Actor) (int, any, error) {
 	return http.StatusOK, a.srv.State().Settings(), nil
+}
+
+type settingsRequest struct {
+	RegisterName       *string `json:"register_name,omitempty"`
+	RemovedVisibleDays *int    `json:"removed_visible_days,omitempty"`
+}
+
+func (q *settingsRequest) Validate() error {
+	if q.RegisterName == nil && q.RemovedVisibleDays == nil {
+		return fmt.Errorf("%w: nothing to change: send register_name and/or removed_visible_days", register.ErrInvalid)
+	}
+	return nil
+}
+
+func (a *API) setSettings(r *http.Request, actor register.Actor) (int, any, error) {
+	req := &settingsRequest{}
+	if err := decode(r, req); err != nil {
+		return 0, nil, err
+	}
+	res, err := a.srv.Apply(r.Context(), actor, fsm.SetSettings{RegisterName: req.RegisterName, RemovedVisibleDays: req.RemovedVisibleDays})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, res, nil
 }
 
 type qualityMarkRequest struct{ register.QualityMark }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -84,7 +85,11 @@ func (a *API) searchRegister(r *http.Request, _ register.Actor) (int, any, error
 	st := a.srv.State()
 	s := st.Settings()
 	res := publicSearchResponse{Register: s.RegisterName, QualityMark: publicQualityMark(s, register.DateOf(now)), Query: q, Results: []PublicEntry{}, CheckedAt: now.UTC().Format(time.RFC3339)}
-	if n, err := regno.Parse(q); err == nil {
+	n, err := regno.Parse(q)
+	if errors.Is(err, regno.ErrCheckDigit) {
+		return 0, nil, err
+	}
+	if err == nil {
 		if reg, err := st.Registrant(n); err == nil {
 			if e, ok := a.publicView(reg, now, s); ok {
 				res.Results = append(res.Results, e)

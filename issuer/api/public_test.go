@@ -113,7 +113,8 @@ func TestPublicSearchByNumberAndName(t *testing.T) {
 	assert.Equal(t, []string{"Amara Nwosu"}, numbers("NWOSU amara"))
 	assert.Equal(t, []string{"Ciaran O'Neill", "Ann O'Neill"}, numbers("o'neill"))
 	assert.Empty(t, numbers("zzzz"))
-	assert.Empty(t, numbers(mistyped(amara.Number)), "a mistyped number finds nobody")
+	// A mistyped number is reported as mistyped, not as "nobody found".
+	requireError(t, f.get("/v1/register?q="+mistyped(amara.Number), ""), 400, "invalid", "mistyped")
 
 	for _, q := range []string{"", "a", "  a  ", strings.Repeat("x", 101)} {
 		requireError(t, f.get("/v1/register?q="+url.QueryEscape(q), ""), 400, "invalid", "2 to 100")

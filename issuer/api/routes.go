@@ -46,6 +46,7 @@ func (a *API) routes() {
 
 	// Register settings and the Quality Mark.
 	a.handle(g, "/v1/settings", reader, a.getSettings)
+	a.handle(p, "/v1/settings", admin, a.setSettings)
 	a.handle(p, "/v1/settings/quality-mark", admin, a.setQualityMark)
 
 	// API tokens.

@@ -22,8 +22,8 @@ func applySettings(tx *state.Txn, env *envelope, cmd *SetSettings) (any, error) 
 	details := map[string]string{}
 	action := "settings.update"
 	if cmd.RegisterName != nil {
-		if *cmd.RegisterName == "" || len(*cmd.RegisterName) > register.MaxTitleLen {
-			return nil, fmt.Errorf("%w: register name must be 1 to %d characters", register.ErrInvalid, register.MaxTitleLen)
+		if err := register.CheckLine("register name", *cmd.RegisterName, register.MaxTitleLen, true); err != nil {
+			return nil, err
 		}
 		s.RegisterName = *cmd.RegisterName
 		details["register_name"] = s.RegisterName
@@ -170,6 +170,9 @@ func applyCreateToken(tx *state.Txn, env *envelope, cmd *CreateToken) (any, erro
 	}
 	if t.ID == "" || len(t.SecretHash) == 0 {
 		return nil, fmt.Errorf("%w: token id and hash are required", register.ErrInvalid)
+	}
+	if err := register.CheckLine("token name", t.Name, 100, false); err != nil {
+		return nil, err
 	}
 	if _, err := tx.Token(t.ID); err == nil {
 		return nil, fmt.Errorf("%w: token %s exists", register.ErrConflict, t.ID)

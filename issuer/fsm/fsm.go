@@ -52,7 +52,9 @@ var appliers = map[MessageType]applier{
 	MsgCredentialRevoke: decode(applyRevokeCredential),
 }
 
-// decode adapts a typed applier to the table, decoding the body strictly.
+// decode adapts a typed applier to the table. Unknown members are ignored
+// on purpose: an entry written by a newer release with an added optional
+// member must still apply on a node not yet upgraded.
 func decode[C Command](fn func(tx *state.Txn, env *envelope, cmd *C) (any, error)) applier {
 	return func(tx *state.Txn, env *envelope) (any, error) {
 		cmd := new(C)
@@ -73,10 +75,11 @@ func (f *FSM) Apply(l *raft.Log) any {
 	typ := MessageType(l.Data[0])
 	fn, ok := appliers[typ]
 	if !ok {
-		// A newer version wrote this entry. Refusing it loudly beats
-		// guessing; the operator must upgrade this node.
-		f.logger.Error("unknown command type in log; upgrade linkpass on this node", "type", typ, "index", l.Index)
-		return fmt.Errorf("fsm: unknown command type %d at index %d", typ, l.Index)
+		// A newer release wrote this entry. Skipping it would leave this
+		// node's register silently different from the log, so stop, as the
+		// Consul and Nomad FSMs do: the operator must upgrade this node.
+		f.logger.Error("unknown command type in the log; upgrade linkpass on this node before starting it again", "type", typ, "index", l.Index)
+		panic(fmt.Sprintf("linkpass: log entry %d has command type %d, which this release does not know; upgrade linkpass", l.Index, typ))
 	}
 	var env envelope
 	if err := json.Unmarshal(l.Data[1:], &env); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -285,17 +286,12 @@ func TestRefusedCommandsChangeNothing(t *testing.T) {
 func TestApplyRejectsUndecodableEntries(t *testing.T) {
 	h := newHarness(t)
 	h.add("Amara", "Nwosu")
-	valid, err := fsm.Encode(fsm.LapseSweep{}, register.System, start)
-	require.NoError(t, err)
 	env := func(body string) []byte {
 		return append([]byte{byte(fsm.MsgRegistrantAdd)}, []byte(`{"at":"2026-03-15T09:30:00Z","actor":{"token_id":"x","role":"admin"},"body":`+body+`}`)...)
 	}
 	cases := map[string][]byte{
 		"empty entry":          {},
 		"nil entry":            nil,
-		"type 0":               append([]byte{0}, valid[1:]...),
-		"unknown type 200":     append([]byte{200}, valid[1:]...),
-		"type 255":             append([]byte{255}, valid[1:]...),
 		"type byte only":       {byte(fsm.MsgRegistrantAdd)},
 		"garbage JSON":         append([]byte{byte(fsm.MsgRegistrantAdd)}, []byte("{not json")...),
 		"binary garbage":       append([]byte{byte(fsm.MsgRegistrantChange)}, 0x00, 0xff, 0x13, 0x37),
@@ -314,6 +310,23 @@ func TestApplyRejectsUndecodableEntries(t *testing.T) {
 			require.True(t, isErr, "Apply returned %v, want an error", res)
 			assert.Equal(t, before, persisted(t, h.state()))
 		})
+	}
+}
+
+// TestApplyStopsOnUnknownCommandTypes checks that an entry written by a
+// newer release stops this node (with a message saying to upgrade) rather
+// than being skipped, which would leave its register silently different
+// from the log.
+func TestApplyStopsOnUnknownCommandTypes(t *testing.T) {
+	h := newHarness(t)
+	valid, err := fsm.Encode(fsm.LapseSweep{}, register.System, start)
+	require.NoError(t, err)
+	for _, typ := range []byte{0, 200, 255} {
+		before := persisted(t, h.state())
+		assert.PanicsWithValue(t,
+			fmt.Sprintf("linkpass: log entry %d has command type %d, which this release does not know; upgrade linkpass", h.idx+1, typ),
+			func() { h.f.Apply(&raft.Log{Index: h.idx + 1, Data: append([]byte{typ}, valid[1:]...)}) })
+		assert.Equal(t, before, persisted(t, h.state()))
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -287,6 +288,9 @@ func (r *Registrant) Renew(until Date, at time.Time, idx uint64) (*Registrant, e
 		if until.Before(today) {
 			return nil, fmt.Errorf("%w: renew until %s is in the past", ErrInvalid, until)
 		}
+		if until.Before(r.RegisteredUntil) {
+			return nil, fmt.Errorf("%w: renew until %s is before the current end of registration %s; renewal only extends", ErrInvalid, until, r.RegisteredUntil)
+		}
 	}
 	var c *Registrant
 	if r.Status == Lapsed {
@@ -313,7 +317,7 @@ func (r *Registrant) Restrict(text, reason string, at time.Time, idx uint64) (*R
 	if err := checkReason(reason); err != nil {
 		return nil, err
 	}
-	if err := checkText("restriction text", text, MaxRestrictionLen, true); err != nil {
+	if err := checkTextLines("restriction text", text, MaxRestrictionLen, true, true); err != nil {
 		return nil, err
 	}
 	if r.Status == Removed {
@@ -329,6 +333,9 @@ func (r *Registrant) Restrict(text, reason string, at time.Time, idx uint64) (*R
 func (r *Registrant) Unrestrict(reason string, at time.Time, idx uint64) (*Registrant, error) {
 	if err := checkReason(reason); err != nil {
 		return nil, err
+	}
+	if r.Status == Removed {
+		return nil, r.refuse("lift restrictions of")
 	}
 	if !r.Restricted() {
 		return nil, fmt.Errorf("%w: %s has no restrictions to lift", ErrConflict, r.Number)
@@ -375,23 +382,45 @@ func (r *Registrant) RecordCPD(p CPD, idx uint64) (*Registrant, error) {
 }
 
 func checkReason(reason string) error {
-	if err := checkText("reason", reason, MaxReasonLen, true); err != nil {
+	if err := checkTextLines("reason", reason, MaxReasonLen, true, true); err != nil {
 		return fmt.Errorf("%w (a reason is required for this change and is kept in the audit trail)", err)
 	}
 	return nil
 }
 
+// checkText checks free text. Names and titles are one line; reasons and
+// restriction wording may have line breaks. Control and invisible format
+// characters (such as the right-to-left override) are refused everywhere:
+// they could make a name on the public register or a credential read as
+// something it is not.
 func checkText(field, s string, maxLen int, required bool) error {
+	return checkTextLines(field, s, maxLen, required, false)
+}
+
+func checkTextLines(field, s string, maxLen int, required, multiline bool) error {
 	t := strings.TrimSpace(s)
 	switch {
 	case required && t == "":
 		return fmt.Errorf("%w: %s is required", ErrInvalid, field)
-	case len(s) > maxLen:
-		return fmt.Errorf("%w: %s is longer than %d characters", ErrInvalid, field, maxLen)
 	case !utf8.ValidString(s):
 		return fmt.Errorf("%w: %s is not valid UTF-8", ErrInvalid, field)
-	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 && r != '\n' || r == 0x7f }):
-		return fmt.Errorf("%w: %s contains control characters", ErrInvalid, field)
+	case utf8.RuneCountInString(s) > maxLen:
+		return fmt.Errorf("%w: %s is longer than %d characters", ErrInvalid, field, maxLen)
+	case strings.ContainsFunc(s, func(r rune) bool {
+		if r == '\n' && multiline {
+			return false
+		}
+		return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029'
+	}):
+		if multiline {
+			return fmt.Errorf("%w: %s contains control or invisible formatting characters", ErrInvalid, field)
+		}
+		return fmt.Errorf("%w: %s must be one line without control or invisible formatting characters", ErrInvalid, field)
 	}
 	return nil
+}
+
+// CheckLine checks one line of free text of at most maxLen characters.
+func CheckLine(field, s string, maxLen int, required bool) error {
+	return checkText(field, s, maxLen, required)
 }

@@ -123,7 +123,7 @@ func Restore(r io.Reader) (*Store, error) {
 		}
 		for _, d := range batch {
 			if err := tx.Insert(d.table, d.obj); err != nil {
-				insertErr = fmt.Errorf("state: restore %s: %w", d.table, err)
+				insertErr = fmt.Errorf("%w: restoring %s: %v", ErrCorruptSnapshot, d.table, err)
 				close(done)
 				break
 			}
@@ -168,6 +168,9 @@ func decodeSnapshot(r io.Reader, out chan<- []decoded, done <-chan struct{}) err
 			return fmt.Errorf("%w: record %d: %v", ErrCorruptSnapshot, n, err)
 		}
 		if typ == recordEnd {
+			if _, err := br.ReadByte(); err != io.EOF {
+				return fmt.Errorf("%w: data after the end of the snapshot", ErrCorruptSnapshot)
+			}
 			break
 		}
 		i, ok := byType[typ]

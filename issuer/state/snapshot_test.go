@@ -246,14 +246,11 @@ func TestRestoreRefusesCorruptSnapshots(t *testing.T) {
 	require.NoError(t, err, "the well-formed variant of the cases above restores")
 }
 
-// BUG(lead): a record whose JSON is valid but lacks the table's key (for
-// example a registrant without a number) makes tx.Insert fail, and Restore
-// returns that error without wrapping ErrCorruptSnapshot. Enable once
-// snapshot.go wraps insert errors with ErrCorruptSnapshot (see report).
-//
-// func TestRestoreRefusesRecordWithoutKey(t *testing.T) {
-// 	for typ, body := range map[byte]string{5: `{}`, 3: `{"role":"admin"}`, 2: `{"value":7}`} {
-// 		_, err := Restore(bytes.NewReader(snapshotOf(record(typ, body))))
-// 		require.ErrorIs(t, err, ErrCorruptSnapshot, "record type %d", typ)
-// 	}
-// }
+// A record whose JSON is valid but lacks its table's key (a registrant
+// without a number) is corruption, not an internal error.
+func TestRestoreRefusesRecordWithoutKey(t *testing.T) {
+	for typ, body := range map[byte]string{5: `{}`, 3: `{"role":"admin"}`, 2: `{"value":7}`} {
+		_, err := Restore(bytes.NewReader(snapshotOf(record(typ, body))))
+		require.ErrorIs(t, err, ErrCorruptSnapshot, "record type %d", typ)
+	}
+}
