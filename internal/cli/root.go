@@ -18,9 +18,9 @@ import (
 
 // Exit codes shared by every command.
 const (
-	ExitOK       = 0
-	ExitRefused  = 1 // the request was understood and refused, or "not valid"
-	ExitCannot   = 2 // could not do or check it at all (usage, unreachable, no trust material)
+	ExitOK      = 0
+	ExitRefused = 1 // the request was understood and refused, or "not valid"
+	ExitCannot  = 2 // could not do or check it at all (usage, unreachable, no trust material)
 )
 
 // exitError carries an exit code with an error.

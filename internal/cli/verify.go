@@ -124,4 +124,3 @@ func (a *app) readCredential(f verifyFlags, args []string) (string, error) {
 	}
 	return s, nil
 }
-
