@@ -223,7 +223,7 @@ func (a *app) walletQRCmd(f *walletFlags) *cobra.Command {
 			}
 			warnExpiry(a.stderr, e)
 			rep, err := a.drawQR(e.Token, qrimage.CardInfo{Name: e.Name, RegistrationNumber: e.RegistrationNumber,
-				ValidUntil: e.ExpiresAt.Format("2006-01-02"), Issuer: e.Issuer, Role: e.Claims.CredentialSubject.Role}, q)
+				ValidUntil: lastValidDay(e.ExpiresAt), Issuer: e.Issuer, Role: e.Claims.CredentialSubject.Role}, q)
 			if err != nil {
 				return err
 			}
@@ -301,3 +301,7 @@ func (a *app) drawQR(token string, info qrimage.CardInfo, q qrFlags) (rep qrRepo
 	}
 	return rep, nil
 }
+
+// lastValidDay is the date a person reads as "valid until": a credential
+// expires at the first instant after its last valid day.
+func lastValidDay(exp time.Time) string { return exp.Add(-time.Second).UTC().Format("2006-01-02") }

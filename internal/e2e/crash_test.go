@@ -100,9 +100,7 @@ func TestCrashLosesNoAcknowledgedChange(t *testing.T) {
 				}
 			}(w)
 		}
-		for acks.Load() < acksBeforeKill+int64(round*37) {
-			time.Sleep(time.Millisecond)
-		}
+		waitFor(t, 60*time.Second, func() bool { return !(acks.Load() < acksBeforeKill+int64(round*37)) }, "enough acknowledged changes before the kill")
 		s.kill()
 		close(stop)
 		wg.Wait()

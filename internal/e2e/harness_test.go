@@ -205,3 +205,16 @@ func lines(s string) []string {
 	}
 	return out
 }
+
+// waitFor polls cond until it holds, failing the test after limit: load
+// and crash tests must stop by themselves.
+func waitFor(t *testing.T, limit time.Duration, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s after %s", what, limit)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
