@@ -134,10 +134,11 @@ func BenchmarkRestartToReady(b *testing.B) {
 	}
 	srv.Close()
 	b.ResetTimer()
+	var total time.Duration
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
 		s := benchOpen(b, dir)
-		b.ReportMetric(float64(time.Since(start).Milliseconds()), "ms/restart")
+		total += time.Since(start)
 		if got := len(mustRegistrants(b, s)); got != registrants+500 {
 			b.Fatalf("restarted with %d registrants", got)
 		}
@@ -145,6 +146,7 @@ func BenchmarkRestartToReady(b *testing.B) {
 		s.Close()
 		b.StartTimer()
 	}
+	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/restart")
 }
 
 func mustAudit(b *testing.B, srv *issuer.Server) []*register.AuditEvent {

@@ -1,0 +1,146 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/nalw/linkpass/internal/verdict"
+)
+
+// verifyBundle verifies a credential file offline against a synced bundle.
+func verifyBundle(t *testing.T, bundle, tokenFile string, extra ...string) (verdict.Verdict, int) {
+	t.Helper()
+	args := append([]string{"verify", "--file", tokenFile, "--bundle", bundle, "--json"}, extra...)
+	r := runCLI(t, nil, "", args...)
+	var v verdict.Verdict
+	decodeOne(t, r.stdout, &v)
+	return v, r.code
+}
+
+// syncBundle runs `linkpass verify sync` and requires success.
+func syncBundle(t *testing.T, s *server, bundle string) {
+	t.Helper()
+	r := runCLI(t, nil, "", "verify", "sync", "--from", s.URL, "--bundle", bundle)
+	require.Equal(t, 0, r.code, r.stdout+r.stderr)
+}
+
+// syncAfterChange waits for the register to publish the change (within a
+// second of acknowledging it) and syncs.
+func syncAfterChange(t *testing.T, s *server, bundle, tok, want string) verdict.Verdict {
+	t.Helper()
+	var v verdict.Verdict
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		syncBundle(t, s, bundle)
+		v, _ = verifyBundle(t, bundle, tok)
+		if v.Status == want || time.Now().After(deadline) {
+			return v
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestSuspensionReachesOfflineVerifiersAtTheirNextSync runs the whole
+// status story with the real binary and no network at verification time:
+// issue, sync, verify (valid); suspend, sync, verify (suspended);
+// reinstate, sync (valid again, same credential); re-issue (old revoked,
+// new valid); remove, sync (revoked).
+func TestSuspensionReachesOfflineVerifiersAtTheirNextSync(t *testing.T) {
+	dir := t.TempDir()
+	s := startServer(t, filepath.Join(dir, "reg"))
+	var reg struct {
+		Number string `json:"registration_number"`
+	}
+	s.runJSON(t, 0, &reg, "registrant", "add", "--given", "Grace", "--family", "Adeyemi", "--nation", "england")
+	tok := filepath.Join(dir, "cred.jwt")
+	r := s.run(t, "", "credential", "issue", reg.Number, "--out", tok)
+	require.Equal(t, 0, r.code, r.stderr)
+	bundle := filepath.Join(dir, "bundle.json")
+
+	v := syncAfterChange(t, s, bundle, tok, "valid")
+	require.True(t, v.Valid, v.Reason)
+	assert.Equal(t, "valid", string(v.Outcome))
+	require.NotNil(t, v.StatusListIssuedAt)
+
+	r = s.run(t, "", "registrant", "suspend", reg.Number, "--reason", "interim order")
+	require.Equal(t, 0, r.code, r.stderr)
+	v = syncAfterChange(t, s, bundle, tok, "suspended")
+	assert.False(t, v.Valid)
+	assert.Equal(t, "suspended", string(v.Outcome))
+	_, code := verifyBundle(t, bundle, tok)
+	assert.Equal(t, 1, code)
+	human := runCLI(t, nil, "", "verify", "--file", tok, "--bundle", bundle)
+	assert.Contains(t, human.stdout, "SUSPENDED")
+
+	r = s.run(t, "", "registrant", "reinstate", reg.Number, "--reason", "order lifted")
+	require.Equal(t, 0, r.code, r.stderr)
+	v = syncAfterChange(t, s, bundle, tok, "valid")
+	assert.True(t, v.Valid, "the same credential is valid again without re-issue: %s", v.Reason)
+
+	newTok := filepath.Join(dir, "new.jwt")
+	r = s.run(t, "", "credential", "issue", reg.Number, "--out", newTok)
+	require.Equal(t, 0, r.code, r.stderr)
+	v = syncAfterChange(t, s, bundle, tok, "revoked")
+	assert.Equal(t, "revoked", string(v.Outcome), "re-issue revokes the older credential")
+	v, code = verifyBundle(t, bundle, newTok)
+	assert.Equal(t, 0, code, v.Reason)
+
+	r = s.run(t, "", "registrant", "remove", reg.Number, "--reason", "struck off")
+	require.Equal(t, 0, r.code, r.stderr)
+	v = syncAfterChange(t, s, bundle, newTok, "revoked")
+	assert.Equal(t, "revoked", string(v.Outcome))
+
+	// The bundle is a private trust store.
+	fi, err := os.Stat(bundle)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+
+	// Verification needs no network at all: the register is gone.
+	s.kill()
+	v, code = verifyBundle(t, bundle, newTok)
+	assert.Equal(t, 1, code)
+	assert.Equal(t, "revoked", string(v.Outcome), "checked offline from the bundle: %s", v.Reason)
+
+	// Staleness: a bundle older than --max-age cannot vouch for status
+	// (exit 2), unless --allow-stale, which says how old it is.
+	time.Sleep(1100 * time.Millisecond)
+	v, code = verifyBundle(t, bundle, newTok, "--max-age", "1s")
+	assert.Equal(t, 2, code, "status too old to rely on: could not check")
+	assert.Equal(t, "status-unknown", string(v.Outcome))
+	v, code = verifyBundle(t, bundle, newTok, "--max-age", "1s", "--allow-stale")
+	assert.Equal(t, 1, code, "stale but allowed: the (revoked) status is reported")
+	assert.True(t, v.StatusStale)
+}
+
+// TestOnlineVerificationFollowsTheRegisterAtOnce checks --online: keys and
+// lists fetched from the trusted issuer, a suspension visible within a
+// second.
+func TestOnlineVerificationFollowsTheRegisterAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	s := startServer(t, filepath.Join(dir, "reg"))
+	var reg struct {
+		Number string `json:"registration_number"`
+	}
+	s.runJSON(t, 0, &reg, "registrant", "add", "--given", "Lewis", "--family", "Baird", "--nation", "scotland")
+	tok := filepath.Join(dir, "cred.jwt")
+	r := s.run(t, "", "credential", "issue", reg.Number, "--out", tok)
+	require.Equal(t, 0, r.code, r.stderr)
+	online := func() verdict.Verdict {
+		r := runCLI(t, []string{"XDG_CACHE_HOME=" + filepath.Join(dir, "cache")}, "", "verify", "--file", tok, "--online", "--issuer", s.URL, "--json")
+		var v verdict.Verdict
+		require.NoError(t, json.Unmarshal([]byte(r.stdout), &v), r.stdout+r.stderr)
+		return v
+	}
+	waitFor(t, 10*time.Second, func() bool { return online().Valid }, "the new credential to verify online")
+	r = s.run(t, "", "registrant", "suspend", reg.Number, "--reason", "interim order")
+	require.Equal(t, 0, r.code, r.stderr)
+	start := time.Now()
+	waitFor(t, 10*time.Second, func() bool { return online().Outcome == "suspended" }, "the suspension to show online")
+	t.Logf("suspension visible online %s after it was acknowledged", time.Since(start).Round(10*time.Millisecond))
+}
