@@ -84,7 +84,10 @@ func (c *Config) init() {
 		c.StatusListSize = statuslist.RecommendedSize
 	}
 	if c.StatusListTTL == 0 {
-		c.StatusListTTL = time.Hour
+		// Online verifiers cache a list this long: short enough that a
+		// suspension reaches them within minutes, while re-signing every
+		// half ttl costs next to nothing.
+		c.StatusListTTL = 5 * time.Minute
 	}
 	if c.StatusListValidity == 0 {
 		c.StatusListValidity = 36 * time.Hour

@@ -22,6 +22,7 @@ import (
 type serveFlags struct {
 	data, addr, issuerURL, registerName, logFormat, logLevel string
 	demo                                                     bool
+	statusTTL                                                time.Duration
 }
 
 func (a *app) serveCmd() *cobra.Command {
@@ -41,6 +42,7 @@ no --data it uses a new temporary directory and seeds about 20 registrants.`,
 	fl.StringVar(&f.issuerURL, "issuer-url", "", "public base URL of the register, named in credentials (default on first start: from --addr; later starts keep the recorded one)")
 	fl.StringVar(&f.registerName, "register-name", "", "name of the register (default: NALW Register of Social Prescribing Link Workers)")
 	fl.BoolVar(&f.demo, "demo", false, "seed an empty register with demonstration registrants")
+	fl.DurationVar(&f.statusTTL, "status-ttl", 5*time.Minute, "how long verifiers may cache a status list (its ttl); a suspension reaches online verifiers within this")
 	fl.StringVar(&f.logFormat, "log-format", "text", "text or json")
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	return c
@@ -67,7 +69,7 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	}
 	defer ln.Close()
 	srv, err := issuer.Open(issuer.Config{DataDir: f.data, IssuerURL: f.issuerURL, DefaultIssuerURL: issuer.DefaultIssuerURL(ln.Addr().String()),
-		RegisterName: f.registerName, Logger: logger})
+		RegisterName: f.registerName, Logger: logger, StatusListTTL: f.statusTTL})
 	if err != nil {
 		return withCode(ExitCannot, err)
 	}

@@ -1,47 +1,158 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/nalw/linkpass/trustbundle"
 	"github.com/nalw/linkpass/verifier"
 )
 
 // errNoTrust means no trust material was given or found.
 var errNoTrust = errors.New("no trust material")
 
-// trustFlags are how a command learns which register to trust.
+// trustFlags are how a command learns which register to trust and how it
+// learns credentials' status: a JWKS file, a synced trust bundle (offline),
+// or the register itself (--online).
 type trustFlags struct {
-	jwks, issuer string
-	skew         time.Duration
+	jwks, issuer, bundle string
+	online, allowStale   bool
+	maxAge, skew         time.Duration
+
+	// bundleInfo is set when a bundle was loaded.
+	bundleInfo *trustbundle.Checked
 }
 
 func (f *trustFlags) register(fl *pflag.FlagSet) {
-	fl.StringVar(&f.jwks, "jwks", "", "trusted public keys (a JWKS file), with --issuer")
-	fl.StringVar(&f.issuer, "issuer", "", "the issuer URL the --jwks keys belong to")
+	fl.StringVar(&f.bundle, "bundle", "", "verify offline from this trust bundle (default: the one `linkpass verify sync` stored, if any)")
+	fl.BoolVar(&f.online, "online", false, "fetch keys and status lists from the register named by --issuer (or the synced bundle's issuer)")
+	fl.StringVar(&f.jwks, "jwks", "", "trusted public keys (a JWKS file), with --issuer; no status check")
+	fl.StringVar(&f.issuer, "issuer", "", "the register's issuer URL (for --jwks or --online)")
+	fl.DurationVar(&f.maxAge, "max-age", verifier.DefaultStatusMaxAge, "status information older than this cannot vouch for a credential")
+	fl.BoolVar(&f.allowStale, "allow-stale", false, "answer from status information older than --max-age or past its expiry, saying how old it is")
 	fl.DurationVar(&f.skew, "clock-skew", 60*time.Second, "tolerance for clocks that disagree")
+}
+
+// defaultBundlePath is where `verify sync` stores the bundle by default.
+func defaultBundlePath() (string, error) {
+	d, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("finding your configuration directory: %w; pass --bundle FILE", err)
+	}
+	return filepath.Join(d, "linkpass", "trust-bundle.json"), nil
 }
 
 // verifier builds a verifier from the flags. It returns an error wrapping
 // errNoTrust when there is nothing to trust.
-func (f *trustFlags) verifier() (*verifier.Verifier, error) {
-	if f.jwks == "" && f.issuer == "" {
-		return nil, fmt.Errorf("%w: pass --jwks FILE --issuer URL with the register's public keys (GET <issuer>/.well-known/jwks.json)", errNoTrust)
+func (f *trustFlags) verifier(ctx context.Context) (*verifier.Verifier, error) {
+	statusOpts := []verifier.StatusOption{verifier.WithMaxAge(f.maxAge)}
+	if f.allowStale {
+		statusOpts = append(statusOpts, verifier.WithAllowStale())
 	}
-	if f.jwks == "" || f.issuer == "" {
-		return nil, errors.New("--jwks and --issuer go together: the keys and the issuer they belong to")
+	opts := []verifier.Option{verifier.WithClockSkew(f.skew)}
+	switch {
+	case f.jwks != "":
+		if f.issuer == "" {
+			return nil, errors.New("--jwks needs --issuer: the issuer URL the keys belong to")
+		}
+		if f.online || f.bundle != "" {
+			return nil, errors.New("use one source of trust: --jwks, --bundle or --online")
+		}
+		b, err := os.ReadFile(f.jwks)
+		if err != nil {
+			return nil, fmt.Errorf("reading --jwks: %w", err)
+		}
+		t := verifier.NewTrust()
+		if err := t.AddIssuer(f.issuer, b); err != nil {
+			return nil, fmt.Errorf("%w: --jwks %s: %v", errNoTrust, f.jwks, err)
+		}
+		return verifier.New(t, opts...)
+	case f.online:
+		issuer := f.issuer
+		if issuer == "" {
+			if c, err := f.loadBundle(); err == nil {
+				issuer = c.Issuer()
+			}
+		}
+		if issuer == "" {
+			return nil, fmt.Errorf("%w: --online needs --issuer URL (or a synced bundle naming the register)", errNoTrust)
+		}
+		t := verifier.NewTrust()
+		onlineOpts := []verifier.OnlineOption{}
+		for _, o := range statusOpts {
+			onlineOpts = append(onlineOpts, o)
+		}
+		if isLoopback(issuer) {
+			// Plain HTTP only to this machine, where nobody sits on the path.
+			onlineOpts = append(onlineOpts, verifier.WithInsecurePlainHTTP())
+		}
+		on, err := verifier.NewOnline(t, onlineOpts...)
+		if err != nil {
+			return nil, err
+		}
+		if err := on.FetchKeys(ctx, issuer); err != nil {
+			return nil, fmt.Errorf("fetching the register's keys from %s: %w", issuer, err)
+		}
+		return verifier.New(t, append(opts, verifier.WithStatusChecker(on))...)
+	default:
+		c, err := f.loadBundle()
+		if err != nil {
+			return nil, err
+		}
+		sc, err := c.StatusChecker(statusOpts...)
+		if err != nil {
+			return nil, err
+		}
+		return verifier.New(c.Trust, append(opts, verifier.WithStatusChecker(sc))...)
 	}
-	b, err := os.ReadFile(f.jwks)
+}
+
+// loadBundle reads and checks the bundle named by --bundle, or the default
+// one.
+func (f *trustFlags) loadBundle() (*trustbundle.Checked, error) {
+	if f.bundleInfo != nil {
+		return f.bundleInfo, nil
+	}
+	path := f.bundle
+	if path == "" {
+		var err error
+		if path, err = defaultBundlePath(); err != nil {
+			return nil, err
+		}
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("%w: run `linkpass verify sync --from https://REGISTER` first (it stores a trust bundle in %s), or pass --bundle FILE, --online --issuer URL, or --jwks FILE --issuer URL", errNoTrust, path)
+		}
+	}
+	b, err := trustbundle.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading --jwks: %w", err)
+		return nil, fmt.Errorf("%w: trust bundle %s: %v", errNoTrust, path, err)
 	}
-	t := verifier.NewTrust()
-	if err := t.AddIssuer(f.issuer, b); err != nil {
-		return nil, fmt.Errorf("%w: --jwks %s: %v", errNoTrust, f.jwks, err)
+	c, err := b.Check(time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("%w: trust bundle %s does not check out: %v; sync it again", errNoTrust, path, err)
 	}
-	return verifier.New(t, verifier.WithClockSkew(f.skew))
+	f.bundleInfo = c
+	return c, nil
+}
+
+// isLoopback reports whether a URL names this machine.
+func isLoopback(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	h := u.Hostname()
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }

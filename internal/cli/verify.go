@@ -34,11 +34,15 @@ func (a *app) verifyCmd() *cobra.Command {
 		Long: `Check a link worker's credential: a signed token (vc+jwt) or the text of its QR
 code, given as an argument, in a file, or on standard input ("-").
 
+Trust comes from a synced trust bundle (offline; see "linkpass verify sync"),
+from the register itself (--online), or from a JWKS file (--jwks, no status).
+
 Exit codes: 0 valid; 1 not valid (for any reason); 2 could not check (no
-trust material, unreadable input).`,
+trust material, unreadable input, status information unavailable or too old).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return a.verify(cmd.Context(), f, args) },
 	}
+	c.AddCommand(a.syncCmd())
 	fl := c.Flags()
 	fl.StringVar(&f.file, "file", "", "read the credential from this file")
 	fl.StringVar(&f.qrImage, "qr-image", "", "read the credential's QR code from this image (PNG or JPEG): a photo, scan or screenshot")
@@ -51,7 +55,7 @@ func (a *app) verify(ctx context.Context, f verifyFlags, args []string) error {
 	if err != nil {
 		return withCode(ExitCannot, err)
 	}
-	v, err := f.trust.verifier()
+	v, err := f.trust.verifier(ctx)
 	if err != nil {
 		return withCode(ExitCannot, err)
 	}
@@ -71,8 +75,12 @@ func (a *app) verify(ctx context.Context, f verifyFlags, args []string) error {
 	} else {
 		vd.WriteText(a.stdout)
 	}
-	if res.Valid {
+	switch {
+	case res.Valid:
 		return nil
+	case res.Outcome == verifier.OutcomeStatusUnknown:
+		// The credential may be fine; this verifier cannot tell.
+		return &reportedError{code: ExitCannot}
 	}
 	return &reportedError{code: ExitRefused}
 }

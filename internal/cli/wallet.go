@@ -57,7 +57,7 @@ func (a *app) walletAddCmd(f *walletFlags) *cobra.Command {
 			if err != nil {
 				return withCode(ExitCannot, err)
 			}
-			v, err := f.trust.verifier()
+			v, err := f.trust.verifier(cmd.Context())
 			if err != nil && !errors.Is(err, errNoTrust) {
 				return withCode(ExitCannot, err)
 			}
@@ -162,7 +162,7 @@ func (a *app) walletShowCmd(f *walletFlags) *cobra.Command {
 			if err != nil {
 				return withCode(ExitRefused, err)
 			}
-			v, err := f.trust.verifier()
+			v, err := f.trust.verifier(cmd.Context())
 			if err != nil && !errors.Is(err, errNoTrust) {
 				return withCode(ExitCannot, err)
 			}

@@ -139,6 +139,23 @@ func (s *server) stop() error {
 	}
 }
 
+var (
+	userDirsMu sync.Mutex
+	userDirsOf = map[string]string{}
+)
+
+// userDirs returns the test's own home directory for CLI runs.
+func userDirs(t *testing.T) string {
+	userDirsMu.Lock()
+	defer userDirsMu.Unlock()
+	if d, ok := userDirsOf[t.Name()]; ok {
+		return d
+	}
+	d := t.TempDir()
+	userDirsOf[t.Name()] = d
+	return d
+}
+
 // result is one CLI run.
 type result struct {
 	code   int
@@ -160,7 +177,12 @@ func runCLI(t *testing.T, env []string, stdin string, args ...string) result {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Env = append(os.Environ(), env...)
+	// Each test has its own configuration, data and cache directories, so
+	// a bundle or wallet on the developer's machine never leaks in.
+	home := userDirs(t)
+	cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+filepath.Join(home, "config"), "XDG_DATA_HOME="+filepath.Join(home, "data"),
+		"XDG_CACHE_HOME="+filepath.Join(home, "cache"), "HOME="+home)
+	cmd.Env = append(cmd.Env, env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if stdin != "" {

@@ -96,10 +96,10 @@ func TestSuspensionReachesOfflineVerifiersAtTheirNextSync(t *testing.T) {
 	v = syncAfterChange(t, s, bundle, newTok, "revoked")
 	assert.Equal(t, "revoked", string(v.Outcome))
 
-	// The bundle is a private trust store.
+	// The bundle is a trust store: nobody else may write it.
 	fi, err := os.Stat(bundle)
 	require.NoError(t, err)
-	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+	assert.Zero(t, fi.Mode().Perm()&0o022, "bundle mode %v", fi.Mode().Perm())
 
 	// Verification needs no network at all: the register is gone.
 	s.kill()
@@ -132,7 +132,7 @@ func TestOnlineVerificationFollowsTheRegisterAtOnce(t *testing.T) {
 	r := s.run(t, "", "credential", "issue", reg.Number, "--out", tok)
 	require.Equal(t, 0, r.code, r.stderr)
 	online := func() verdict.Verdict {
-		r := runCLI(t, []string{"XDG_CACHE_HOME=" + filepath.Join(dir, "cache")}, "", "verify", "--file", tok, "--online", "--issuer", s.URL, "--json")
+		r := runCLI(t, nil, "", "verify", "--file", tok, "--online", "--issuer", s.URL, "--json")
 		var v verdict.Verdict
 		require.NoError(t, json.Unmarshal([]byte(r.stdout), &v), r.stdout+r.stderr)
 		return v
