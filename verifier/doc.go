@@ -22,6 +22,16 @@
 // on before its signature has verified, except what is needed to find the
 // key. Verify documents the exact order of the checks.
 //
+// A credential's "status" points at an entry of its issuer's Token Status
+// List (draft-ietf-oauth-status-list). VerifyStatusListToken checks a
+// Status List Token (typ statuslist+jwt) with the same discipline, and
+// decodes its list within a bound. Two StatusCheckers answer from verified
+// lists under one StatusPolicy (past ttl: answered, marked stale; past exp
+// or a maximum age, 24 hours by default: no answer, unless stale status
+// is explicitly allowed): Online fetches lists and keys from trusted
+// issuers over HTTPS, and package trustbundle answers offline from a
+// synced trust bundle. docs/verifier-guide.md describes both.
+//
 // Tokens with leading or trailing whitespace are refused as malformed, not
 // trimmed: a caller reading a QR code or a text field trims first, so
 // that what is verified is exactly what was given.

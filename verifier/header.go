@@ -2,7 +2,6 @@ package verifier
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/nalw/linkpass/credential"
 	"github.com/nalw/linkpass/verifier/internal/strictjson"
@@ -95,9 +94,4 @@ func (h *header) check() (Outcome, string) {
 
 // typIsVCJWT compares a "typ" with vc+jwt as RFC 7515 4.1.9 asks: media
 // types are case-insensitive and the "application/" prefix may be omitted.
-func typIsVCJWT(typ string) bool {
-	if len(typ) > len("application/") && strings.EqualFold(typ[:len("application/")], "application/") {
-		typ = typ[len("application/"):]
-	}
-	return strings.EqualFold(typ, credential.Typ)
-}
+func typIsVCJWT(typ string) bool { return mediaTypeIs(typ, credential.Typ) }

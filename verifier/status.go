@@ -50,7 +50,11 @@ func (v *Verifier) checkStatus(ctx context.Context, res *Result, c *credential.C
 	}
 	switch info.Status {
 	case StatusValid:
-		return res.ok()
+		res.ok()
+		if info.Stale && info.Reason != "" {
+			res.Reason += " (" + info.Reason + ")"
+		}
+		return res
 	case StatusSuspended:
 		return res.fail(OutcomeSuspended, nil, "the credential is suspended%s", since(info))
 	case StatusRevoked:
@@ -60,8 +64,12 @@ func (v *Verifier) checkStatus(ctx context.Context, res *Result, c *credential.C
 	}
 }
 
-// since says which list a status came from.
+// since gives the checker's reason for a status (such as "status as of
+// <iat>" from a stale list) or else which list the status came from.
 func since(info StatusInfo) string {
+	if info.Reason != "" {
+		return " (" + info.Reason + ")"
+	}
 	if info.ListIssuedAt.IsZero() {
 		return ""
 	}

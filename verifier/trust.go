@@ -77,25 +77,9 @@ func (s *trustSet) clone() *trustSet {
 // trusted for another issuer, or for this issuer with other key material,
 // is ErrKeyConflict; re-adding an identical key is a no-op.
 func (t *Trust) AddIssuer(issuer string, jwks []byte) error {
-	if issuer == "" {
-		return fmt.Errorf("%w: empty issuer", ErrInvalidJWKS)
-	}
-	set, err := jwk.Parse(jwks)
+	added, err := parseIssuerKeys(issuer, jwks)
 	if err != nil {
-		return fmt.Errorf("%w for %s: %v", ErrInvalidJWKS, issuer, err)
-	}
-	if set.Len() == 0 {
-		return fmt.Errorf("%w for %s: no keys", ErrInvalidJWKS, issuer)
-	}
-	added := make([]*trustedKey, 0, set.Len())
-	for i := range set.Len() {
-		j, _ := set.Key(i)
-		k, err := trustedKeyOf(j)
-		if err != nil {
-			return fmt.Errorf("%w for %s: key %d: %w", ErrInvalidJWKS, issuer, i, err)
-		}
-		k.issuer = issuer
-		added = append(added, k)
+		return err
 	}
 
 	t.mu.Lock()
@@ -118,6 +102,32 @@ func (t *Trust) AddIssuer(issuer string, jwks []byte) error {
 	}
 	t.snap.Store(next)
 	return nil
+}
+
+// parseIssuerKeys checks every key of jwks as AddIssuer describes and
+// returns them, owned by issuer.
+func parseIssuerKeys(issuer string, jwks []byte) ([]*trustedKey, error) {
+	if issuer == "" {
+		return nil, fmt.Errorf("%w: empty issuer", ErrInvalidJWKS)
+	}
+	set, err := jwk.Parse(jwks)
+	if err != nil {
+		return nil, fmt.Errorf("%w for %s: %v", ErrInvalidJWKS, issuer, err)
+	}
+	if set.Len() == 0 {
+		return nil, fmt.Errorf("%w for %s: no keys", ErrInvalidJWKS, issuer)
+	}
+	keys := make([]*trustedKey, 0, set.Len())
+	for i := range set.Len() {
+		j, _ := set.Key(i)
+		k, err := trustedKeyOf(j)
+		if err != nil {
+			return nil, fmt.Errorf("%w for %s: key %d: %w", ErrInvalidJWKS, issuer, i, err)
+		}
+		k.issuer = issuer
+		keys = append(keys, k)
+	}
+	return keys, nil
 }
 
 // RemoveKey stops trusting the key kid of issuer: credentials signed with
