@@ -1,6 +1,10 @@
 package statuslist
 
 import (
+	"strings"
+
+	"github.com/nalw/linkpass/internal/strictjson"
+
 	"encoding/json"
 	"fmt"
 	"math"
@@ -96,6 +100,15 @@ func (c TokenClaims) MarshalJSON() ([]byte, error) {
 // negative or out-of-range times and a ttl that is not a positive number;
 // checks that need the caller's context are Validate's.
 func (c *TokenClaims) UnmarshalJSON(b []byte) error {
+	// encoding/json keeps the last of duplicate members and matches names
+	// ignoring case; a claims set that says two things, or spells "sub" as
+	// "SUB", is refused instead.
+	if err := strictjson.Valid(b); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidClaim, err)
+	}
+	if err := exactMemberNames(b, "sub", "iss", "iat", "exp", "ttl", "status_list"); err != nil {
+		return err
+	}
 	var w tokenClaimsJSON
 	if err := json.Unmarshal(b, &w); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidClaim, err)
@@ -184,6 +197,23 @@ func (c *TokenClaims) Validate(uri string, now time.Time, opts ...ValidateOption
 	if !c.Expiry.IsZero() && !now.Before(c.Expiry.Add(cfg.leeway)) {
 		return fmt.Errorf("%w: exp %s, now %s", ErrExpired,
 			c.Expiry.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// exactMemberNames refuses a member whose name differs from one of known
+// only in case, which encoding/json would otherwise accept as that member.
+func exactMemberNames(b []byte, known ...string) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidClaim, err)
+	}
+	for name := range m {
+		for _, k := range known {
+			if name != k && strings.EqualFold(name, k) {
+				return fmt.Errorf("%w: member %q is spelled %q in the specification", ErrInvalidClaim, name, k)
+			}
+		}
 	}
 	return nil
 }

@@ -185,3 +185,14 @@ func TestClaimDecodeValidatesBeforeDecoding(t *testing.T) {
 	_, err = Claim{Bits: 1}.Decode()
 	assert.ErrorIs(t, err, ErrMissingClaim)
 }
+
+func TestTokenClaimsRefuseDuplicateAndCaseVariantMembers(t *testing.T) {
+	for _, body := range []string{
+		`{"sub":"https://a/status/1","SUB":"https://b/status/1","iat":1,"status_list":{"bits":2,"lst":"eNo"}}`,
+		`{"sub":"https://a/status/1","iat":1,"iat":2,"status_list":{"bits":2,"lst":"eNo"}}`,
+		`{"Sub":"https://a/status/1","iat":1,"status_list":{"bits":2,"lst":"eNo"}}`,
+	} {
+		var c TokenClaims
+		require.ErrorIs(t, json.Unmarshal([]byte(body), &c), ErrInvalidClaim, body)
+	}
+}

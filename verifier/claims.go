@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/nalw/linkpass/credential"
-	"github.com/nalw/linkpass/verifier/internal/strictjson"
+	"github.com/nalw/linkpass/internal/strictjson"
 )
 
 // claimSet records which payload members were present, since a zero value

@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/nalw/linkpass/credential"
-	"github.com/nalw/linkpass/verifier/internal/strictjson"
+	"github.com/nalw/linkpass/internal/strictjson"
 )
 
 // header is the part of the JOSE protected header the verifier reads.

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/nalw/linkpass/statuslist"
-	"github.com/nalw/linkpass/verifier/internal/strictjson"
+	"github.com/nalw/linkpass/internal/strictjson"
 )
 
 // Media types of a Status List Token (draft-ietf-oauth-status-list).
