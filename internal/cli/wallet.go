@@ -71,7 +71,7 @@ func (a *app) walletAddCmd(f *walletFlags) *cobra.Command {
 			}
 			out := map[string]any{"added": e, "verified": res != nil}
 			return a.render(out, func(w io.Writer) {
-				fmt.Fprintf(w, "Added the credential of %s (%s), valid until %s, to %s.\n", e.Name, e.RegistrationNumber, e.ExpiresAt.Format("2006-01-02"), e.File)
+				fmt.Fprintf(w, "Added the credential of %s (%s), valid until %s, to %s.\n", e.Name, e.RegistrationNumber, lastValidDay(e.ExpiresAt), e.File)
 				if res == nil {
 					fmt.Fprintln(w, "It was NOT verified: no trust material. Pass --jwks FILE --issuer URL to check it.")
 				}
@@ -101,10 +101,10 @@ func warnExpiry(w io.Writer, e *wallet.Entry) {
 	now := time.Now()
 	switch {
 	case e.Expired(now):
-		fmt.Fprintf(w, "WARNING: this credential expired on %s. Ask NALW for a new one.\n", e.ExpiresAt.Format("2006-01-02"))
+		fmt.Fprintf(w, "WARNING: this credential expired after %s. Ask NALW for a new one.\n", lastValidDay(e.ExpiresAt))
 	case e.ExpiresSoon(now):
 		fmt.Fprintf(w, "WARNING: this credential expires in %d days (%s). Renew your registration and ask NALW for a new one.\n",
-			int(e.ExpiresAt.Sub(now).Hours()/24), e.ExpiresAt.Format("2006-01-02"))
+			int(e.ExpiresAt.Sub(now).Hours()/24), lastValidDay(e.ExpiresAt))
 	}
 }
 
@@ -131,7 +131,7 @@ func (a *app) walletListCmd(f *walletFlags) *cobra.Command {
 					return
 				}
 				tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "NUMBER\tNAME\tISSUED\tEXPIRES\tNOTE")
+				fmt.Fprintln(tw, "NUMBER\tNAME\tISSUED\tVALID UNTIL\tNOTE")
 				now := time.Now()
 				for _, e := range all {
 					note := ""
@@ -140,7 +140,7 @@ func (a *app) walletListCmd(f *walletFlags) *cobra.Command {
 					} else if e.ExpiresSoon(now) {
 						note = "expires soon"
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.RegistrationNumber, e.Name, e.IssuedAt.Format("2006-01-02"), e.ExpiresAt.Format("2006-01-02"), note)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.RegistrationNumber, e.Name, e.IssuedAt.Format("2006-01-02"), lastValidDay(e.ExpiresAt), note)
 				}
 				tw.Flush()
 			})
@@ -168,7 +168,7 @@ func (a *app) walletShowCmd(f *walletFlags) *cobra.Command {
 			}
 			if v == nil {
 				return a.render(map[string]any{"credential": e, "claims": e.Claims, "verified": false}, func(out io.Writer) {
-					fmt.Fprintf(out, "%s (%s)\n  issued %s, expires %s\n  file %s\n", e.Name, e.RegistrationNumber, e.IssuedAt.Format("2006-01-02"), e.ExpiresAt.Format("2006-01-02"), e.File)
+					fmt.Fprintf(out, "%s (%s)\n  issued %s, valid until %s\n  file %s\n", e.Name, e.RegistrationNumber, e.IssuedAt.Format("2006-01-02"), lastValidDay(e.ExpiresAt), e.File)
 					fmt.Fprintln(out, "  Not verified now: pass --jwks FILE --issuer URL to check it still verifies.")
 					warnExpiry(out, e)
 				})
@@ -203,6 +203,7 @@ type qrFlags struct {
 	out      string
 	size     int
 	terminal bool
+	light    bool
 	card     bool
 }
 
@@ -237,7 +238,8 @@ func (a *app) walletQRCmd(f *walletFlags) *cobra.Command {
 	fl := c.Flags()
 	fl.StringVar(&q.out, "out", "", "write a PNG here")
 	fl.IntVar(&q.size, "size", 0, "image size in pixels (whole pixels per module; default 8 px a module, or a 300 dpi card)")
-	fl.BoolVar(&q.terminal, "terminal", false, "print the QR code in the terminal")
+	fl.BoolVar(&q.terminal, "terminal", false, "print the QR code in the terminal (for a dark terminal; add --light for dark text on a light background)")
+	fl.BoolVar(&q.light, "light", false, "with --terminal: the terminal shows dark text on a light background")
 	fl.BoolVar(&q.card, "card", false, "render a printable card with name, number, the QR code, issuer and expiry")
 	return c
 }
@@ -293,7 +295,11 @@ func (a *app) drawQR(token string, info qrimage.CardInfo, q qrFlags) (rep qrRepo
 		}
 	}
 	if q.terminal && !a.json {
-		s, err := qrimage.Terminal(text, qrimage.DarkBackground)
+		bg := qrimage.DarkBackground
+		if q.light {
+			bg = qrimage.LightBackground
+		}
+		s, err := qrimage.Terminal(text, bg)
 		if err != nil {
 			return rep, withCode(ExitCannot, err)
 		}

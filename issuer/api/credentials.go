@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
@@ -71,6 +72,7 @@ func (a *API) listCredentials(r *http.Request, _ register.Actor) (int, any, erro
 	if creds == nil {
 		creds = []*register.IssuedCredential{}
 	}
+	sort.SliceStable(creds, func(i, j int) bool { return creds[i].IssuedAt.Before(creds[j].IssuedAt) })
 	return http.StatusOK, map[string]any{"credentials": creds}, nil
 }
 

@@ -185,6 +185,11 @@ func applyCreateToken(tx *state.Txn, env *envelope, cmd *CreateToken) (any, erro
 }
 
 func applyRevokeToken(tx *state.Txn, env *envelope, cmd *RevokeToken) (any, error) {
+	if cmd.Reason != "" {
+		if err := register.CheckReason(cmd.Reason); err != nil {
+			return nil, err
+		}
+	}
 	old, err := tx.Token(cmd.ID)
 	if err != nil {
 		return nil, err

@@ -72,8 +72,8 @@ func applyIssueCredential(tx *state.Txn, env *envelope, cmd *IssueCredential) (a
 }
 
 func applyRevokeCredential(tx *state.Txn, env *envelope, cmd *RevokeCredential) (any, error) {
-	if cmd.Reason == "" {
-		return nil, fmt.Errorf("%w: reason is required to revoke a credential", register.ErrInvalid)
+	if err := register.CheckReason(cmd.Reason); err != nil {
+		return nil, err
 	}
 	c, err := tx.Credential(cmd.JTI)
 	if err != nil {
@@ -91,13 +91,29 @@ func applyRevokeCredential(tx *state.Txn, env *envelope, cmd *RevokeCredential) 
 // followRegistrant moves a registrant's credentials with their status:
 // suspension suspends the unexpired ones, reinstatement makes them valid
 // again (no re-issue needed), removal revokes them all for good.
+//
+// A change of restrictions makes every outstanding credential wrong about
+// the one thing an employer must not miss, so those are revoked: the
+// registrar issues a new one that says what is true now.
 func followRegistrant(tx *state.Txn, env *envelope, old, r *register.Registrant) error {
-	if old.Status == r.Status {
+	restrictionsChanged := old.Restricted() != r.Restricted() || len(old.Restrictions) != len(r.Restrictions)
+	if old.Status == r.Status && !restrictionsChanged {
 		return nil
 	}
 	creds, err := tx.CredentialsOf(r.Number)
 	if err != nil {
 		return err
+	}
+	if restrictionsChanged {
+		for _, c := range creds {
+			if c.Status == register.CredentialRevoked || !c.ExpiresAt.After(env.At) {
+				continue
+			}
+			if err := setCredentialStatus(tx, env, c, register.CredentialRevoked, "restrictions on practice changed; issue a new credential", "credential.revoke"); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	for _, c := range creds {
 		switch {

@@ -381,6 +381,10 @@ func (r *Registrant) RecordCPD(p CPD, idx uint64) (*Registrant, error) {
 	return c, nil
 }
 
+// CheckReason checks the reason given for a change: required, at most
+// MaxReasonLen characters, no control or invisible formatting characters.
+func CheckReason(reason string) error { return checkReason(reason) }
+
 func checkReason(reason string) error {
 	if err := checkTextLines("reason", reason, MaxReasonLen, true, true); err != nil {
 		return fmt.Errorf("%w (a reason is required for this change and is kept in the audit trail)", err)
@@ -408,6 +412,11 @@ func checkTextLines(field, s string, maxLen int, required, multiline bool) error
 		return fmt.Errorf("%w: %s is longer than %d characters", ErrInvalid, field, maxLen)
 	case strings.ContainsFunc(s, func(r rune) bool {
 		if r == '\n' && multiline {
+			return false
+		}
+		// Zero-width joiner and non-joiner are part of how many Persian,
+		// Arabic and Indic names are written; they reorder nothing.
+		if r == '\u200c' || r == '\u200d' {
 			return false
 		}
 		return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029'

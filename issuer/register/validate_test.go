@@ -165,3 +165,13 @@ func TestNewRegistrantNamesRefuseLineBreaksAndFormatCharacters(t *testing.T) {
 	n.Given = strings.Repeat("é", register.MaxNameLen)
 	require.NoError(t, n.Validate(today), "the limit is in characters")
 }
+
+// Zero-width joiners are part of how many Persian, Arabic and Indic names
+// are written, so they are allowed where other invisible characters are not.
+func TestNewRegistrantNamesAllowZeroWidthJoiners(t *testing.T) {
+	for _, g := range []string{"Mehr\u200cnush", "\u0915\u094d\u200d\u0937"} {
+		n := validNew()
+		n.Given = g
+		require.NoError(t, n.Validate(today), "%q", g)
+	}
+}
