@@ -14,7 +14,7 @@ type CardInfo struct {
 	Name string
 	// Role is printed under the name if not empty.
 	Role string
-	// RegistrationNumber is the register's number, e.g. "LW1000173".
+	// RegistrationNumber is the register's number, e.g. "LW1000015".
 	RegistrationNumber string
 	// ValidUntil is the credential's expiry as it should be printed.
 	ValidUntil string

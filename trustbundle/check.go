@@ -108,6 +108,17 @@ func (c *Checked) StatusChecker(opts ...verifier.StatusOption) (*StatusChecker, 
 	return &StatusChecker{issuer: c.issuer, lists: c.lists, policy: p}, nil
 }
 
+// Verifier returns a verifier that trusts the bundle's issuer and keys and
+// checks status from the bundle's lists under the staleness policy
+// statusOpts configure, with no network.
+func (c *Checked) Verifier(statusOpts []verifier.StatusOption, opts ...verifier.Option) (*verifier.Verifier, error) {
+	sc, err := c.StatusChecker(statusOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return verifier.New(c.Trust, append(opts, verifier.WithStatusChecker(sc))...)
+}
+
 // StatusChecker answers status lookups from a checked bundle, with no
 // network. It is safe for concurrent use.
 type StatusChecker struct {

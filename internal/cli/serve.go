@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -13,17 +14,31 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gorilla/mux"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/nalw/linkpass/issuer"
 	"github.com/nalw/linkpass/issuer/api"
+	"github.com/nalw/linkpass/web"
 )
 
 type serveFlags struct {
-	data, addr, issuerURL, registerName, logFormat, logLevel string
-	demo                                                     bool
-	statusTTL                                                time.Duration
+	data, addr, issuerURL, registerName string
+	demo                                bool
+	statusTTL                           time.Duration
+	log                                 logFlags
 }
+
+// logFlags choose the operational log's format and level.
+type logFlags struct{ format, level string }
+
+func (l *logFlags) register(fl *pflag.FlagSet) {
+	fl.StringVar(&l.format, "log-format", "text", "text or json")
+	fl.StringVar(&l.level, "log-level", "info", "debug, info, warn or error")
+}
+
+func (l *logFlags) logger(w io.Writer) (*slog.Logger, error) { return newLogger(w, l.format, l.level) }
 
 func (a *app) serveCmd() *cobra.Command {
 	var f serveFlags
@@ -43,13 +58,12 @@ no --data it uses a new temporary directory and seeds about 20 registrants.`,
 	fl.StringVar(&f.registerName, "register-name", "", "name of the register (default: NALW Register of Social Prescribing Link Workers)")
 	fl.BoolVar(&f.demo, "demo", false, "seed an empty register with demonstration registrants")
 	fl.DurationVar(&f.statusTTL, "status-ttl", 5*time.Minute, "how long verifiers may cache a status list (its ttl); a suspension reaches online verifiers within this")
-	fl.StringVar(&f.logFormat, "log-format", "text", "text or json")
-	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	f.log.register(fl)
 	return c
 }
 
 func (a *app) serve(ctx context.Context, f serveFlags) error {
-	logger, err := newLogger(a.stderr, f.logFormat, f.logLevel)
+	logger, err := f.log.logger(a.stderr)
 	if err != nil {
 		return withCode(ExitCannot, err)
 	}
@@ -89,8 +103,31 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	defer stop()
 	go srv.Run(ctx)
 
+	site, err := web.New(web.Config{Mode: web.RegisterMode, RegisterName: srv.State().Settings().RegisterName,
+		Verify: (&registerVerifier{srv: srv}).Verify, Logger: logger})
+	if err != nil {
+		return withCode(ExitCannot, err)
+	}
+	router := mux.NewRouter()
+	site.Register(router)
+	router.NotFoundHandler = api.New(srv, logger)
+
+	logger.Info("register listening", "addr", ln.Addr().String(), "issuer_url", srv.State().Settings().IssuerURL, "data", f.data, "admin_token_file", srv.AdminTokenPath)
+	if err := serveHTTP(ctx, ln, router, logger); err != nil {
+		return err
+	}
+	if err := srv.Close(); err != nil {
+		return withCode(ExitCannot, fmt.Errorf("closing the register: %w", err))
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// serveHTTP serves handler on ln until ctx ends, then lets requests in
+// flight finish (at most 15 seconds) before returning.
+func serveHTTP(ctx context.Context, ln net.Listener, handler http.Handler, logger *slog.Logger) error {
 	hs := &http.Server{
-		Handler:           api.New(srv, logger),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -98,7 +135,6 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	logger.Info("register listening", "addr", ln.Addr().String(), "issuer_url", srv.State().Settings().IssuerURL, "data", f.data, "admin_token_file", srv.AdminTokenPath)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -112,10 +148,6 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	if err := hs.Shutdown(sctx); err != nil {
 		logger.Warn("requests still in flight at shutdown", "err", err)
 	}
-	if err := srv.Close(); err != nil {
-		return withCode(ExitCannot, fmt.Errorf("closing the register: %w", err))
-	}
-	logger.Info("stopped")
 	return nil
 }
 
@@ -157,6 +189,9 @@ Try, in another terminal:
   go run ./cmd/linkpass registrant suspend %[6]s --reason "Interim order"
   go run ./cmd/linkpass audit list
   curl 'http://%[3]s/v1/register?q=okonkwo'
+
+Or open http://%[3]s/ in a browser: the public register and the
+front-desk checker (/verify).
 
 (%[5]s is the binary; "go run ./cmd/linkpass" works from the source tree.)
 Stop with Ctrl-C.

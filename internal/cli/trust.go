@@ -107,11 +107,7 @@ func (f *trustFlags) verifier(ctx context.Context) (*verifier.Verifier, error) {
 		if err != nil {
 			return nil, err
 		}
-		sc, err := c.StatusChecker(statusOpts...)
-		if err != nil {
-			return nil, err
-		}
-		return verifier.New(c.Trust, append(opts, verifier.WithStatusChecker(sc))...)
+		return c.Verifier(statusOpts, opts...)
 	}
 }
 

@@ -42,7 +42,7 @@ trust material, unreadable input, status information unavailable or too old).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return a.verify(cmd.Context(), f, args) },
 	}
-	c.AddCommand(a.syncCmd())
+	c.AddCommand(a.syncCmd(), a.verifyServeCmd())
 	fl := c.Flags()
 	fl.StringVar(&f.file, "file", "", "read the credential from this file")
 	fl.StringVar(&f.qrImage, "qr-image", "", "read the credential's QR code from this image (PNG or JPEG): a photo, scan or screenshot")

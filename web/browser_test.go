@@ -1,0 +1,666 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/regno"
+)
+
+// These tests drive the pages in a real headless Chromium over the DevTools
+// protocol. Every tab records its requests and console: a test fails if a
+// page logs an error or warning, throws, or asks for anything from a host
+// other than 127.0.0.1.
+
+// chromium returns the path of the browser, or skips the test when there is
+// none (fails instead when LINKPASS_REQUIRE_TOOLS names chromium).
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	msg := "chromium not found on PATH: the browser tests need it (Debian: apt-get install chromium)"
+	if strings.Contains(os.Getenv("LINKPASS_REQUIRE_TOOLS"), "chromium") {
+		t.Fatal(msg + "; LINKPASS_REQUIRE_TOOLS requires it")
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// browser is one headless Chromium; ctx keeps it alive.
+type browser struct {
+	ctx context.Context
+}
+
+// startBrowser starts Chromium with a fresh profile and the flags that keep
+// it off the network; extra adds flags (the fake camera).
+func startBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) *browser {
+	t.Helper()
+	opts := append([]chromedp.ExecAllocatorOption{}, chromedp.DefaultExecAllocatorOptions[:]...)
+	opts = append(opts,
+		chromedp.ExecPath(chromium(t)),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-domain-reliability", true),
+		chromedp.WindowSize(1280, 800),
+	)
+	opts = append(opts, extra...)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	// The first run starts the browser; it must not have a timeout, which
+	// would end the browser with it.
+	require.NoError(t, chromedp.Do(ctx), "starting chromium")
+	return &browser{ctx: ctx}
+}
+
+// tab is a browser tab with a record of its requests and problems.
+type tab struct {
+	t   *testing.T
+	ctx context.Context
+
+	mu       sync.Mutex
+	requests []string
+	problems []string
+	expected []string // problems the test causes on purpose
+}
+
+// expect tells the tab that the test causes a logged problem containing
+// substr on purpose, such as a 404 for an unknown registration number.
+func (tb *tab) expect(substr string) {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	tb.expected = append(tb.expected, substr)
+}
+
+// newTab opens a tab whose requests and console are checked when the test
+// ends.
+func (b *browser) newTab(t *testing.T) *tab {
+	t.Helper()
+	tb := &tab{t: t}
+	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithListener(tb.record))
+	t.Cleanup(cancel)
+	tb.ctx = ctx
+	require.NoError(t, chromedp.Do(ctx), "opening a tab")
+	t.Cleanup(tb.assertClean) // runs before cancel
+	return tb
+}
+
+// record is called on the tab's event loop: it only appends.
+func (tb *tab) record(ev any) {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	switch ev := ev.(type) {
+	case *network.EventRequestWillBeSent:
+		tb.requests = append(tb.requests, ev.Request.URL)
+	case *runtime.EventConsoleAPICalled:
+		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeWarning || ev.Type == runtime.ConsoleAPICalledTypeAssert {
+			var args []string
+			for _, a := range ev.Args {
+				if a.Description != "" {
+					args = append(args, a.Description)
+				} else {
+					args = append(args, string(a.Value))
+				}
+			}
+			tb.problems = append(tb.problems, fmt.Sprintf("console.%s: %s", ev.Type, strings.Join(args, " ")))
+		}
+	case *runtime.EventExceptionThrown:
+		d := ev.ExceptionDetails
+		desc := d.Text
+		if d.Exception != nil {
+			desc += " " + d.Exception.Description
+		}
+		tb.problems = append(tb.problems, "exception: "+desc)
+	case *log.EventEntryAdded:
+		if e := ev.Entry; e.Level == log.EntryLevelError || e.Level == log.EntryLevelWarning {
+			tb.problems = append(tb.problems, fmt.Sprintf("log %s (%s): %s %s", e.Level, e.Source, e.Text, e.URL))
+		}
+	}
+}
+
+// assertClean fails the test if the tab logged a problem or made a request
+// to a host other than 127.0.0.1.
+func (tb *tab) assertClean() {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	var problems []string
+	for _, p := range tb.problems {
+		if !slices.ContainsFunc(tb.expected, func(e string) bool { return strings.Contains(p, e) }) {
+			problems = append(problems, p)
+		}
+	}
+	assert.Empty(tb.t, problems, "the page logged errors or warnings")
+	assert.NotEmpty(tb.t, tb.requests, "no requests were recorded: the network listener is broken")
+	for _, raw := range tb.requests {
+		assert.True(tb.t, loopbackOnly(raw), "request left the loopback host: %s", raw)
+	}
+}
+
+// loopbackOnly reports whether a request URL stays on 127.0.0.1: http(s)
+// and ws(s) to 127.0.0.1, blob: URLs of such an origin, and data: URLs,
+// which are not requests at all.
+func loopbackOnly(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	switch u.Scheme {
+	case "http", "https", "ws", "wss":
+		return u.Hostname() == "127.0.0.1"
+	case "blob":
+		return loopbackOnly(u.Opaque)
+	case "data":
+		return true
+	}
+	return false
+}
+
+func TestLoopbackOnlyAcceptsOnlyTheLoopbackHost(t *testing.T) {
+	for raw, want := range map[string]bool{
+		"http://127.0.0.1:4000/verify":             true,
+		"blob:http://127.0.0.1:4000/1b2c-3d":       true,
+		"data:image/png;base64,AAAA":               true,
+		"http://localhost:4000/":                   false,
+		"https://cdn.example.com/jsQR.js":          false,
+		"blob:https://evil.example/1b2c":           false,
+		"chrome-extension://abc/x.js":              false,
+		"http://127.0.0.1.evil.example:4000/x.css": false,
+	} {
+		assert.Equal(t, want, loopbackOnly(raw), raw)
+	}
+}
+
+// do runs actions with a time limit.
+func (tb *tab) do(limit time.Duration, actions ...chromedp.Action[chromedp.Void]) {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, limit)
+	defer cancel()
+	require.NoError(tb.t, chromedp.Do(ctx, actions...))
+}
+
+// eval evaluates a JavaScript expression and returns its value.
+func eval[T any](tb *tab, expr string) T {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	require.NoError(tb.t, err, expr)
+	return v
+}
+
+// waitFor waits until a JavaScript expression is truthy.
+func (tb *tab) waitFor(limit time.Duration, expr string) {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, limit)
+	defer cancel()
+	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(limit)))
+	require.NoError(tb.t, err, "waiting for %s", expr)
+}
+
+// text returns the visible text of the first element matching a CSS
+// selector.
+func (tb *tab) text(sel string) string {
+	tb.t.Helper()
+	return eval[string](tb, fmt.Sprintf(`document.querySelector(%q).innerText`, sel))
+}
+
+// paste puts text into the focused field as a paste or IME would.
+func (tb *tab) paste(text string) {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
+	defer cancel()
+	_, err := chromedp.Call(ctx, input.InsertText, input.InsertTextParams{Text: text})
+	require.NoError(tb.t, err)
+}
+
+// verdictShown waits for a verdict and returns its outcome attribute.
+func (tb *tab) verdictShown(limit time.Duration) string {
+	tb.t.Helper()
+	tb.waitFor(limit, `!document.getElementById("result").hidden && document.getElementById("result").dataset.outcome`)
+	return eval[string](tb, `document.getElementById("result").dataset.outcome`)
+}
+
+// resetVerdict hides the verdict so that the next one can be waited for.
+func (tb *tab) resetVerdict() {
+	tb.t.Helper()
+	eval[bool](tb, `(() => { const r = document.getElementById("result"); r.hidden = true; r.dataset.outcome = ""; return true })()`)
+}
+
+func TestRegisterSearchShowsStatusRestrictionsAndQualityMark(t *testing.T) {
+	sys := newSystem(t, RegisterMode)
+	okonkwo := sys.registrant(register.Registered, "Okonkwo")
+	baird := sys.registrant(register.Suspended, "Baird")
+	b := startBrowser(t)
+	tb := b.newTab(t)
+
+	search := func(q string) {
+		tb.do(20*time.Second,
+			chromedp.Navigate(sys.url+"/register"),
+			chromedp.SetValue(chromedp.ID("q"), q),
+			chromedp.Click(chromedp.CSS(`#search-form button[type=submit]`)),
+		)
+		tb.waitFor(10*time.Second, `document.getElementById("search-status").textContent.includes("found")`)
+	}
+	entry := func(regno string) string { return fmt.Sprintf(`article[data-regno=%q]`, regno) }
+
+	t.Run("by registration number", func(t *testing.T) {
+		search(okonkwo.Number)
+		assert.Equal(t, 1, eval[int](tb, `document.querySelectorAll("article.entry").length`))
+		text := tb.text(entry(okonkwo.Number))
+		assert.Contains(t, text, "Siobhan Okonkwo-Fairweather")
+		assert.Contains(t, text, okonkwo.Number)
+		assert.Contains(t, text, "Registered")
+		assert.Contains(t, text, "England")
+		assert.Contains(t, text, "Level 4 Certificate in Social Prescribing")
+		assert.Contains(t, text, "Level 5 Diploma in Health and Social Care")
+		assert.Regexp(t, `Registered until\s+\d{1,2} [A-Z][a-z]+ \d{4}`, text)
+		assert.Regexp(t, `Restrictions\s+None`, text)
+		assert.Contains(t, tb.text("#results .quality-mark"), "holds the Professional Standards Authority's Quality Mark")
+		assert.Contains(t, eval[string](tb, `location.search`), "q="+okonkwo.Number, "the search is in the address, so it can be shared and reloaded")
+	})
+
+	t.Run("by name", func(t *testing.T) {
+		search("okonkwo")
+		assert.Contains(t, tb.text(entry(okonkwo.Number)), "Siobhan Okonkwo-Fairweather")
+		assert.Contains(t, tb.text("#search-status"), "1 entry found")
+	})
+
+	t.Run("a suspended registrant shows the suspension and the restriction", func(t *testing.T) {
+		search("Baird")
+		sel := entry(baird.Number)
+		text := tb.text(sel)
+		assert.Regexp(t, `Suspended until \d{1,2} [A-Z][a-z]+ \d{4}`, text)
+		assert.Contains(t, text, "Restriction on practice")
+		assert.Contains(t, text, "Must not work with patients under 18.")
+		// The status is a word, an icon and a colour: amber for suspended.
+		assert.Equal(t, "rgb(255, 241, 204)", eval[string](tb, fmt.Sprintf(`getComputedStyle(document.querySelector('%s .badge')).backgroundColor`, sel)))
+		assert.True(t, eval[bool](tb, fmt.Sprintf(`!!document.querySelector('%s .badge svg.icon')`, sel)))
+	})
+
+	t.Run("every status has its own word and colour", func(t *testing.T) {
+		for _, tc := range []struct {
+			status register.Status
+			name   string
+			word   string
+			bg     string
+		}{
+			{register.Registered, "Nwosu", "Registered", "rgb(227, 242, 232)"},
+			{register.Suspended, "Adeyemi", "Suspended", "rgb(255, 241, 204)"},
+			{register.Lapsed, "Greenwood", "Lapsed (not renewed)", "rgb(236, 238, 240)"},
+			{register.Removed, "Hartley", "Removed from the register", "rgb(253, 232, 232)"},
+		} {
+			r := sys.registrant(tc.status, tc.name)
+			search(r.Number)
+			sel := entry(r.Number) + " .badge"
+			assert.Contains(t, tb.text(sel), tc.word, tc.name)
+			assert.Equal(t, tc.bg, eval[string](tb, fmt.Sprintf(`getComputedStyle(document.querySelector('%s')).backgroundColor`, sel)), tc.name)
+		}
+	})
+
+	t.Run("the entry page a credential points at", func(t *testing.T) {
+		tb.do(20*time.Second, chromedp.Navigate(sys.url+"/register/"+baird.Number))
+		tb.waitFor(10*time.Second, `!!document.querySelector("#entry article")`)
+		text := tb.text("#entry")
+		assert.Contains(t, text, "Lewis Baird")
+		assert.Contains(t, text, "Must not work with patients under 18.")
+	})
+
+	t.Run("an unknown number says it is not on the register", func(t *testing.T) {
+		n := unknownRegno(t, sys)
+		tb.expect("404 (Not Found) " + sys.url + "/v1/register/" + n)
+		tb.do(20*time.Second, chromedp.Navigate(sys.url+"/register/"+n))
+		tb.waitFor(10*time.Second, `document.getElementById("entry-status").textContent.includes("not on the register")`)
+	})
+}
+
+// unknownRegno returns a well-formed registration number that no one holds.
+func unknownRegno(t *testing.T, sys *system) string {
+	t.Helper()
+	for serial := uint64(9_000_000); serial < 9_000_100; serial++ {
+		n := regno.Format(serial)
+		if _, err := sys.srv.State().Registrant(n); err != nil {
+			return n
+		}
+	}
+	t.Fatal("no unused registration number found")
+	return ""
+}
+
+func TestCameraScanShowsValidThenSuspendedAfterTheRegisterSuspends(t *testing.T) {
+	sys := newSystem(t, RegisterMode)
+	reg := sys.registrant(register.Registered, "Okonkwo")
+	jws := sys.issue(reg.Number)
+	video := filepath.Join(t.TempDir(), "card.y4m")
+	require.NoError(t, writeY4M(video, cameraFrame(t, qrText(t, jws), 960, 720), 3))
+
+	b := startBrowser(t,
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-file-for-fake-video-capture", video),
+	)
+	tb := b.newTab(t)
+	tb.do(20*time.Second, chromedp.Navigate(sys.url+"/verify"), chromedp.Click(chromedp.ID("camera-start")))
+
+	require.Equal(t, "valid", tb.verdictShown(30*time.Second))
+	assert.Equal(t, "VALID", tb.text("#verdict-heading"))
+	assert.Equal(t, "camera", eval[string](tb, `document.getElementById("result").dataset.readBy`))
+	assert.Equal(t, "verdict-heading", eval[string](tb, `document.activeElement.id`), "focus moves to the verdict")
+	assert.True(t, eval[bool](tb, `document.getElementById("camera").hidden`), "the camera stops after a read")
+	text := tb.text("#result")
+	assert.Contains(t, text, "Check photo ID matches this name: Siobhan Okonkwo-Fairweather")
+	assert.Contains(t, text, reg.Number)
+	assert.Contains(t, text, "Level 4 Certificate in Social Prescribing")
+	assert.Contains(t, text, "PSA Quality Mark")
+	assert.Regexp(t, `Status information\s+Valid, from the register's status list of`, text)
+	tb.waitFor(5*time.Second, `document.getElementById("announce").textContent.startsWith("Result: VALID.")`)
+
+	sys.suspend(reg.Number, jws)
+	tb.resetVerdict()
+	tb.do(10*time.Second, chromedp.Click(chromedp.ID("camera-start")))
+	require.Equal(t, "suspended", tb.verdictShown(30*time.Second))
+	assert.Equal(t, "SUSPENDED", tb.text("#verdict-heading"))
+	assert.Contains(t, tb.text("#result"), "Do not rely on this credential.")
+}
+
+func TestUploadAndPasteShowTheVerdict(t *testing.T) {
+	sys := newSystem(t, RegisterMode)
+	reg := sys.registrant(register.Registered, "Llewellyn")
+	jws := sys.issue(reg.Number)
+	text := qrText(t, jws)
+	dir := t.TempDir()
+	photoFile := func(name string, p photo) string {
+		path := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(path, cardPhoto(t, text, reg.FullName(), reg.Number, p), 0o600))
+		return path
+	}
+
+	tb := startBrowser(t).newTab(t)
+	tb.do(20*time.Second, chromedp.Navigate(sys.url+"/verify"))
+
+	for _, tc := range []struct {
+		name   string
+		photo  photo
+		readBy string
+	}{
+		// jsQR reads a card photographed slightly turned...
+		{"photo read in the browser", photo{degrees: 17, blur: 1, noise: 4, seed: 2}, "upload-browser"},
+		// ...but not one turned by a third of a right angle, blurred and
+		// noisy, which the server's reader copes with.
+		{"photo read on the server", photo{degrees: 33, blur: 2, noise: 10, seed: 3}, "upload-server"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tb.resetVerdict()
+			tb.do(10*time.Second, chromedp.SetUploadFiles(chromedp.ID("upload-file"), []string{photoFile(tc.name+".png", tc.photo)}))
+			require.Equal(t, "valid", tb.verdictShown(30*time.Second), tb.text("#upload-status"))
+			assert.Equal(t, "VALID", tb.text("#verdict-heading"))
+			assert.Contains(t, tb.text("#result"), "Gareth Llewellyn")
+			assert.Equal(t, tc.readBy, eval[string](tb, `document.getElementById("result").dataset.readBy`))
+		})
+	}
+
+	t.Run("paste of the QR text", func(t *testing.T) {
+		tb.resetVerdict()
+		tb.do(10*time.Second, chromedp.Focus(chromedp.ID("credential-text")))
+		tb.paste(text)
+		tb.do(10*time.Second, chromedp.Click(chromedp.CSS(`#paste-form button[type=submit]`)))
+		require.Equal(t, "valid", tb.verdictShown(20*time.Second))
+		assert.Equal(t, "VALID", tb.text("#verdict-heading"))
+	})
+
+	t.Run("paste of garbage", func(t *testing.T) {
+		tb.resetVerdict()
+		tb.do(10*time.Second, chromedp.SetValue(chromedp.ID("credential-text"), "LP1:THIS IS NOT A CREDENTIAL"),
+			chromedp.Click(chromedp.CSS(`#paste-form button[type=submit]`)))
+		require.Equal(t, "malformed", tb.verdictShown(20*time.Second))
+		assert.Equal(t, "NOT VALID", tb.text("#verdict-heading"))
+		assert.Contains(t, tb.text("#result"), "Do not rely on this credential.")
+		assert.False(t, eval[bool](tb, `!!document.querySelector("#result .photo-id")`), "no name is shown for what is not a credential")
+	})
+}
+
+// focusables lists the page's visible keyboard-focusable elements in
+// document order, each as its id or its tag and text.
+const focusables = `(() => {
+  const d = e => e.id ? "#" + e.id : e.tagName.toLowerCase() + ":" + (e.textContent || "").trim().slice(0, 40);
+  const sel = 'a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])';
+  return Array.from(document.querySelectorAll(sel))
+    .filter(e => !e.disabled && e.getClientRects().length > 0 && getComputedStyle(e).visibility !== "hidden")
+    .map(d);
+})()`
+
+// focused describes the focused element as focusables does, and whether
+// its focus indicator is visible (an outline of at least 2 px).
+const focused = `(() => {
+  const e = document.activeElement;
+  const d = e.id ? "#" + e.id : e.tagName.toLowerCase() + ":" + (e.textContent || "").trim().slice(0, 40);
+  const cs = getComputedStyle(e);
+  return [d, String(cs.outlineStyle !== "none" && parseFloat(cs.outlineWidth) >= 2)];
+})()`
+
+// tabTo presses Tab until the element with id has focus, checking that
+// every element on the way shows where the focus is.
+func (tb *tab) tabTo(id string, most int) {
+	tb.t.Helper()
+	for range most {
+		tb.do(5*time.Second, chromedp.KeyEvent(kb.Tab))
+		f := eval[[]string](tb, focused)
+		assert.Equal(tb.t, "true", f[1], "focus on %s is not visible", f[0])
+		if f[0] == "#"+id {
+			return
+		}
+	}
+	tb.t.Fatalf("#%s not reached in %d presses of Tab", id, most)
+}
+
+func TestKeyboardAloneSearchesTheRegisterAndChecksACredential(t *testing.T) {
+	sys := newSystem(t, RegisterMode)
+	baird := sys.registrant(register.Suspended, "Baird")
+	reg := sys.registrant(register.Registered, "Raghunathan")
+	text := qrText(t, sys.issue(reg.Number))
+	tb := startBrowser(t).newTab(t)
+
+	t.Run("register: Tab to the search box, type, Enter", func(t *testing.T) {
+		tb.do(20*time.Second, chromedp.Navigate(sys.url+"/register"))
+		tb.tabTo("q", 8)
+		tb.do(5*time.Second, chromedp.KeyEvent("Baird"), chromedp.KeyEvent(kb.Enter))
+		tb.waitFor(10*time.Second, fmt.Sprintf(`!!document.querySelector('article[data-regno=%q]')`, baird.Number))
+		assert.Contains(t, tb.text("#results"), "Must not work with patients under 18.")
+	})
+
+	t.Run("verify: Tab to the paste box, paste, Enter", func(t *testing.T) {
+		tb.do(20*time.Second, chromedp.Navigate(sys.url+"/verify"))
+		tb.tabTo("credential-text", 12)
+		tb.paste(text)
+		tb.do(5*time.Second, chromedp.KeyEvent(kb.Enter))
+		require.Equal(t, "valid", tb.verdictShown(20*time.Second))
+		assert.Equal(t, "#verdict-heading", eval[[]string](tb, focused)[0], "focus moves to the verdict heading")
+		// From the verdict, Tab goes on to the controls in it.
+		tb.tabTo("scan-again", 6)
+	})
+
+	for _, page := range []string{"/register?q=an", "/verify", "/"} {
+		t.Run("every control of "+page+" is reached by Tab, in order", func(t *testing.T) {
+			tb.do(20*time.Second, chromedp.Navigate(sys.url+page))
+			if strings.Contains(page, "q=") {
+				tb.waitFor(10*time.Second, `document.getElementById("search-status").textContent.includes("found")`)
+			}
+			want := eval[[]string](tb, focusables)
+			require.NotEmpty(t, want)
+			var got []string
+			for range want {
+				tb.do(5*time.Second, chromedp.KeyEvent(kb.Tab))
+				f := eval[[]string](tb, focused)
+				assert.Equal(t, "true", f[1], "focus on %s is not visible", f[0])
+				got = append(got, f[0])
+			}
+			assert.Equal(t, want, got)
+		})
+	}
+}
+
+func TestVerifierModeWarnsThatAThreeDayOldBundleIsStale(t *testing.T) {
+	synced := time.Now().Add(-72*time.Hour - 5*time.Minute)
+	sys := newSystem(t, VerifierMode, withBundle(BundleInfo{SyncedAt: synced, Issuer: "https://register.nalw.example", Stale: true,
+		StaleReason: "The status lists in this bundle are 3 days old; the register allows 36 hours."}))
+	tb := startBrowser(t).newTab(t)
+
+	for _, page := range []string{"/", "/verify"} {
+		tb.do(20*time.Second, chromedp.Navigate(sys.url+page))
+		text := tb.text("#bundle")
+		assert.Contains(t, text, "Warning: status information is out of date", page)
+		assert.Contains(t, text, "3 days ago", page)
+		assert.Contains(t, text, "https://register.nalw.example", page)
+		assert.True(t, eval[bool](tb, `document.getElementById("bundle").classList.contains("bundle-stale")`), page)
+		assert.False(t, eval[bool](tb, `!!document.querySelector('a[href="/register"]')`), "%s links to a register this checker does not serve", page)
+	}
+	assert.Empty(t, eval[[]string](tb, contrastFailures))
+	shoot(t, tb, "verifier-stale-desktop", 1280, 800)
+}
+
+// contrastFailures lists text whose colour has a contrast below 4.5:1
+// against the first opaque background behind it.
+const contrastFailures = `(() => {
+  const parse = s => (s.match(/[\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const bgOf = el => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const bad = [];
+  const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (w.nextNode()) {
+    const n = w.currentNode, el = n.parentElement;
+    if (!n.textContent.trim() || !el || el.getClientRects().length === 0) continue;
+    const cs = getComputedStyle(el);
+    if (cs.visibility === "hidden") continue;
+    const a = lum(parse(cs.color)), b = lum(bgOf(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) bad.push(n.textContent.trim().slice(0, 40) + " (" + ratio.toFixed(2) + ":1, " + cs.color + ")");
+  }
+  return bad;
+})()`
+
+// screenshotDir is where screenshots go: web/testdata/screenshots with
+// LINKPASS_SCREENSHOTS=1, else a temporary directory of the test.
+func screenshotDir(t *testing.T) string {
+	if os.Getenv("LINKPASS_SCREENSHOTS") == "1" {
+		dir := filepath.Join("testdata", "screenshots")
+		require.NoError(t, os.MkdirAll(dir, 0o755))
+		return dir
+	}
+	return t.TempDir()
+}
+
+// shoot sets the viewport, checks that nothing is wider than it, and saves
+// a full-page screenshot as name.png.
+func shoot(t *testing.T, tb *tab, name string, w, h int64) {
+	t.Helper()
+	tb.do(10*time.Second, chromedp.EmulateViewport(w, h))
+	assert.LessOrEqual(t, eval[int](tb, `document.documentElement.scrollWidth`), int(w), "%s scrolls sideways at %d px", name, w)
+	ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	require.NoError(t, err)
+	path := filepath.Join(screenshotDir(t), name+".png")
+	require.NoError(t, os.WriteFile(path, png, 0o644))
+	t.Logf("screenshot %s", path)
+}
+
+func TestScreenshotsAtDesktopAndPhoneWidthsPassContrastAndFit(t *testing.T) {
+	sys := newSystem(t, RegisterMode)
+	reg := sys.registrant(register.Registered, "Okonkwo")
+	jws := sys.issue(reg.Number)
+	text := qrText(t, jws)
+	restricted := sys.registrant(register.Registered, "Kowalczyk")
+	restrictedText := qrText(t, sys.issue(restricted.Number))
+	tb := startBrowser(t).newTab(t)
+
+	for _, size := range []struct {
+		name string
+		w, h int64
+	}{{"desktop", 1280, 800}, {"phone", 360, 740}} {
+		t.Run(size.name, func(t *testing.T) {
+			tb.do(5*time.Second, chromedp.EmulateViewport(size.w, size.h))
+
+			tb.do(20*time.Second, chromedp.Navigate(sys.url+"/"))
+			assert.Empty(t, eval[[]string](tb, contrastFailures), "home")
+			shoot(t, tb, "home-"+size.name, size.w, size.h)
+
+			// "le" finds registered, restricted, suspended and removed entries.
+			tb.do(20*time.Second, chromedp.Navigate(sys.url+"/register?q=le"))
+			tb.waitFor(10*time.Second, `document.getElementById("search-status").textContent.includes("found")`)
+			assert.Empty(t, eval[[]string](tb, contrastFailures), "register")
+			shoot(t, tb, "register-"+size.name, size.w, size.h)
+
+			tb.do(20*time.Second, chromedp.Navigate(sys.url+"/verify"))
+			assert.Empty(t, eval[[]string](tb, contrastFailures), "verify")
+			shoot(t, tb, "verify-"+size.name, size.w, size.h)
+
+			for _, tc := range []struct{ name, text, outcome, banner string }{
+				{"valid", text, "valid", "The credential is genuine and current"},
+				{"restricted", restrictedText, "valid", "Conditions on practice apply."},
+				{"invalid", "LP1:NOT A CREDENTIAL", "malformed", "not a linkpass credential"},
+			} {
+				tb.resetVerdict()
+				tb.do(10*time.Second, chromedp.SetValue(chromedp.ID("credential-text"), tc.text),
+					chromedp.Click(chromedp.CSS(`#paste-form button[type=submit]`)))
+				require.Equal(t, tc.outcome, tb.verdictShown(20*time.Second))
+				assert.Contains(t, tb.text("#result .verdict"), tc.banner)
+				assert.Empty(t, eval[[]string](tb, contrastFailures), "verify %s", tc.name)
+				shoot(t, tb, "verify-"+tc.name+"-"+size.name, size.w, size.h)
+			}
+		})
+	}
+
+	t.Run("suspended", func(t *testing.T) {
+		sys.suspend(reg.Number, jws)
+		for _, size := range []struct {
+			name string
+			w, h int64
+		}{{"desktop", 1280, 800}, {"phone", 360, 740}} {
+			tb.do(5*time.Second, chromedp.EmulateViewport(size.w, size.h))
+			tb.resetVerdict()
+			tb.do(10*time.Second, chromedp.SetValue(chromedp.ID("credential-text"), text),
+				chromedp.Click(chromedp.CSS(`#paste-form button[type=submit]`)))
+			require.Equal(t, "suspended", tb.verdictShown(20*time.Second))
+			assert.Empty(t, eval[[]string](tb, contrastFailures))
+			shoot(t, tb, "verify-suspended-"+size.name, size.w, size.h)
+		}
+	})
+}

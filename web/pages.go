@@ -1,0 +1,173 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/nalw/linkpass/regno"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// pageNames are the templates under templates/, each rendered inside
+// layout.html.
+var pageNames = []string{"home", "register", "entry", "verify", "notfound"}
+
+func parsePages() (map[string]*template.Template, error) {
+	pages := make(map[string]*template.Template, len(pageNames))
+	for _, name := range pageNames {
+		t, err := template.New(name).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("web: parsing page %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// pageData is what every page template receives.
+type pageData struct {
+	// Title is the page's own title; the layout adds the register's name.
+	Title        string
+	RegisterName string
+	Mode         string
+	// Nav is the nav entry of this page: "home", "register" or "verify".
+	Nav string
+	// Scripts are the page's scripts, in order.
+	Scripts []string
+	// Bundle is the trust bundle's freshness, in VerifierMode.
+	Bundle *bundleView
+	// Regno is the registration number of an entry page.
+	Regno string
+}
+
+// RegisterMode reports whether the page belongs to the register's site.
+func (d pageData) RegisterMode() bool { return d.Mode == RegisterMode.String() }
+
+// pageHandler picks the page to render for a request, with its status.
+type pageHandler func(r *http.Request, d *pageData) (page string, status int)
+
+// page adapts h: it fills what every page shares, renders into a buffer so
+// that a template error never sends half a page, and writes it.
+func (s *Site) page(h pageHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d := &pageData{RegisterName: s.cfg.RegisterName, Mode: s.cfg.Mode.String()}
+		name, status := h(r, d)
+		var buf bytes.Buffer
+		if err := s.pages[name].ExecuteTemplate(&buf, "layout", d); err != nil {
+			s.cfg.Logger.Error("web: rendering page failed", "page", name, "err", err)
+			http.Error(w, "500 internal server error", http.StatusInternalServerError)
+			return
+		}
+		hd := w.Header()
+		hd.Set("Content-Type", "text/html; charset=utf-8")
+		hd.Set("Cache-Control", "no-cache")
+		w.WriteHeader(status)
+		w.Write(buf.Bytes())
+	})
+}
+
+// Scripts of the pages. common.js comes first: the others use it.
+const (
+	scriptCommon   = "/static/common.js"
+	scriptRegister = "/static/register.js"
+	scriptJSQR     = "/static/vendor/jsQR.js"
+	scriptVerify   = "/static/verify.js"
+)
+
+func (s *Site) home(_ *http.Request, d *pageData) (string, int) {
+	d.Nav = "home"
+	if s.cfg.Mode == VerifierMode {
+		d.Title = "Credential checker"
+		d.Bundle = s.bundleView()
+	} else {
+		d.Title = "The public register of social prescribing link workers"
+	}
+	return "home", http.StatusOK
+}
+
+func (s *Site) registerPage(_ *http.Request, d *pageData) (string, int) {
+	d.Title, d.Nav = "Search the register", "register"
+	d.Scripts = []string{scriptCommon, scriptRegister}
+	return "register", http.StatusOK
+}
+
+// entryPage is a register entry, the page a credential's QR code and its
+// "publicRegister" link point the public at. A number that cannot be a
+// registration number is a 404 here; any other is looked up by the page.
+func (s *Site) entryPage(r *http.Request, d *pageData) (string, int) {
+	n, err := regno.Parse(mux.Vars(r)["regno"])
+	if err != nil {
+		d.Title = "Page not found"
+		return "notfound", http.StatusNotFound
+	}
+	d.Title, d.Nav, d.Regno = "Register entry "+n, "register", n
+	d.Scripts = []string{scriptCommon, scriptRegister}
+	return "entry", http.StatusOK
+}
+
+func (s *Site) verifyPage(_ *http.Request, d *pageData) (string, int) {
+	d.Title, d.Nav = "Check a link worker's credential", "verify"
+	d.Scripts = []string{scriptCommon, scriptJSQR, scriptVerify}
+	if s.cfg.Mode == VerifierMode {
+		d.Bundle = s.bundleView()
+	}
+	return "verify", http.StatusOK
+}
+
+// bundleView is the trust bundle's freshness as a page shows it.
+type bundleView struct {
+	Never       bool
+	SyncedAt    string // "12 March 2026, 09:00 UTC"
+	SyncedAtISO string
+	Ago         string // "3 days ago"
+	Issuer      string
+	Stale       bool
+	StaleReason string
+}
+
+func (s *Site) bundleView() *bundleView {
+	info := s.cfg.BundleInfo()
+	v := &bundleView{Issuer: info.Issuer, Stale: info.Stale, StaleReason: info.StaleReason, Never: info.SyncedAt.IsZero()}
+	if !v.Never {
+		t := info.SyncedAt.UTC()
+		v.SyncedAt = t.Format("2 January 2006, 15:04 UTC")
+		v.SyncedAtISO = t.Format(time.RFC3339)
+		v.Ago = ago(s.cfg.Now().Sub(t))
+	}
+	if v.Never {
+		v.Stale = true
+		if v.StaleReason == "" {
+			v.StaleReason = "This checker has never synced a trust bundle from the register."
+		}
+	}
+	return v
+}
+
+// ago says how long d is, roughly, as people say it.
+func ago(d time.Duration) string {
+	plural := func(n int, unit string) string {
+		if n == 1 {
+			return "1 " + unit + " ago"
+		}
+		return fmt.Sprintf("%d %ss ago", n, unit)
+	}
+	switch {
+	case d < 0:
+		return "in the future: check this computer's clock"
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return plural(int(d/time.Minute), "minute")
+	case d < 48*time.Hour:
+		return plural(int(d/time.Hour), "hour")
+	}
+	return plural(int(d/(24*time.Hour)), "day")
+}
