@@ -1,6 +1,12 @@
 package api
 
 import (
+	"context"
+
+	"github.com/nalw/linkpass/internal/verdict"
+	"github.com/nalw/linkpass/web"
+	"github.com/stretchr/testify/require"
+
 	"bufio"
 	"fmt"
 	"log/slog"
@@ -171,8 +177,18 @@ func openAPITemplate(tpl string) string {
 // error: it could not be documented as an operation.
 func routerOperations(t *testing.T, a *API) map[string]bool {
 	t.Helper()
+	return walkOperations(t, a.router, "")
+}
+
+// walkOperations returns the method + path of every route of r whose path
+// starts with prefix.
+func walkOperations(t *testing.T, r *mux.Router, prefix string) map[string]bool {
+	t.Helper()
 	ops := map[string]bool{}
-	err := a.router.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+	err := r.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		if tpl, err := route.GetPathTemplate(); err == nil && !strings.HasPrefix(tpl, prefix) {
+			return nil
+		}
 		tpl, err := route.GetPathTemplate()
 		if err != nil {
 			t.Errorf("a route has no path template (%v); every route needs Path(...) to be documented", err)
@@ -184,6 +200,9 @@ func routerOperations(t *testing.T, a *API) map[string]bool {
 			return nil
 		}
 		for _, m := range methods {
+			if strings.EqualFold(m, "HEAD") {
+				continue // HEAD mirrors GET; OpenAPI documents GET
+			}
 			ops[strings.ToUpper(m)+" "+openAPITemplate(tpl)] = true
 		}
 		return nil
@@ -217,6 +236,17 @@ func TestOpenAPIDocumentsEveryRouteAndNoOther(t *testing.T) {
 	doc := readOpenAPI(t)
 	// New only registers routes; no handler runs here.
 	routes := routerOperations(t, New(nil, slog.New(slog.DiscardHandler)))
+	// The verify API the web package serves beside it, in both modes.
+	for _, mode := range []web.Mode{web.RegisterMode, web.VerifierMode} {
+		site, err := web.New(web.Config{Mode: mode, Verify: func(context.Context, string) verdict.Verdict { return verdict.Verdict{} },
+			BundleInfo: func() web.BundleInfo { return web.BundleInfo{} }})
+		require.NoError(t, err)
+		r := mux.NewRouter()
+		site.Register(r)
+		for op := range walkOperations(t, r, "/v1/") {
+			routes[op] = true
+		}
+	}
 
 	var missing, extra []string
 	for op := range routes {
