@@ -54,7 +54,7 @@ vouch for a credential.`,
 			if err != nil {
 				return withCode(ExitCannot, fmt.Errorf("the trust bundle from %s does not check out, so it was not stored: %w", from, err))
 			}
-			if err := trustbundle.WriteFile(path, raw); err != nil {
+			if err := storeBundle(path, raw); err != nil {
 				return withCode(ExitCannot, fmt.Errorf("storing the trust bundle: %w", err))
 			}
 			rep := syncReport{Issuer: checked.Issuer(), Bundle: path, CreatedAt: checked.CreatedAt(), Lists: len(checked.Lists()), Keys: len(checked.Trust.KeyIDs(checked.Issuer()))}

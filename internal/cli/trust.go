@@ -41,6 +41,15 @@ func (f *trustFlags) register(fl *pflag.FlagSet) {
 	fl.DurationVar(&f.skew, "clock-skew", 60*time.Second, "tolerance for clocks that disagree")
 }
 
+// storeBundle writes a fetched bundle, creating its folder (0700) on a
+// machine that has never synced.
+func storeBundle(path string, raw []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("creating the folder for the trust bundle: %w", err)
+	}
+	return trustbundle.WriteFile(path, raw)
+}
+
 // defaultBundlePath is where `verify sync` stores the bundle by default.
 func defaultBundlePath() (string, error) {
 	d, err := os.UserConfigDir()

@@ -104,7 +104,7 @@ func (a *app) verifyServe(ctx context.Context, f verifyServeFlags) error {
 		if _, err := b.Check(time.Now()); err != nil {
 			return fmt.Errorf("the bundle does not check out: %w", err)
 		}
-		if err := trustbundle.WriteFile(f.bundle, raw); err != nil {
+		if err := storeBundle(f.bundle, raw); err != nil {
 			return err
 		}
 		return load()

@@ -144,3 +144,31 @@ func TestOnlineVerificationFollowsTheRegisterAtOnce(t *testing.T) {
 	waitFor(t, 10*time.Second, func() bool { return online().Outcome == "suspended" }, "the suspension to show online")
 	t.Logf("suspension visible online %s after it was acknowledged", time.Since(start).Round(10*time.Millisecond))
 }
+
+// TestSyncToTheDefaultPlaceThenVerifyWithNoFlags is the receptionist's
+// path on a machine that has never synced: `verify sync --from URL` stores
+// the bundle in the configuration directory (creating it), and a plain
+// `verify --qr-image` uses it.
+func TestSyncToTheDefaultPlaceThenVerifyWithNoFlags(t *testing.T) {
+	dir := t.TempDir()
+	s := startServer(t, filepath.Join(dir, "reg"))
+	var reg struct {
+		Number string `json:"registration_number"`
+	}
+	s.runJSON(t, 0, &reg, "registrant", "add", "--given", "Isla", "--family", "Fraser", "--nation", "scotland")
+	png := filepath.Join(dir, "isla.png")
+	r := s.run(t, "", "credential", "issue", reg.Number, "--qr", png)
+	require.Equal(t, 0, r.code, r.stderr)
+	r = runCLI(t, nil, "", "verify", "sync", "--from", s.URL)
+	require.Equal(t, 0, r.code, r.stdout+r.stderr)
+	assert.Contains(t, r.stdout, filepath.Join(userDirs(t), "config", "linkpass", "trust-bundle.json"))
+	var v verdict.Verdict
+	waitFor(t, 10*time.Second, func() bool {
+		runCLI(t, nil, "", "verify", "sync", "--from", s.URL)
+		r = runCLI(t, nil, "", "verify", "--qr-image", png, "--json")
+		v = verdict.Verdict{}
+		_ = json.Unmarshal([]byte(r.stdout), &v)
+		return v.Valid
+	}, "the new credential to verify from the default bundle: "+r.stdout+r.stderr)
+	assert.Equal(t, "valid", v.Status, "status was checked from the bundle")
+}
