@@ -25,6 +25,7 @@ type FetchOption interface {
 type fetchConfig struct {
 	client       *http.Client
 	insecureHTTP bool
+	source       string
 }
 
 type fetchOptionFunc func(*fetchConfig)
@@ -45,6 +46,14 @@ func WithInsecurePlainHTTP() FetchOption {
 	return fetchOptionFunc(func(cfg *fetchConfig) { cfg.insecureHTTP = true })
 }
 
+// WithSource makes Fetch download from source (a base URL such as the
+// register's address on an internal network) rather than from the issuer
+// URL itself. The bundle must still name issuer: the caller states which
+// register it trusts; the source is only where to get its bundle.
+func WithSource(source string) FetchOption {
+	return fetchOptionFunc(func(cfg *fetchConfig) { cfg.source = strings.TrimRight(source, "/") })
+}
+
 // Fetch downloads the trust bundle of issuer (the register's URL, as its
 // credentials name it) from issuer + Path, over HTTPS, and parses it
 // (Parse). The bundle must name issuer. It returns the bundle and its
@@ -62,12 +71,19 @@ func Fetch(ctx context.Context, issuer string, opts ...FetchOption) (*Bundle, []
 	if err := checkIssuerURL(issuer); err != nil {
 		return nil, nil, err
 	}
-	if !strings.HasPrefix(issuer, "https://") && !cfg.insecureHTTP {
-		return nil, nil, fmt.Errorf("%w: %s does not use https", ErrFetch, issuer)
+	from := issuer
+	if cfg.source != "" {
+		if err := checkIssuerURL(cfg.source); err != nil {
+			return nil, nil, err
+		}
+		from = cfg.source
+	}
+	if !strings.HasPrefix(from, "https://") && !cfg.insecureHTTP {
+		return nil, nil, fmt.Errorf("%w: %s does not use https", ErrFetch, from)
 	}
 	client := fetchClient(cfg.client)
 
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, issuer+Path, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, from+Path, nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrFetch, err)
 	}
@@ -78,10 +94,10 @@ func Fetch(ctx context.Context, issuer string, opts ...FetchOption) (*Bundle, []
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, nil, fmt.Errorf("%w: %s: HTTP %d", ErrFetch, issuer+Path, resp.StatusCode)
+		return nil, nil, fmt.Errorf("%w: %s: HTTP %d", ErrFetch, from+Path, resp.StatusCode)
 	}
 	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != MediaType && mt != "application/json" {
-		return nil, nil, fmt.Errorf("%w: %s served %q, not %s", ErrFetch, issuer+Path, clip(mt), MediaType)
+		return nil, nil, fmt.Errorf("%w: %s served %q, not %s", ErrFetch, from+Path, clip(mt), MediaType)
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxSize+1))
 	if err != nil {
@@ -92,7 +108,11 @@ func Fetch(ctx context.Context, issuer string, opts ...FetchOption) (*Bundle, []
 		return nil, nil, err
 	}
 	if b.Issuer != issuer {
-		return nil, nil, fmt.Errorf("%w: %s served a bundle for %q", ErrIssuerMismatch, issuer, clip(b.Issuer))
+		hint := ""
+		if cfg.source == "" {
+			hint = "; if this address is another way to reach that register, say which register you trust with --issuer"
+		}
+		return nil, nil, fmt.Errorf("%w: %s served a bundle for %q, not %q%s", ErrIssuerMismatch, from, clip(b.Issuer), issuer, hint)
 	}
 	return b, data, nil
 }

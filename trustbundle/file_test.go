@@ -149,3 +149,22 @@ func TestFetchOverPlainHTTPWhenAskedTo(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, srv.URL, b.Issuer)
 }
+
+// TestFetchFromAnotherAddressStillRequiresTheStatedIssuer checks
+// WithSource: a register reached at an internal address serves the bundle
+// of its public issuer URL, and the caller's stated issuer decides.
+func TestFetchFromAnotherAddressStillRequiresTheStatedIssuer(t *testing.T) {
+	f := newFixture(t, nil, testNow)
+	const public = "https://register.nalw.org.uk"
+	srv, requests := bundleServer(t, MediaType, func(string) []byte { return bundleFor(t, f, public) })
+
+	b, _, err := Fetch(t.Context(), public, WithSource(srv.URL), WithHTTPClient(srv.Client()))
+	require.NoError(t, err)
+	assert.Equal(t, public, b.Issuer)
+	assert.Equal(t, int32(1), requests.Load(), "fetched from the source, not the issuer URL")
+
+	_, _, err = Fetch(t.Context(), "https://other.example.org", WithSource(srv.URL), WithHTTPClient(srv.Client()))
+	assert.ErrorIs(t, err, ErrIssuerMismatch, "the bundle must name the issuer the caller trusts")
+	_, _, err = Fetch(t.Context(), public, WithSource("http://127.0.0.1:1"), WithHTTPClient(srv.Client()))
+	assert.ErrorIs(t, err, ErrFetch, "plain HTTP sources need asking for, like issuers")
+}

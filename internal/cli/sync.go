@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nalw/linkpass/trustbundle"
 )
 
 // syncReport is what `verify sync --json` prints.
@@ -21,7 +20,7 @@ type syncReport struct {
 }
 
 func (a *app) syncCmd() *cobra.Command {
-	var from, bundle string
+	var from, bundle, issuer string
 	c := &cobra.Command{
 		Use:   "sync --from ISSUER_URL [--bundle FILE]",
 		Short: "Fetch, check and store the register's trust bundle for offline verification",
@@ -42,11 +41,7 @@ vouch for a credential.`,
 					return withCode(ExitCannot, err)
 				}
 			}
-			var opts []trustbundle.FetchOption
-			if isLoopback(from) {
-				opts = append(opts, trustbundle.WithInsecurePlainHTTP())
-			}
-			b, raw, err := trustbundle.Fetch(cmd.Context(), from, opts...)
+			b, raw, err := fetchBundle(cmd.Context(), from, issuer)
 			if err != nil {
 				return withCode(ExitCannot, fmt.Errorf("fetching the trust bundle from %s: %w", from, err))
 			}
@@ -64,7 +59,8 @@ vouch for a credential.`,
 			})
 		},
 	}
-	c.Flags().StringVar(&from, "from", "", "the register's issuer URL")
+	c.Flags().StringVar(&from, "from", "", "the register's URL")
+	c.Flags().StringVar(&issuer, "issuer", "", "the issuer URL the register's credentials name, when --from is another address for it (default: --from)")
 	c.Flags().StringVar(&bundle, "bundle", "", "where to store the bundle (default: your configuration directory)")
 	return c
 }

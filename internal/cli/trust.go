@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -39,6 +40,21 @@ func (f *trustFlags) register(fl *pflag.FlagSet) {
 	fl.DurationVar(&f.maxAge, "max-age", verifier.DefaultStatusMaxAge, "status information older than this cannot vouch for a credential")
 	fl.BoolVar(&f.allowStale, "allow-stale", false, "answer from status information older than --max-age or past its expiry, saying how old it is")
 	fl.DurationVar(&f.skew, "clock-skew", 60*time.Second, "tolerance for clocks that disagree")
+}
+
+// fetchBundle downloads the bundle from `from`, expecting it to be the
+// bundle of issuer (by default the register at `from` itself).
+func fetchBundle(ctx context.Context, from, issuer string) (*trustbundle.Bundle, []byte, error) {
+	from = strings.TrimRight(from, "/")
+	if issuer == "" {
+		issuer = from
+	}
+	opts := []trustbundle.FetchOption{trustbundle.WithSource(from)}
+	if isLoopback(from) {
+		// Plain HTTP only to this machine, where nobody sits on the path.
+		opts = append(opts, trustbundle.WithInsecurePlainHTTP())
+	}
+	return trustbundle.Fetch(ctx, issuer, opts...)
 }
 
 // storeBundle writes a fetched bundle, creating its folder (0700) on a

@@ -21,10 +21,10 @@ import (
 )
 
 type verifyServeFlags struct {
-	bundle, addr, syncFrom string
-	syncEvery, maxAge      time.Duration
-	allowStale             bool
-	log                    logFlags
+	bundle, addr, syncFrom, issuer string
+	syncEvery, maxAge              time.Duration
+	allowStale                     bool
+	log                            logFlags
 }
 
 // loadedBundle is a checked bundle and the verifier built from it.
@@ -50,7 +50,8 @@ checked.`,
 	fl := c.Flags()
 	fl.StringVar(&f.bundle, "bundle", "", "trust bundle file (default: the one `linkpass verify sync` stored)")
 	fl.StringVar(&f.addr, "addr", "127.0.0.1:8090", "address to listen on")
-	fl.StringVar(&f.syncFrom, "sync-from", "", "the register's issuer URL to sync the bundle from")
+	fl.StringVar(&f.syncFrom, "sync-from", "", "the register's URL to sync the bundle from")
+	fl.StringVar(&f.issuer, "issuer", "", "with --sync-from: the issuer URL the register's credentials name, if --sync-from is another address for it")
 	fl.DurationVar(&f.syncEvery, "sync-every", time.Hour, "how often to sync, with --sync-from")
 	fl.DurationVar(&f.maxAge, "max-age", verifier.DefaultStatusMaxAge, "status information older than this cannot vouch for a credential")
 	fl.BoolVar(&f.allowStale, "allow-stale", false, "answer from status information older than --max-age, saying how old it is")
@@ -93,11 +94,7 @@ func (a *app) verifyServe(ctx context.Context, f verifyServeFlags) error {
 		return nil
 	}
 	sync := func(ctx context.Context) error {
-		var opts []trustbundle.FetchOption
-		if isLoopback(f.syncFrom) {
-			opts = append(opts, trustbundle.WithInsecurePlainHTTP())
-		}
-		b, raw, err := trustbundle.Fetch(ctx, f.syncFrom, opts...)
+		b, raw, err := fetchBundle(ctx, f.syncFrom, f.issuer)
 		if err != nil {
 			return err
 		}

@@ -81,6 +81,16 @@ func TestQRRoundTripThroughWallet(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "█")
 
+	// After a suspension, a practice that has synced reads the same printed
+	// card as SUSPENDED.
+	r = s.run(t, "", "registrant", "suspend", reg.Number, "--reason", "interim order")
+	require.Equal(t, 0, r.code, r.stderr)
+	bundle := filepath.Join(dir, "bundle.json")
+	syncAfterChange(t, s, bundle, tok, "suspended")
+	r = runCLI(t, nil, "", "verify", "--qr-image", card, "--bundle", bundle)
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stdout, "SUSPENDED")
+
 	// An image with no QR code cannot be checked (exit 2), clearly.
 	notQR := filepath.Join(dir, "blank.png")
 	require.NoError(t, os.WriteFile(notQR, fetch(t, s.URL+"/.well-known/jwks.json"), 0o600))

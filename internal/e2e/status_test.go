@@ -26,7 +26,7 @@ func verifyBundle(t *testing.T, bundle, tokenFile string, extra ...string) (verd
 // syncBundle runs `linkpass verify sync` and requires success.
 func syncBundle(t *testing.T, s *server, bundle string) {
 	t.Helper()
-	r := runCLI(t, nil, "", "verify", "sync", "--from", s.URL, "--bundle", bundle)
+	r := runCLI(t, nil, "", "verify", "sync", "--from", s.URL, "--issuer", s.issuerURL(t), "--bundle", bundle)
 	require.Equal(t, 0, r.code, r.stdout+r.stderr)
 }
 
@@ -171,4 +171,14 @@ func TestSyncToTheDefaultPlaceThenVerifyWithNoFlags(t *testing.T) {
 		return v.Valid
 	}, "the new credential to verify from the default bundle: "+r.stdout+r.stderr)
 	assert.Equal(t, "valid", v.Status, "status was checked from the bundle")
+}
+
+// issuerURL is the issuer URL the register names in its credentials.
+func (s *server) issuerURL(t *testing.T) string {
+	t.Helper()
+	var meta struct {
+		Issuer string `json:"issuer"`
+	}
+	require.NoError(t, json.Unmarshal(fetch(t, s.URL+"/.well-known/jwt-vc-issuer"), &meta))
+	return meta.Issuer
 }
