@@ -119,9 +119,12 @@ type Server struct {
 // register over a data directory it cannot read.
 func Open(cfg Config) (*Server, error) {
 	cfg.init()
-	m, fresh, err := openDataDir(cfg.DataDir, cfg.Clock())
+	m, fresh, cleared, err := openDataDir(cfg.DataDir, cfg.Clock())
 	if err != nil {
 		return nil, err
+	}
+	if cleared {
+		cfg.Logger.Warn("starting the register afresh: an earlier first start in this directory did not finish, so it held nothing anyone had been told", "data", cfg.DataDir)
 	}
 	s := &Server{cfg: cfg, logger: cfg.Logger, AdminTokenPath: filepath.Join(cfg.DataDir, adminTokenFile)}
 	if s.fsm, err = fsm.New(cfg.Logger); err != nil {
@@ -145,6 +148,13 @@ func Open(cfg Config) (*Server, error) {
 	if err := s.pub.rebuild(); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("publishing status lists: %w", err)
+	}
+	if m.Initialising {
+		m.Initialising = false
+		if err := writeMarker(cfg.DataDir, m); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
 	s.ready.Store(true)
 	return s, nil
