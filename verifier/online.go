@@ -63,6 +63,7 @@ type Online struct {
 	policy       StatusPolicy
 	client       *http.Client
 	insecureHTTP bool
+	cache        ListCache
 
 	mu    sync.Mutex // guards lists
 	lists map[string]*onlineList
@@ -118,6 +119,30 @@ func WithHTTPClient(c *http.Client) OnlineOption {
 func WithInsecurePlainHTTP() OnlineOption {
 	return onlineOptionFunc(func(o *Online) error {
 		o.insecureHTTP = true
+		return nil
+	})
+}
+
+// ListCache keeps fetched Status List Tokens between runs of a program,
+// such as the command line, which is a new process for every check. Online
+// re-verifies every token it loads from the cache exactly as one it has
+// just fetched: a cache saves requests, it is never a source of trust.
+type ListCache interface {
+	// Load returns the token and ETag last stored for uri.
+	Load(uri string) (token, etag string, ok bool)
+	// Store keeps a verified token and its ETag for uri.
+	Store(uri, token, etag string)
+}
+
+// WithListCache makes Online keep the lists it fetches in c, and start
+// from them: a list still within its ttl answers without any request, and
+// an older one is revalidated with its ETag (a 304 costs no download).
+func WithListCache(c ListCache) OnlineOption {
+	return onlineOptionFunc(func(o *Online) error {
+		if c == nil {
+			return fmt.Errorf("%w: nil list cache", ErrInvalidOption)
+		}
+		o.cache = c
 		return nil
 	})
 }
@@ -281,6 +306,15 @@ func (o *Online) current(ctx context.Context, e *onlineList, issuer, uri string)
 	if held != nil && now.Before(held.nextFetch) {
 		return held, nil // another goroutine fetched it meanwhile
 	}
+	if held == nil {
+		if cached := o.loadCached(issuer, uri, now); cached != nil {
+			if now.Before(cached.nextFetch) {
+				e.state.Store(cached)
+				return cached, nil
+			}
+			held = cached // revalidate it with its ETag
+		}
+	}
 	fresh, err := o.fetchList(ctx, issuer, uri, held, now)
 	if err != nil {
 		if held != nil {
@@ -344,7 +378,36 @@ func (o *Online) fetchList(ctx context.Context, issuer, uri string, held *online
 		return nil, fmt.Errorf("%w: %s served a list of %s, older than the list of %s already held",
 			ErrStatusListFetch, uri, formatTime(claims.IssuedAt), formatTime(held.claims.IssuedAt))
 	}
-	return &onlineState{claims: claims, list: list, etag: resp.Header.Get("ETag"), nextFetch: o.nextFetch(claims, now)}, nil
+	etag := resp.Header.Get("ETag")
+	if o.cache != nil {
+		o.cache.Store(uri, token, etag)
+	}
+	return &onlineState{claims: claims, list: list, etag: etag, nextFetch: o.nextFetch(claims, now)}, nil
+}
+
+// loadCached returns the cached copy of uri, verified again, or nil. Its
+// nextFetch is when its ttl runs out, with no minimum: a copy whose ttl
+// has passed is revalidated at once.
+func (o *Online) loadCached(issuer, uri string, now time.Time) *onlineState {
+	if o.cache == nil {
+		return nil
+	}
+	token, etag, ok := o.cache.Load(uri)
+	if !ok {
+		return nil
+	}
+	claims, list, err := VerifyStatusListToken(o.trust, issuer, uri, token, now, WithInsecureExpiredStatusList())
+	if err != nil {
+		return nil // a cache entry that no longer verifies is ignored
+	}
+	due := now.Add(DefaultOnlineRefresh)
+	if claims.TTL > 0 {
+		due = claims.IssuedAt.Add(claims.TTL)
+	}
+	if !claims.Expiry.IsZero() && claims.Expiry.Before(due) {
+		due = claims.Expiry
+	}
+	return &onlineState{claims: claims, list: list, etag: etag, nextFetch: due}
 }
 
 // nextFetch is when a list fetched (or revalidated) at now is due again:

@@ -119,6 +119,9 @@ func (f *trustFlags) verifier(ctx context.Context) (*verifier.Verifier, error) {
 			// Plain HTTP only to this machine, where nobody sits on the path.
 			onlineOpts = append(onlineOpts, verifier.WithInsecurePlainHTTP())
 		}
+		if c := newFileListCache(); c != nil {
+			onlineOpts = append(onlineOpts, verifier.WithListCache(c))
+		}
 		on, err := verifier.NewOnline(t, onlineOpts...)
 		if err != nil {
 			return nil, err
