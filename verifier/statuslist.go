@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nalw/linkpass/statuslist"
 	"github.com/nalw/linkpass/internal/strictjson"
+	"github.com/nalw/linkpass/statuslist"
 )
 
 // Media types of a Status List Token (draft-ietf-oauth-status-list).

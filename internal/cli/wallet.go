@@ -35,6 +35,17 @@ func (f *walletFlags) open() (*wallet.Wallet, error) {
 	return w, withCode(ExitCannot, err)
 }
 
+// find opens the wallet and returns the credential args name (the
+// registration number, or the only person's newest credential).
+func (f *walletFlags) find(args []string) (*wallet.Entry, error) {
+	w, err := f.open()
+	if err != nil {
+		return nil, err
+	}
+	e, err := w.Find(firstArg(args))
+	return e, withCode(ExitRefused, err)
+}
+
 func (a *app) walletCmd() *cobra.Command {
 	var f walletFlags
 	c := &cobra.Command{Use: "wallet", Short: "Hold your credentials and show them as a QR code"}
@@ -154,13 +165,9 @@ func (a *app) walletShowCmd(f *walletFlags) *cobra.Command {
 		Short: "Show a credential, and whether it still verifies",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			w, err := f.open()
+			e, err := f.find(args)
 			if err != nil {
 				return err
-			}
-			e, err := w.Find(firstArg(args))
-			if err != nil {
-				return withCode(ExitRefused, err)
 			}
 			v, err := f.trust.verifier(cmd.Context())
 			if err != nil && !errors.Is(err, errNoTrust) {
@@ -214,13 +221,9 @@ func (a *app) walletQRCmd(f *walletFlags) *cobra.Command {
 		Short: "Show a credential as a QR code: a PNG, a printable card, or in the terminal",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			w, err := f.open()
+			e, err := f.find(args)
 			if err != nil {
 				return err
-			}
-			e, err := w.Find(firstArg(args))
-			if err != nil {
-				return withCode(ExitRefused, err)
 			}
 			warnExpiry(a.stderr, e)
 			rep, err := a.drawQR(e.Token, qrimage.CardInfo{Name: e.Name, RegistrationNumber: e.RegistrationNumber,
