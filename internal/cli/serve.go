@@ -127,7 +127,7 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 // flight finish (at most 15 seconds) before returning.
 func serveHTTP(ctx context.Context, ln net.Listener, handler http.Handler, logger *slog.Logger) error {
 	hs := &http.Server{
-		Handler:           handler,
+		Handler:           accessLog(handler, logger),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
