@@ -84,7 +84,7 @@ func (a *app) walletAddCmd(f *walletFlags) *cobra.Command {
 			return a.render(out, func(w io.Writer) {
 				fmt.Fprintf(w, "Added the credential of %s (%s), valid until %s, to %s.\n", e.Name, e.RegistrationNumber, lastValidDay(e.ExpiresAt), e.File)
 				if res == nil {
-					fmt.Fprintln(w, "It was NOT verified: no trust material. Pass --jwks FILE --issuer URL to check it.")
+					fmt.Fprintln(w, "It was NOT verified: no trust material. Run `linkpass verify sync --from https://REGISTER` once, then add it again to check it.")
 				}
 				warnExpiry(w, e)
 			})
@@ -176,7 +176,7 @@ func (a *app) walletShowCmd(f *walletFlags) *cobra.Command {
 			if v == nil {
 				return a.render(map[string]any{"credential": e, "claims": e.Claims, "verified": false}, func(out io.Writer) {
 					fmt.Fprintf(out, "%s (%s)\n  issued %s, valid until %s\n  file %s\n", e.Name, e.RegistrationNumber, e.IssuedAt.Format("2006-01-02"), lastValidDay(e.ExpiresAt), e.File)
-					fmt.Fprintln(out, "  Not verified now: pass --jwks FILE --issuer URL to check it still verifies.")
+					fmt.Fprintln(out, "  Not checked now: run `linkpass verify sync --from https://REGISTER` once to check it still verifies.")
 					warnExpiry(out, e)
 				})
 			}
