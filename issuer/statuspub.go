@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nalw/linkpass/credential"
+	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/keys"
 	"github.com/nalw/linkpass/statuslist"
 	"github.com/nalw/linkpass/trustbundle"
@@ -183,6 +185,18 @@ func (s *Server) runPublisher(ctx context.Context) {
 	}
 }
 
+// Metadata is the register's issuer metadata, with its Quality Mark
+// standing today.
+func (s *Server) Metadata() trustbundle.Metadata {
+	settings := s.State().Settings()
+	now := s.Now().UTC().Truncate(time.Second)
+	qm := &trustbundle.QualityMarkStanding{Scheme: credential.QualityMarkScheme, Held: settings.QualityMark.Held(register.DateOf(now)), AsOf: now}
+	if qm.Held {
+		qm.Until, qm.Reference = string(settings.QualityMark.Until), settings.QualityMark.Reference
+	}
+	return trustbundle.Metadata{Issuer: settings.IssuerURL, JWKSURI: settings.IssuerURL + "/.well-known/jwks.json", QualityMark: qm}
+}
+
 // TrustBundle returns everything an offline verifier needs.
 func (s *Server) TrustBundle() (*trustbundle.Bundle, error) {
 	jwks, err := s.JWKS()
@@ -190,7 +204,7 @@ func (s *Server) TrustBundle() (*trustbundle.Bundle, error) {
 		return nil, err
 	}
 	issuerURL := s.State().Settings().IssuerURL
-	meta, err := json.Marshal(map[string]string{"issuer": issuerURL, "jwks_uri": issuerURL + "/.well-known/jwks.json"})
+	meta, err := json.Marshal(s.Metadata())
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,8 @@ type Checked struct {
 	createdAt time.Time
 	lists     map[string]*checkedList
 	order     []string // uris in bundle order
+
+	qualityMark *QualityMarkStanding
 }
 
 // checkedList is one verified, decoded list.
@@ -67,6 +69,8 @@ func (b *Bundle) Check(now time.Time) (*Checked, error) {
 		createdAt: b.CreatedAt,
 		lists:     make(map[string]*checkedList, len(b.StatusLists)),
 		order:     make([]string, 0, len(b.StatusLists)),
+
+		qualityMark: parseQualityMark(b.Metadata),
 	}
 	for _, sl := range b.StatusLists {
 		claims, list, err := verifier.VerifyStatusListToken(trust, b.Issuer, sl.URI, sl.Token, now,

@@ -281,3 +281,26 @@ func TestStatusCheckerRefusesBadOptions(t *testing.T) {
 	assert.Equal(t, time.Hour, sc.Policy().MaxAge())
 	assert.True(t, sc.Policy().AllowStale())
 }
+
+// TestCheckedReadsTheRegistersQualityMarkStanding checks the bundle's
+// metadata member: read when present, nil when absent or malformed (an
+// older register), never an error.
+func TestCheckedReadsTheRegistersQualityMarkStanding(t *testing.T) {
+	f := newFixture(t, nil, testNow)
+	for name, tc := range map[string]struct {
+		meta string
+		want *QualityMarkStanding
+	}{
+		"present":   {`{"issuer":"` + f.bundle.Issuer + `","quality_mark":{"scheme":"PSA Accredited Registers","held":true,"until":"2027-06-30","as_of":"2026-11-24T10:00:00Z"}}`, &QualityMarkStanding{Scheme: "PSA Accredited Registers", Held: true, Until: "2027-06-30", AsOf: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)}},
+		"absent":    {`{"issuer":"` + f.bundle.Issuer + `"}`, nil},
+		"malformed": {`{"issuer":"` + f.bundle.Issuer + `","quality_mark":"yes"}`, nil},
+	} {
+		t.Run(name, func(t *testing.T) {
+			b := *f.bundle
+			b.Metadata = []byte(tc.meta)
+			c, err := b.Check(testNow)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, c.QualityMark())
+		})
+	}
+}

@@ -139,6 +139,15 @@ func (f *trustFlags) verifier(ctx context.Context) (*verifier.Verifier, error) {
 	}
 }
 
+// standing is the register's Quality Mark standing, when the trust came
+// from a bundle that states it.
+func (f *trustFlags) standing() *trustbundle.QualityMarkStanding {
+	if f.bundleInfo == nil {
+		return nil
+	}
+	return f.bundleInfo.QualityMark()
+}
+
 // loadBundle reads and checks the bundle named by --bundle, or the default
 // one.
 func (f *trustFlags) loadBundle() (*trustbundle.Checked, error) {

@@ -68,6 +68,7 @@ func (a *app) verify(ctx context.Context, f verifyFlags, args []string) error {
 		res = v.Verify(ctx, token)
 	}
 	vd := verdict.From(res, now)
+	vd.CompareQualityMark(f.trust.standing(), now)
 	if a.json {
 		if err := writeJSON(a.stdout, vd); err != nil {
 			return withCode(ExitCannot, err)

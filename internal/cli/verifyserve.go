@@ -120,7 +120,10 @@ func (a *app) verifyServe(ctx context.Context, f verifyServeFlags) error {
 	site, err := web.New(web.Config{
 		Mode: web.VerifierMode,
 		Verify: func(ctx context.Context, text string) verdict.Verdict {
-			return web.VerifyWith(current.Load().v, nil)(ctx, text)
+			cur := current.Load()
+			vd := web.VerifyWith(cur.v, nil)(ctx, text)
+			vd.CompareQualityMark(cur.checked.QualityMark(), time.Now())
+			return vd
 		},
 		BundleInfo: func() web.BundleInfo { return bundleInfo(current.Load().checked, f.maxAge, time.Now()) },
 		Logger:     logger,

@@ -182,6 +182,7 @@ func (a *app) walletShowCmd(f *walletFlags) *cobra.Command {
 			}
 			res := v.Verify(cmd.Context(), e.Token)
 			vd := verdict.From(res, time.Now())
+			vd.CompareQualityMark(f.trust.standing(), time.Now())
 			err = a.render(vd, func(out io.Writer) {
 				vd.WriteText(out)
 				if !res.Valid {

@@ -3,12 +3,14 @@ package cli
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/nalw/linkpass/internal/verdict"
 	"github.com/nalw/linkpass/issuer"
+	"github.com/nalw/linkpass/trustbundle"
 	"github.com/nalw/linkpass/verifier"
 	"github.com/nalw/linkpass/web"
 )
@@ -18,19 +20,22 @@ import (
 // bundle (its published keys and signed status lists), rebuilt only when
 // those change.
 type registerVerifier struct {
-	srv *issuer.Server
-	mu  sync.Mutex
-	key [32]byte
-	v   *verifier.Verifier
+	srv     *issuer.Server
+	mu      sync.Mutex
+	key     [32]byte
+	v       *verifier.Verifier
+	checked *trustbundle.Checked
 }
 
-func (rv *registerVerifier) current() (*verifier.Verifier, error) {
+func (rv *registerVerifier) current() (*verifier.Verifier, *trustbundle.Checked, error) {
 	jwks, err := rv.srv.JWKS()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	h := sha256.New()
 	h.Write(jwks)
+	qm, _ := json.Marshal(rv.srv.Metadata().QualityMark.Held)
+	h.Write(qm)
 	for _, p := range rv.srv.PublishedLists() {
 		h.Write([]byte(p.ETag))
 	}
@@ -39,30 +44,32 @@ func (rv *registerVerifier) current() (*verifier.Verifier, error) {
 	rv.mu.Lock()
 	defer rv.mu.Unlock()
 	if rv.v != nil && key == rv.key {
-		return rv.v, nil
+		return rv.v, rv.checked, nil
 	}
 	b, err := rv.srv.TrustBundle()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	checked, err := b.Check(time.Now())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	v, err := checked.Verifier(nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	rv.key, rv.v = key, v
-	return v, nil
+	rv.key, rv.v, rv.checked = key, v, checked
+	return v, checked, nil
 }
 
 func (rv *registerVerifier) Verify(ctx context.Context, text string) verdict.Verdict {
-	v, err := rv.current()
+	v, checked, err := rv.current()
 	if err != nil {
 		return cannotCheck(fmt.Errorf("the register cannot check credentials right now: %w", err))
 	}
-	return web.VerifyWith(v, nil)(ctx, text)
+	vd := web.VerifyWith(v, nil)(ctx, text)
+	vd.CompareQualityMark(checked.QualityMark(), time.Now())
+	return vd
 }
 
 // cannotCheck is the verdict when no verification could be made.

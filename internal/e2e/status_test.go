@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -185,4 +186,44 @@ func (s *server) issuerURL(t *testing.T) string {
 	}
 	require.NoError(t, json.Unmarshal(fetch(t, s.URL+"/.well-known/jwt-vc-issuer"), &meta))
 	return meta.Issuer
+}
+
+// TestQualityMarkWithdrawnReachesVerifiersAtTheirNextSync: a credential
+// issued while the register held the PSA Quality Mark shows it; once the
+// register loses it, verifiers that have synced say it no longer applies,
+// while the registration itself stays valid.
+func TestQualityMarkWithdrawnReachesVerifiersAtTheirNextSync(t *testing.T) {
+	dir := t.TempDir()
+	s := startServer(t, filepath.Join(dir, "reg"))
+	r := s.run(t, "", "quality-mark", "set", "--accredited=true", "--since", "2025-01-01", "--until", "2099-12-31", "--reference", "PSA-1")
+	require.Equal(t, 0, r.code, r.stderr)
+	var reg struct {
+		Number string `json:"registration_number"`
+	}
+	s.runJSON(t, 0, &reg, "registrant", "add", "--given", "Samuel", "--family", "Osei-Bonsu", "--nation", "england")
+	tok := filepath.Join(dir, "cred.jwt")
+	r = s.run(t, "", "credential", "issue", reg.Number, "--out", tok)
+	require.Equal(t, 0, r.code, r.stderr)
+	bundle := filepath.Join(dir, "bundle.json")
+	v := syncAfterChange(t, s, bundle, tok, "valid")
+	require.NotNil(t, v.Credential.QualityMark)
+	assert.Equal(t, "held", v.QualityMarkNow)
+
+	r = s.run(t, "", "quality-mark", "set", "--accredited=false")
+	require.Equal(t, 0, r.code, r.stderr)
+	syncBundle(t, s, bundle)
+	v, code := verifyBundle(t, bundle, tok)
+	assert.Equal(t, 0, code, "registration is still valid: %s", v.Reason)
+	assert.Equal(t, "withdrawn", v.QualityMarkNow)
+	human := runCLI(t, nil, "", "verify", "--file", tok, "--bundle", bundle)
+	assert.Contains(t, human.stdout, "NO LONGER HELD")
+	// The register's own check page says the same.
+	assert.Equal(t, "withdrawn", postVerify(t, s.URL, strings.TrimSpace(string(mustRead(t, tok)))).QualityMarkNow)
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return b
 }

@@ -6,10 +6,10 @@ package verdict
 import (
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/nalw/linkpass/credential"
+	"github.com/nalw/linkpass/trustbundle"
 	"github.com/nalw/linkpass/verifier"
 )
 
@@ -34,7 +34,29 @@ type Verdict struct {
 	// Credential is present once the signature verified, even when the
 	// credential is not valid, so a screen can say whose it is.
 	Credential *Credential `json:"credential,omitempty"`
-	Reminder   string      `json:"reminder"`
+	// QualityMarkNow is "held" or "withdrawn" when the credential shows
+	// the PSA Quality Mark and the verifier knows the register's standing
+	// now (from its trust bundle); empty otherwise.
+	QualityMarkNow  string `json:"quality_mark_now,omitempty"`
+	QualityMarkNote string `json:"quality_mark_note,omitempty"`
+	Reminder        string `json:"reminder"`
+}
+
+// CompareQualityMark checks the Quality Mark the credential shows against
+// the register's standing now. The mark belongs to the register: once it
+// is withdrawn, a credential issued before must not be read as showing it.
+// Registration itself is unaffected, so the verdict stays as it was.
+func (v *Verdict) CompareQualityMark(s *trustbundle.QualityMarkStanding, now time.Time) {
+	if v.Credential == nil || v.Credential.QualityMark == nil || s == nil {
+		return
+	}
+	today := now.UTC().Format(credential.DateLayout)
+	if s.Held && (s.Until == "" || s.Until >= today) {
+		v.QualityMarkNow = "held"
+		return
+	}
+	v.QualityMarkNow = "withdrawn"
+	v.QualityMarkNote = fmt.Sprintf("the register no longer holds the PSA Quality Mark (as of %s): the mark on this credential no longer applies", s.AsOf.UTC().Format("2006-01-02 15:04 UTC"))
 }
 
 // Credential is what the verdict shows of a credential.
@@ -139,7 +161,9 @@ func (v Verdict) WriteText(w io.Writer) {
 			row(k, line)
 		}
 	}
-	if c.QualityMark != nil {
+	if c.QualityMark != nil && v.QualityMarkNow == "withdrawn" {
+		row("PSA Quality Mark", "NO LONGER HELD: "+v.QualityMarkNote)
+	} else if c.QualityMark != nil {
 		row("PSA Quality Mark", fmt.Sprintf("yes: %s, accredited until %s", c.QualityMark.Register, c.QualityMark.ValidUntil))
 	} else {
 		row("PSA Quality Mark", "not shown on this credential")
@@ -148,8 +172,10 @@ func (v Verdict) WriteText(w io.Writer) {
 	row("Credential expires", c.ExpiresAt.Format("2006-01-02 15:04 UTC"))
 	row("Issued by", v.Issuer)
 	row("Status", v.statusLine())
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, strings.ToUpper(v.Reminder[:1])+v.Reminder[1:])
+	if v.Reminder != "" {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, v.Reminder)
+	}
 }
 
 func (v Verdict) statusLine() string {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -182,13 +181,8 @@ func (a *API) jwks(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(b)
 }
 
-// IssuerMetadata is the JWT VC issuer metadata document.
-type IssuerMetadata struct {
-	Issuer  string `json:"issuer"`
-	JWKSURI string `json:"jwks_uri"`
-}
-
+// issuerMetadata serves the JWT VC issuer metadata document, with the
+// register's current Quality Mark standing (trustbundle.Metadata).
 func (a *API) issuerMetadata(*http.Request, register.Actor) (int, any, error) {
-	u := strings.TrimRight(a.srv.State().Settings().IssuerURL, "/")
-	return http.StatusOK, IssuerMetadata{Issuer: u, JWKSURI: u + "/.well-known/jwks.json"}, nil
+	return http.StatusOK, a.srv.Metadata(), nil
 }

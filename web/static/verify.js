@@ -160,9 +160,9 @@
         LP.fact(dl, "Qualifications", ql);
       }
       var qm = c.quality_mark;
-      LP.fact(dl, "PSA Quality Mark", qm ?
-        "Yes: the " + qm.register + " is accredited (" + qm.scheme + ") until " + LP.formatDate(qm.validUntil) + "." :
-        "Not shown on this credential.");
+      LP.fact(dl, "PSA Quality Mark", !qm ? "Not shown on this credential." :
+        v.quality_mark_now === "withdrawn" ? "No longer held: " + LP.sentence(v.quality_mark_note) :
+        "Yes: the " + qm.register + " is accredited (" + qm.scheme + ") until " + LP.formatDate(qm.validUntil) + ".");
       LP.fact(dl, "Status information", statusInfo(v));
       LP.fact(dl, "Nation", LP.nation(c.nation));
       LP.fact(dl, "Registered until", LP.formatDate(c.registered_until));
