@@ -82,13 +82,26 @@ func (t *Trust) AddIssuer(issuer string, jwks []byte) error {
 		return err
 	}
 
+	return t.update(issuer, added, false)
+}
+
+// update adds keys to issuer's set (after dropping the issuer's current
+// keys, if replace) in a copy of the trust set, and publishes the copy only
+// if every key is acceptable: a kid trusted for another issuer, or naming
+// other key material, is ErrKeyConflict and changes nothing.
+func (t *Trust) update(issuer string, keys []*trustedKey, replace bool) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	next := t.load().clone()
-	if next.issuers[issuer] == nil {
+	if replace {
+		for kid := range next.issuers[issuer] {
+			delete(next.keys, kid)
+		}
+		next.issuers[issuer] = make(map[string]bool, len(keys))
+	} else if next.issuers[issuer] == nil {
 		next.issuers[issuer] = map[string]bool{}
 	}
-	for _, k := range added {
+	for _, k := range keys {
 		if old, ok := next.keys[k.kid]; ok {
 			if old.issuer != issuer {
 				return fmt.Errorf("%w: kid %s belongs to issuer %s", ErrKeyConflict, k.kid, old.issuer)
