@@ -20,6 +20,8 @@ import (
 	"io"
 	"math/big"
 	"strings"
+
+	"github.com/nalw/linkpass/credential"
 )
 
 // Signature algorithms a Spec may name.
@@ -67,7 +69,7 @@ func Standard() Spec {
 var ErrSpec = errors.New("qrtexttest: unsupported spec")
 
 // qualificationPool is what Spec.Qualifications draws from, in order.
-var qualificationPool = []qualification{
+var qualificationPool = []credential.Qualification{
 	{Title: "Level 4 Certificate in Social Prescribing", Level: 4, Provider: "University of Westminster", Accreditation: "nalw-accredited", YearAwarded: 2023},
 	{Title: "Level 5 Diploma in Health and Social Care", Level: 5, Provider: "Open University", Accreditation: "nalw-aligned", YearAwarded: 2025},
 	{Title: "Postgraduate Certificate in Community Wellbeing", Level: 7, Provider: "Sheffield Hallam University", Accreditation: "nalw-aligned", YearAwarded: 2021},
@@ -119,7 +121,7 @@ func MustJWS(spec Spec) string {
 	return tok
 }
 
-func claims(spec Spec, issuer string, seed []byte) credentialClaims {
+func claims(spec Spec, issuer string, seed []byte) credential.Claims {
 	// The identifiers are derived from the seed so that a seeded token is
 	// reproducible, yet they look as random as a real UUID and index.
 	h := sha256.Sum256(append([]byte("qrtexttest"), seed...))
@@ -138,33 +140,33 @@ func claims(spec Spec, issuer string, seed []byte) credentialClaims {
 		regNo = spec.RegistrationNumber
 	}
 
-	c := credentialClaims{
-		Context:    []string{"https://www.w3.org/ns/credentials/v2", "https://register.nalw.org.uk/ns/link-worker/v1"},
-		Type:       []string{"VerifiableCredential", "LinkWorkerRegistrationCredential"},
+	c := credential.Claims{
+		Context:    []string{credential.ContextV2, credential.ContextLinkpass},
+		Type:       []string{credential.TypeVerifiableCredential, credential.TypeRegistration},
 		ID:         "urn:uuid:" + uuid,
 		Issuer:     issuer,
 		ValidFrom:  "2026-11-24T10:15:00Z",
 		ValidUntil: "2027-11-23T23:59:59Z",
-		CredentialSubject: subject{
-			Type:               "LinkWorkerRegistration",
+		CredentialSubject: credential.Subject{
+			Type:               credential.SubjectType,
 			RegistrationNumber: regNo,
 			Name:               spec.Name,
-			Role:               "Social prescribing link worker",
-			RegisterStatus:     "registered",
+			Role:               credential.Role,
+			RegisterStatus:     credential.StatusRegistered,
 			RegisteredUntil:    "2027-11-23",
 			Nation:             "england",
 			PublicRegister:     strings.TrimSuffix(issuer, "/") + "/register/" + regNo,
-			Qualifications:     append([]qualification{}, qualificationPool[:spec.Qualifications]...),
+			Qualifications:     append([]credential.Qualification{}, qualificationPool[:spec.Qualifications]...),
 		},
-		Status: &status{StatusList: statusListRef{Idx: idx, URI: strings.TrimSuffix(issuer, "/") + "/status/1"}},
+		Status: &credential.Status{StatusList: credential.StatusListRef{Idx: idx, URI: strings.TrimSuffix(issuer, "/") + "/status/1"}},
 		Iss:    issuer,
 		Iat:    1795515300,
 		Exp:    1826927999,
 		Jti:    uuid,
 	}
 	if spec.QualityMark {
-		c.CredentialSubject.QualityMark = &qualityMark{
-			Scheme:     "PSA Accredited Registers",
+		c.CredentialSubject.QualityMark = &credential.QualityMark{
+			Scheme:     credential.QualityMarkScheme,
 			Register:   "NALW Register of Social Prescribing Link Workers",
 			ValidUntil: "2027-06-30",
 		}
@@ -230,65 +232,12 @@ func thumbprint(canonicalJWK string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
-// The types below mirror the JSON of the register's credential, member for
-// member and in the same order, because the order is what the compressor
-// sees.
-
+// joseHeader is the credential's protected header; the payload is the
+// register's own credential.Claims, so the compressor sees exactly the
+// members, in the order, that real credentials have.
 type joseHeader struct {
 	Alg string `json:"alg"`
 	Typ string `json:"typ"`
 	Cty string `json:"cty"`
 	Kid string `json:"kid"`
-}
-
-type credentialClaims struct {
-	Context           []string `json:"@context"`
-	Type              []string `json:"type"`
-	ID                string   `json:"id"`
-	Issuer            string   `json:"issuer"`
-	ValidFrom         string   `json:"validFrom"`
-	ValidUntil        string   `json:"validUntil"`
-	CredentialSubject subject  `json:"credentialSubject"`
-	Status            *status  `json:"status,omitempty"`
-	Iss               string   `json:"iss"`
-	Iat               int64    `json:"iat"`
-	Exp               int64    `json:"exp"`
-	Jti               string   `json:"jti"`
-}
-
-type subject struct {
-	Type               string          `json:"type"`
-	RegistrationNumber string          `json:"registrationNumber"`
-	Name               string          `json:"name"`
-	Role               string          `json:"role"`
-	RegisterStatus     string          `json:"registerStatus"`
-	RegisteredUntil    string          `json:"registeredUntil"`
-	Nation             string          `json:"nation"`
-	Restrictions       bool            `json:"restrictions"`
-	PublicRegister     string          `json:"publicRegister"`
-	Qualifications     []qualification `json:"qualifications"`
-	QualityMark        *qualityMark    `json:"qualityMark,omitempty"`
-}
-
-type qualification struct {
-	Title         string `json:"title"`
-	Level         int    `json:"level"`
-	Provider      string `json:"provider"`
-	Accreditation string `json:"accreditation"`
-	YearAwarded   int    `json:"yearAwarded"`
-}
-
-type qualityMark struct {
-	Scheme     string `json:"scheme"`
-	Register   string `json:"register"`
-	ValidUntil string `json:"validUntil"`
-}
-
-type status struct {
-	StatusList statusListRef `json:"status_list"`
-}
-
-type statusListRef struct {
-	Idx uint64 `json:"idx"`
-	URI string `json:"uri"`
 }
