@@ -11,6 +11,7 @@ import (
 	"github.com/nalw/linkpass/credential"
 	"github.com/nalw/linkpass/issuer/fsm"
 	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/issuer/statuspub"
 	"github.com/nalw/linkpass/statuslist"
 )
 
@@ -119,16 +120,13 @@ func BuildClaims(r *register.Registrant, settings register.Settings, now time.Ti
 		ValidFrom:         now.Format(time.RFC3339),
 		ValidUntil:        exp.Format(time.RFC3339),
 		CredentialSubject: sub,
-		Status:            &credential.Status{StatusList: credential.StatusListRef{Idx: idx, URI: StatusListURI(settings.IssuerURL, list)}},
+		Status:            &credential.Status{StatusList: credential.StatusListRef{Idx: idx, URI: statuspub.URI(settings.IssuerURL, list)}},
 		Iss:               settings.IssuerURL,
 		Iat:               now.Unix(),
 		Exp:               exp.Unix(),
 		Jti:               jti,
 	}
 }
-
-// StatusListURI is where status list id is published.
-func StatusListURI(issuerURL, id string) string { return issuerURL + "/status/" + id }
 
 // pickStatusEntry chooses a random free entry in the newest list with room,
 // or the first entry of a new list. The choice is only a proposal: the FSM

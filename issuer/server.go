@@ -26,6 +26,7 @@ import (
 	"github.com/nalw/linkpass/issuer/fsm"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/issuer/state"
+	"github.com/nalw/linkpass/issuer/statuspub"
 	"github.com/nalw/linkpass/statuslist"
 )
 
@@ -105,7 +106,7 @@ type Server struct {
 	ready  atomic.Bool
 
 	signers *signers
-	pub     publisher
+	pub     *statuspub.Publisher
 
 	// AdminTokenPath is where the first admin token was written.
 	AdminTokenPath string
@@ -144,8 +145,8 @@ func Open(cfg Config) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
-	s.pub.s = s
-	if err := s.pub.rebuild(); err != nil {
+	s.pub = s.newPublisher()
+	if err := s.pub.Rebuild(); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("publishing status lists: %w", err)
 	}
@@ -373,7 +374,7 @@ func (s *Server) LapseExpired() (int, error) {
 // Run runs background work (lapsing registrations, publishing status
 // lists) until ctx ends.
 func (s *Server) Run(ctx context.Context) {
-	go s.runPublisher(ctx)
+	go s.pub.Run(ctx)
 	t := time.NewTicker(s.cfg.LapseCheckEvery)
 	defer t.Stop()
 	for {

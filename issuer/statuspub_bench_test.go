@@ -76,7 +76,7 @@ func BenchmarkStatusListRebuildAfterChange(b *testing.B) {
 	if b.Failed() {
 		return
 	}
-	if err := srv.pub.rebuild(); err != nil { // warm the encoder, as a running publisher is
+	if err := srv.pub.Rebuild(); err != nil { // warm the encoder, as a running publisher is
 		b.Fatal(err)
 	}
 	b.ResetTimer()
@@ -95,7 +95,7 @@ func BenchmarkStatusListRebuildAfterChange(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		if err := srv.pub.rebuild(); err != nil {
+		if err := srv.pub.Rebuild(); err != nil {
 			b.Fatal(err)
 		}
 	}
