@@ -23,7 +23,7 @@ import (
 
 func benchOpen(b *testing.B, dir string) *issuer.Server {
 	b.Helper()
-	srv, err := issuer.Open(issuer.Config{DataDir: dir, IssuerURL: "https://register.example.org"})
+	srv, err := issuer.Open(issuer.Config{DataDir: dir, Create: true, IssuerURL: "https://register.example.org"})
 	if err != nil {
 		b.Fatal(err)
 	}

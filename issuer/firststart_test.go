@@ -27,7 +27,7 @@ func TestUnfinishedFirstStartIsStartedAgain(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "admin.token"), []byte("lpt_stale\n"), 0o600))
 
 	var logs bytes.Buffer
-	srv, err := issuer.Open(issuer.Config{DataDir: dir, IssuerURL: "https://register.example.org", Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	srv, err := issuer.Open(issuer.Config{DataDir: dir, Create: true, IssuerURL: "https://register.example.org", Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	require.NoError(t, err)
 	defer srv.Close()
 	assert.Contains(t, logs.String(), "did not finish")
@@ -48,7 +48,7 @@ func TestUnfinishedFirstStartIsStartedAgain(t *testing.T) {
 // started empty.
 func TestCompletedRegisterWithLostLogIsStillRefused(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "reg")
-	srv, err := issuer.Open(issuer.Config{DataDir: dir, IssuerURL: "https://register.example.org"})
+	srv, err := issuer.Open(issuer.Config{DataDir: dir, Create: true, IssuerURL: "https://register.example.org"})
 	require.NoError(t, err)
 	require.NoError(t, srv.Close())
 	require.NoError(t, os.Remove(filepath.Join(dir, "raft", "raft.db")))

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -35,6 +36,10 @@ type Config struct {
 	// DataDir holds the Raft log, snapshots, signing keys and the first
 	// admin token.
 	DataDir string
+	// Create makes a new register when DataDir is missing or empty.
+	// Without it such a directory is refused, so that a mistyped or moved
+	// path never starts an empty register with a new signing key.
+	Create bool
 	// IssuerURL is the register's public base URL: credentials name it as
 	// their issuer. Empty keeps what the register has recorded.
 	IssuerURL string
@@ -120,9 +125,15 @@ type Server struct {
 // register over a data directory it cannot read.
 func Open(cfg Config) (*Server, error) {
 	cfg.init()
-	m, fresh, cleared, err := openDataDir(cfg.DataDir, cfg.Clock())
+	m, fresh, cleared, err := openDataDir(cfg.DataDir, cfg.Clock(), cfg.Create)
 	if err != nil {
 		return nil, err
+	}
+	if err := checkPermissions(cfg.DataDir, cfg.Logger); err != nil {
+		return nil, err
+	}
+	if fresh {
+		cfg.Logger.Info("creating a new register", "data", cfg.DataDir)
 	}
 	if cleared {
 		cfg.Logger.Warn("starting the register afresh: an earlier first start in this directory did not finish, so it held nothing anyone had been told", "data", cfg.DataDir)
@@ -281,7 +292,7 @@ func (s *Server) firstStart() error {
 		return err
 	}
 	if len(toks) > 0 {
-		return nil
+		return s.checkAdminTokenFile()
 	}
 	bearer, err := os.ReadFile(s.AdminTokenPath)
 	if err != nil {
@@ -293,13 +304,60 @@ func (s *Server) firstStart() error {
 	}
 	id, secret, err := splitBearer(string(bearer))
 	if err != nil {
-		return fmt.Errorf("%w: %s is damaged (%v); delete it and restart to make a new one", ErrDataDir, s.AdminTokenPath, err)
+		return fmt.Errorf("%w: %s is damaged (%v); delete it and start again to make a new one", ErrDataDir, s.AdminTokenPath, err)
 	}
 	_, err = s.apply(register.System, fsmCreateToken(register.Token{ID: id, Role: register.RoleAdmin, Name: "first admin", SecretHash: hashSecret(secret)}))
 	if err != nil {
 		return fmt.Errorf("recording the admin token: %w", err)
 	}
 	s.logger.Info("created the first admin token", "path", s.AdminTokenPath)
+	return nil
+}
+
+// checkAdminTokenFile refuses an admin token file that no longer holds a
+// token of this register: the operator would otherwise find out only when
+// every admin command fails. The file is only a copy handed to the
+// operator, so a missing one is fine, and a damaged one is re-made rather
+// than restored.
+func (s *Server) checkAdminTokenFile() error {
+	b, err := os.ReadFile(s.AdminTokenPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%w: cannot read %s: %v", ErrDataDir, s.AdminTokenPath, err)
+	}
+	fix := fmt.Sprintf("the register itself is intact. Delete the file, then run `linkpass admin-token --data %s` with the register stopped to make a new admin token", s.cfg.DataDir)
+	id, _, err := splitBearer(string(b))
+	if err != nil {
+		return fmt.Errorf("%w: %s is damaged (%v); %s", ErrDataDir, s.AdminTokenPath, err, fix)
+	}
+	if tok, terr := s.State().Token(id); terr == nil && tok.Revoked {
+		s.logger.Warn("the admin token file holds a revoked token; delete it", "path", s.AdminTokenPath)
+		return nil
+	}
+	if _, err := s.Authenticate(string(b)); err != nil {
+		return fmt.Errorf("%w: %s does not hold a token of this register (damaged, or copied from another); %s", ErrDataDir, s.AdminTokenPath, fix)
+	}
+	return nil
+}
+
+// NewAdminToken makes a new admin token and writes it to the admin token
+// file, which must not exist. It is how an operator who lost the file gets
+// back into the register, with the register stopped (so only whoever can
+// read the data directory can do it).
+func (s *Server) NewAdminToken() error {
+	if _, err := os.Lstat(s.AdminTokenPath); err == nil {
+		return fmt.Errorf("%w: %s exists; use the token in it, or delete it first if it is damaged", register.ErrConflict, s.AdminTokenPath)
+	}
+	_, bearer, err := s.CreateToken(register.System, register.RoleAdmin, "admin (made by linkpass admin-token)")
+	if err != nil {
+		return fmt.Errorf("making an admin token: %w", err)
+	}
+	if err := writeFileAtomic(s.AdminTokenPath, []byte(bearer+"\n"), 0o600); err != nil {
+		return fmt.Errorf("writing the admin token: %w", err)
+	}
+	s.logger.Info("made a new admin token", "path", s.AdminTokenPath)
 	return nil
 }
 

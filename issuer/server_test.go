@@ -74,7 +74,7 @@ func newEnv(t *testing.T) *env {
 
 func (e *env) config() issuer.Config {
 	return issuer.Config{
-		DataDir: e.dir, IssuerURL: issuerURL, Clock: e.clock.Now,
+		DataDir: e.dir, Create: true, IssuerURL: issuerURL, Clock: e.clock.Now,
 		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 }

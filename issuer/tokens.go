@@ -43,7 +43,7 @@ func splitBearer(bearer string) (id, secret string, err error) {
 		return "", "", fmt.Errorf("%w: the token is not a linkpass API token (they start with %s)", register.ErrUnauthenticated, tokenPrefix)
 	}
 	id, secret, ok = strings.Cut(rest, "_")
-	if !ok || len(id) != 16 || len(secret) != 43 {
+	if !ok || len(id) != 16 || len(secret) != 43 || !isHex(id) || !isBase64URL(secret) {
 		return "", "", fmt.Errorf("%w: the token is malformed; copy it again in full", register.ErrUnauthenticated)
 	}
 	return id, secret, nil
@@ -85,4 +85,14 @@ func (s *Server) CreateToken(actor register.Actor, role register.Role, name stri
 		return nil, "", err
 	}
 	return res.(*register.Token), bearer, nil
+}
+
+func isHex(s string) bool {
+	_, err := hex.DecodeString(s)
+	return err == nil
+}
+
+func isBase64URL(s string) bool {
+	_, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	return err == nil
 }

@@ -45,7 +45,7 @@ func newSystem(t *testing.T, mode Mode, opts ...sysOption) *system {
 	issuerURL := "http://" + ts.Listener.Addr().String()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 
-	srv, err := issuer.Open(issuer.Config{DataDir: t.TempDir(), IssuerURL: issuerURL, Logger: logger})
+	srv, err := issuer.Open(issuer.Config{DataDir: t.TempDir(), Create: true, IssuerURL: issuerURL, Logger: logger})
 	require.NoError(t, err)
 	t.Cleanup(func() { srv.Close() })
 	_, err = srv.SeedDemo()

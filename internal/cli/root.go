@@ -119,6 +119,8 @@ func (a *app) rootCmd() *cobra.Command {
 	pf.BoolVar(&a.json, "json", false, "print exactly one JSON document")
 	root.AddCommand(
 		a.serveCmd(),
+		a.initCmd(),
+		a.adminTokenCmd(),
 		a.registrantCmd(),
 		a.qualificationCmd(),
 		a.qualityMarkCmd(),

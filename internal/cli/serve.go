@@ -25,7 +25,7 @@ import (
 
 type serveFlags struct {
 	data, addr, issuerURL, registerName string
-	demo                                bool
+	demo, init                          bool
 	statusTTL                           time.Duration
 	log                                 logFlags
 }
@@ -43,16 +43,22 @@ func (l *logFlags) logger(w io.Writer) (*slog.Logger, error) { return newLogger(
 func (a *app) serveCmd() *cobra.Command {
 	var f serveFlags
 	c := &cobra.Command{
-		Use:   "serve --data DIR --addr 127.0.0.1:8080 --issuer-url URL [--demo]",
+		Use:   "serve --data DIR --addr 127.0.0.1:8080 [--init --issuer-url URL] [--demo]",
 		Short: "Run the register",
-		Long: `Run the register. On first start it creates DIR and writes an admin API token
-to DIR/admin.token (mode 0600). Later starts resume from DIR. With --demo and
-no --data it uses a new temporary directory and seeds about 20 registrants.`,
+		Long: `Run the register kept in DIR.
+
+A new register is made only when asked: by ` + "`linkpass init`" + ` beforehand, or by
+--init here, which creates it in DIR if DIR is missing or empty and writes an
+admin API token to DIR/admin.token (mode 0600). Without --init a missing or
+empty DIR is refused, so a mistyped path never starts an empty register.
+--demo seeds about 20 registrants into an empty register (creating it if
+needed); with no --data it uses a new temporary directory.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.serve(cmd.Context(), f) },
 	}
 	fl := c.Flags()
-	fl.StringVar(&f.data, "data", "", "data directory (created on first start)")
+	fl.StringVar(&f.data, "data", "", "data directory of the register")
+	fl.BoolVar(&f.init, "init", false, "create a new register in --data if it is missing or empty")
 	fl.StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fl.StringVar(&f.issuerURL, "issuer-url", "", "public base URL of the register, named in credentials (default on first start: from --addr; later starts keep the recorded one)")
 	fl.StringVar(&f.registerName, "register-name", "", "name of the register (default: NALW Register of Social Prescribing Link Workers)")
@@ -69,7 +75,7 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	}
 	if f.data == "" {
 		if !f.demo {
-			return withCode(ExitCannot, errors.New("pass --data DIR: the directory that holds the register (created on first start)"))
+			return withCode(ExitCannot, errors.New("pass --data DIR: the directory that holds the register (make a new one with `linkpass init --data DIR --issuer-url URL`)"))
 		}
 		if f.data, err = os.MkdirTemp("", "linkpass-demo-"); err != nil {
 			return withCode(ExitCannot, err)
@@ -82,7 +88,8 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 		return withCode(ExitCannot, fmt.Errorf("cannot listen on %s: %w; choose another --addr", f.addr, err))
 	}
 	defer ln.Close()
-	srv, err := issuer.Open(issuer.Config{DataDir: f.data, IssuerURL: f.issuerURL, DefaultIssuerURL: issuer.DefaultIssuerURL(ln.Addr().String()),
+	// A demonstration on a new directory is a request for a new register.
+	srv, err := issuer.Open(issuer.Config{DataDir: f.data, Create: f.init || f.demo, IssuerURL: f.issuerURL, DefaultIssuerURL: issuer.DefaultIssuerURL(ln.Addr().String()),
 		RegisterName: f.registerName, Logger: logger, StatusListTTL: f.statusTTL})
 	if err != nil {
 		return withCode(ExitCannot, err)

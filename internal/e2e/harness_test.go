@@ -77,6 +77,9 @@ var listenRe = regexp.MustCompile(`msg="register listening" addr=(\S+)`)
 func startServer(t *testing.T, data string, extra ...string) *server {
 	t.Helper()
 	args := append([]string{"serve", "--data", data, "--addr", "127.0.0.1:0"}, extra...)
+	if _, err := os.Stat(filepath.Join(data, "linkpass.json")); err != nil {
+		args = append(args, "--init") // a new register is made only when asked
+	}
 	s := &server{t: t, data: data, stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, done: make(chan error, 1)}
 	s.cmd = exec.Command(binary, args...)
 	s.cmd.Stdout, s.cmd.Stderr = s.stdout, s.stderr

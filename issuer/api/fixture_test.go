@@ -76,7 +76,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{t: t, clock: &clock{t: time.Date(2026, 3, 15, 12, 0, 0, 0, time.UTC)}, logs: &logBuffer{}}
 	logger := slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv, err := issuer.Open(issuer.Config{DataDir: filepath.Join(t.TempDir(), "data"), IssuerURL: "http://127.0.0.1:8080", Clock: f.clock.Now, Logger: logger})
+	srv, err := issuer.Open(issuer.Config{DataDir: filepath.Join(t.TempDir(), "data"), Create: true, IssuerURL: "http://127.0.0.1:8080", Clock: f.clock.Now, Logger: logger})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = srv.Close() })
 	f.srv = srv

@@ -275,7 +275,7 @@ func TestOpenAPIDocumentsEveryRouteAndNoOther(t *testing.T) {
 // of each role, 403 comes back exactly for the roles not listed.
 func TestOpenAPIRolesMatchAccess(t *testing.T) {
 	doc := readOpenAPI(t)
-	srv, err := issuer.Open(issuer.Config{DataDir: filepath.Join(t.TempDir(), "reg"), IssuerURL: "https://register.example.org"})
+	srv, err := issuer.Open(issuer.Config{DataDir: filepath.Join(t.TempDir(), "reg"), Create: true, IssuerURL: "https://register.example.org"})
 	if err != nil {
 		t.Fatalf("opening a register: %v", err)
 	}
