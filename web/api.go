@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/nalw/linkpass/internal/strictjson"
 	"github.com/nalw/linkpass/qrimage"
 )
 
@@ -158,8 +159,9 @@ func (s *Site) verifyText(r *http.Request) (any, error) {
 	return s.cfg.Verify(r.Context(), req.Credential), nil
 }
 
-// decodeJSON reads exactly one JSON object with no unknown members from a
-// body of at most MaxVerifyBody bytes.
+// decodeJSON reads exactly one strict JSON object (strictjson.Unmarshal:
+// no duplicate or unknown members, valid UTF-8) from a body of at most
+// MaxVerifyBody bytes.
 func decodeJSON(r *http.Request, dst any) error {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
@@ -172,13 +174,8 @@ func decodeJSON(r *http.Request, dst any) error {
 	if len(b) > MaxVerifyBody {
 		return fail(errTooLarge, "the body is over %d bytes; a credential is a few kilobytes", MaxVerifyBody)
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
+	if err := strictjson.Unmarshal(b, dst); err != nil {
 		return fail(errBadRequest, "the body is not the JSON expected, {\"credential\": \"...\"}: %v", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return fail(errBadRequest, "the body has more after its JSON object")
 	}
 	return nil
 }

@@ -150,6 +150,9 @@ func TestVerifyRefusesBadRequestsWithAnErrorBody(t *testing.T) {
 		"over 64 KiB":         {"application/json", `{"credential":"` + strings.Repeat("A", MaxVerifyBody) + `"}`, 413, "too_large"},
 		"image to the text":   {"image/png", "\x89PNG", 415, "unsupported_media_type"},
 		"charset is accepted": {"application/json; charset=utf-8", `{"credential":""}`, 400, "invalid"},
+		"duplicate member":    {"application/json", `{"credential":"x","credential":"y"}`, 400, "invalid"},
+		"invalid UTF-8":       {"application/json", "{\"credential\":\"LP1:\xff\"}", 400, "invalid"},
+		"lone surrogate":      {"application/json", `{"credential":"\udc00"}`, 400, "invalid"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			res := sys.post("/v1/verify", tc.ctype, strings.NewReader(tc.body))

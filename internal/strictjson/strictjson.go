@@ -11,8 +11,13 @@ package strictjson
 
 import (
 	"bytes"
+	"encoding"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
+	"strings"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -25,6 +30,8 @@ var (
 	ErrDepth     = errors.New("JSON nested too deeply")
 	ErrType      = errors.New("unexpected JSON type")
 	ErrRange     = errors.New("number out of range")
+	// ErrTrailing is the ErrSyntax of data after the value.
+	ErrTrailing = fmt.Errorf("%w: data after the JSON value", ErrSyntax)
 )
 
 // MaxDepth bounds nesting so that hostile input cannot exhaust the stack.
@@ -82,9 +89,17 @@ func (d *Decoder) peek() byte {
 // End checks that nothing but whitespace follows the value read.
 func (d *Decoder) End() error {
 	if d.peek() != 0 || d.pos < len(d.data) {
-		return d.errorf(ErrSyntax, "data after the JSON value")
+		return d.errorf(ErrTrailing, "starting %q", clipBytes(d.data[d.pos:]))
 	}
 	return nil
+}
+
+// clipBytes returns the start of b, for an error message.
+func clipBytes(b []byte) []byte {
+	if len(b) > 16 {
+		return b[:16]
+	}
+	return b
 }
 
 // Object reads an object, calling member once for each member with its
@@ -491,4 +506,121 @@ func (d *Decoder) Skip() error {
 	default:
 		return d.errorf(ErrSyntax, "unexpected character %q", c)
 	}
+}
+
+// ErrShape is wrapped by Unmarshal when strict JSON does not fit the Go
+// value: an unknown member, or a value of the wrong type.
+var ErrShape = errors.New("JSON does not match the expected shape")
+
+// Unmarshal decodes one strict JSON value into v. It refuses what Valid
+// refuses (duplicate members, invalid UTF-8, lone surrogates, trailing
+// data) and any member name that is not exactly one of v's: encoding/json
+// alone would match "Given_Name" to given_name, letting two spellings of
+// one member through where the last wins. Then encoding/json fills v.
+// It is the one way request bodies are read, so that every endpoint acts
+// on exactly the input a proxy, a log or a second parser sees.
+func Unmarshal(data []byte, v any) error {
+	d := Decoder{data: data}
+	if err := d.checkShape(reflect.TypeOf(v)); err != nil {
+		return err
+	}
+	if err := d.End(); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("%w: %w", ErrShape, err)
+	}
+	return nil
+}
+
+var (
+	jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
+	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+)
+
+// checkShape reads one value strictly, refusing object members that type
+// t has no field for, matched exactly. Types that decode themselves, and
+// values headed for an interface, are only checked for strictness.
+func (d *Decoder) checkShape(t reflect.Type) error {
+	for t != nil && t.Kind() == reflect.Pointer {
+		if t.Implements(jsonUnmarshaler) || t.Implements(textUnmarshaler) {
+			return d.Skip()
+		}
+		t = t.Elem()
+	}
+	if t == nil || d.Null() {
+		return d.Skip()
+	}
+	if pt := reflect.PointerTo(t); pt.Implements(jsonUnmarshaler) || pt.Implements(textUnmarshaler) {
+		return d.Skip()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if d.peek() != '{' {
+			return d.Skip() // encoding/json reports the type mismatch
+		}
+		fields := fieldsOf(t)
+		return d.Object(func(name []byte) error {
+			ft, ok := fields[string(name)]
+			if !ok {
+				return d.errorf(ErrShape, "unknown member %q", name)
+			}
+			return d.checkShape(ft)
+		})
+	case reflect.Map:
+		if d.peek() != '{' {
+			return d.Skip()
+		}
+		return d.Object(func([]byte) error { return d.checkShape(t.Elem()) })
+	case reflect.Slice, reflect.Array:
+		if d.peek() != '[' {
+			return d.Skip()
+		}
+		return d.Array(func() error { return d.checkShape(t.Elem()) })
+	}
+	return d.Skip()
+}
+
+var fieldCache sync.Map // reflect.Type -> map[string]reflect.Type
+
+// fieldsOf returns the JSON member names of struct type t, as
+// encoding/json names them (tags, untagged embedded structs flattened),
+// with the type each decodes into.
+func fieldsOf(t reflect.Type) map[string]reflect.Type {
+	if f, ok := fieldCache.Load(t); ok {
+		return f.(map[string]reflect.Type)
+	}
+	fields := map[string]reflect.Type{}
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		tag := sf.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		ft := sf.Type
+		if sf.Anonymous && name == "" {
+			et := ft
+			if et.Kind() == reflect.Pointer {
+				et = et.Elem()
+			}
+			if et.Kind() == reflect.Struct {
+				for n, t := range fieldsOf(et) {
+					if _, shadowed := fields[n]; !shadowed {
+						fields[n] = t
+					}
+				}
+				continue
+			}
+		}
+		if !sf.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = sf.Name
+		}
+		fields[name] = ft
+	}
+	fieldCache.Store(t, fields)
+	return fields
 }

@@ -221,3 +221,41 @@ func BenchmarkValidHeader(b *testing.B) {
 		}
 	}
 }
+
+func TestUnmarshalRefusesWhatEncodingJSONWouldAccept(t *testing.T) {
+	type inner struct {
+		Year int `json:"year"`
+	}
+	type embedded struct {
+		Given string `json:"given_name"`
+	}
+	type req struct {
+		embedded
+		Name   string  `json:"name"`
+		Inner  *inner  `json:"inner,omitempty"`
+		List   []inner `json:"list"`
+		Hidden string  `json:"-"`
+	}
+	for in, want := range map[string]error{
+		`{"name":"a","name":"b"}`:             ErrDuplicate,
+		`{"name":"a","n\u0061me":"b"}`:        ErrDuplicate,
+		"{\"name\":\"\xff\"}":                 ErrUTF8,
+		`{"name":"\ud800"}`:                   ErrUTF8,
+		`{"name":"a"} {}`:                     ErrSyntax,
+		`{"name":"a","shoe":1}`:               ErrShape,
+		`{"name":7}`:                          ErrShape,
+		`{"Name":"last wins otherwise"}`:      ErrShape,
+		`{"name":"a","NAME":"b"}`:             ErrShape,
+		`{"given_name":"a","Given_Name":"b"}`: ErrShape,
+		`{"inner":{"year":1,"Year":2}}`:       ErrShape,
+		`{"list":[{"year":1},{"YEAR":2}]}`:    ErrShape,
+		`{"Hidden":"x"}`:                      ErrShape,
+		`{"-":"x"}`:                           ErrShape,
+	} {
+		var r req
+		assert.ErrorIs(t, Unmarshal([]byte(in), &r), want, "%q", in)
+	}
+	var r req
+	require.NoError(t, Unmarshal([]byte(` {"name":"Si\u00e2n","given_name":"G","inner":{"year":2},"list":[{"year":3}]} `), &r))
+	assert.Equal(t, req{embedded: embedded{Given: "G"}, Name: "Siân", Inner: &inner{Year: 2}, List: []inner{{Year: 3}}}, r)
+}

@@ -8,6 +8,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,9 +17,11 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gorilla/mux"
 
+	"github.com/nalw/linkpass/internal/strictjson"
 	"github.com/nalw/linkpass/issuer"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/regno"
@@ -92,7 +95,10 @@ func (a *API) handle(method, path string, acc access, h handler) {
 				return
 			}
 		}
-		status, body, err := h(r, actor)
+		status, body, err := 0, any(nil), checkQuery(r)
+		if err == nil {
+			status, body, err = h(r, actor)
+		}
 		if err != nil {
 			a.writeError(w, r, err)
 			return
@@ -184,6 +190,19 @@ func writeJSONAs(w http.ResponseWriter, status int, contentType string, body any
 	_ = enc.Encode(body)
 }
 
+// checkQuery refuses a query string whose decoded values are not valid
+// UTF-8: they would otherwise be searched for, or echoed as U+FFFD.
+func checkQuery(r *http.Request) error {
+	for k, vs := range r.URL.Query() {
+		for _, v := range append(vs, k) {
+			if !utf8.ValidString(v) {
+				return fmt.Errorf("%w: the query parameter %q is not valid UTF-8; percent-encode the text as UTF-8", register.ErrInvalid, strings.ToValidUTF8(k, "?"))
+			}
+		}
+	}
+	return nil
+}
+
 // validator is implemented by request types that check themselves.
 type validator interface{ Validate() error }
 
@@ -191,8 +210,9 @@ type validator interface{ Validate() error }
 // every member is optional.
 type optional struct{ validator }
 
-// decode reads a JSON body strictly into v: a size limit, no unknown
-// fields, nothing after the value. Then it validates v.
+// decode reads a JSON body strictly into v (strictjson.Unmarshal): a size
+// limit, no duplicate or unknown members, valid UTF-8, nothing after the
+// value. Then it validates v.
 func decode(r *http.Request, v any) error {
 	if o, ok := v.(optional); ok {
 		if r.ContentLength == 0 {
@@ -206,25 +226,22 @@ func decode(r *http.Request, v any) error {
 			return fmt.Errorf("%w: send the body as application/json", errContentType)
 		}
 	}
-	body := http.MaxBytesReader(nil, r.Body, MaxBodyBytes)
-	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBodyBytes))
+	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return fmt.Errorf("%w: the limit is %d bytes", errTooLarge, MaxBodyBytes)
 		}
-		if errors.Is(err, io.EOF) {
-			return fmt.Errorf("%w: the request body is empty; send a JSON object", register.ErrInvalid)
+		return fmt.Errorf("%w: reading the request body: %v", register.ErrInvalid, err)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return fmt.Errorf("%w: the request body is empty; send a JSON object", register.ErrInvalid)
+	}
+	if err := strictjson.Unmarshal(body, v); err != nil {
+		if errors.Is(err, strictjson.ErrTrailing) {
+			return fmt.Errorf("%w: unexpected data after the JSON object", register.ErrInvalid)
 		}
 		return fmt.Errorf("%w: the body is not valid JSON for this request: %v", register.ErrInvalid, err)
-	}
-	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return fmt.Errorf("%w: the limit is %d bytes", errTooLarge, MaxBodyBytes)
-		}
-		return fmt.Errorf("%w: unexpected data after the JSON object", register.ErrInvalid)
 	}
 	if v, ok := v.(validator); ok {
 		return v.Validate()

@@ -71,6 +71,14 @@ func TestBadBodiesAreRefusedAndChangeNothing(t *testing.T) {
 		{"bad nation", "/v1/registrants", "application/json", `{"given_name":"G","family_name":"L","nation":"Wales"}`, 400, "invalid", []string{"nation"}},
 		{"cpd year zero", "/v1/registrants/" + r.Number + "/cpd", "application/json", `{"hours":3}`, 400, "invalid", []string{"year"}},
 		{"token bad role", "/v1/tokens", "application/json", `{"role":"root"}`, 400, "invalid", []string{"role"}},
+		// The last duplicate used to win: a proxy or log that read the
+		// first saw another request than the register acted on.
+		{"duplicate member", "/v1/registrants", "application/json", `{"given_name":"G","given_name":"Mallory","family_name":"L","nation":"wales"}`, 400, "invalid", []string{"duplicate", "given_name"}},
+		{"duplicate member by escape", suspend, "application/json", `{"reason":"a","re\u0061son":"b"}`, 400, "invalid", []string{"duplicate", "reason"}},
+		// Invalid UTF-8 used to become U+FFFD and be stored.
+		{"invalid UTF-8 in a name", "/v1/registrants", "application/json", "{\"given_name\":\"\xff\xfe\",\"family_name\":\"L\",\"nation\":\"wales\"}", 400, "invalid", []string{"UTF-8"}},
+		{"lone surrogate escape", "/v1/registrants", "application/json", `{"given_name":"\ud800","family_name":"L","nation":"wales"}`, 400, "invalid", []string{"surrogate"}},
+		{"invalid UTF-8 in a reason", suspend, "application/json", "{\"reason\":\"order \xc3\"}", 400, "invalid", []string{"UTF-8"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -95,6 +103,29 @@ func TestBadBodiesAreRefusedAndChangeNothing(t *testing.T) {
 		res := f.request(http.MethodPost, ok.path, f.registrar, ok.contentType, strings.NewReader(ok.body))
 		require.Equal(t, ok.status, res.status, "body: %s", res.body)
 		assert.Greater(t, f.index(), before, "the accepted change was written")
+	}
+}
+
+func TestNamesTypedDecomposedAreStoredComposedAndFound(t *testing.T) {
+	f := newFixture(t)
+	// "Siân Ó Dálaigh" as macOS and some keyboards send it: base letters
+	// followed by combining accents (NFD).
+	res := f.post("/v1/registrants", f.registrar, `{"given_name":"Sia\u0302n","family_name":"O\u0301 Da\u0301laigh","nation":"wales"}`)
+	require.Equal(t, http.StatusCreated, res.status, "body: %s", res.body)
+	body := res.json(t)
+	assert.Equal(t, "Si\u00e2n", body["given_name"], "stored composed (NFC)")
+	assert.Equal(t, "\u00d3 D\u00e1laigh", body["family_name"])
+
+	found := f.get("/v1/register?q=Si%C3%A2n", "").json(t)
+	results, _ := found["results"].([]any)
+	assert.Len(t, results, 1, "a search typed composed finds the name typed decomposed")
+}
+
+func TestQueryParametersMustBeUTF8(t *testing.T) {
+	f := newFixture(t)
+	for _, path := range []string{"/v1/register?q=%FF%FEab", "/v1/registrants?status=%C3", "/v1/audit?registrant=%80"} {
+		res := f.get(path, f.admin)
+		requireError(t, res, http.StatusBadRequest, "invalid", "UTF-8")
 	}
 }
 

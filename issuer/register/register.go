@@ -20,6 +20,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Status is a registrant's status on the register.
@@ -189,7 +191,7 @@ func (n NewRegistrant) Create(number string, at time.Time, idx uint64) *Registra
 		until = today.AddYears(1).AddDays(-1)
 	}
 	return &Registrant{
-		Number: number, Given: strings.TrimSpace(n.Given), Family: strings.TrimSpace(n.Family),
+		Number: number, Given: cleanText(n.Given), Family: cleanText(n.Family),
 		Nation: n.Nation, Email: n.Email,
 		Status: Registered, StatusChangedAt: at, StatusReason: "joined the register",
 		RegisteredFrom: today, RegisteredUntil: until,
@@ -355,7 +357,7 @@ func (r *Registrant) AddQualification(q Qualification, idx uint64) (*Registrant,
 		return nil, r.refuse("add a qualification to")
 	}
 	c := r.clone()
-	q.Title, q.Provider = strings.TrimSpace(q.Title), strings.TrimSpace(q.Provider)
+	q.Title, q.Provider = cleanText(q.Title), cleanText(q.Provider)
 	c.Qualifications = append(c.Qualifications, q)
 	c.ModifyIndex = idx
 	return c, nil
@@ -401,14 +403,24 @@ func checkText(field, s string, maxLen int, required bool) error {
 	return checkTextLines(field, s, maxLen, required, false)
 }
 
+// cleanText is names and titles as the register keeps them: trimmed, and
+// in Unicode normalisation form C, so that "Siân" typed with a combining
+// circumflex (as some keyboards and macOS send it) is stored, shown,
+// signed and found as the same name typed with the precomposed letter.
+// Every name reaches the register through Create or AddQualification, so
+// the API, the CLI and any console get this from here.
+func cleanText(s string) string { return norm.NFC.String(strings.TrimSpace(s)) }
+
 func checkTextLines(field, s string, maxLen int, required, multiline bool) error {
-	t := strings.TrimSpace(s)
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("%w: %s is not valid UTF-8", ErrInvalid, field)
+	}
+	// Lengths count what is stored.
+	t := cleanText(s)
 	switch {
 	case required && t == "":
 		return fmt.Errorf("%w: %s is required", ErrInvalid, field)
-	case !utf8.ValidString(s):
-		return fmt.Errorf("%w: %s is not valid UTF-8", ErrInvalid, field)
-	case utf8.RuneCountInString(s) > maxLen:
+	case utf8.RuneCountInString(t) > maxLen:
 		return fmt.Errorf("%w: %s is longer than %d characters", ErrInvalid, field, maxLen)
 	case strings.ContainsFunc(s, func(r rune) bool {
 		if r == '\n' && multiline {

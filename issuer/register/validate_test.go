@@ -83,6 +83,31 @@ func TestNewRegistrantCreate(t *testing.T) {
 	assert.Equal(t, register.Date("2026-04-30"), n.Create("LW1000017", day, 5).RegisteredUntil)
 }
 
+func TestNewRegistrantNamesAreNormalisedToNFC(t *testing.T) {
+	n := validNew()
+	n.Given, n.Family = "Sia\u0302n", "  Jo\u0308rg "
+	require.NoError(t, n.Validate(today))
+	r := n.Create("LW1000017", day, 5)
+	assert.Equal(t, "Si\u00e2n", r.Given, "combining circumflex composed")
+	assert.Equal(t, "J\u00f6rg", r.Family, "trimmed and composed")
+
+	// The length limit counts the name as stored: a name at the limit
+	// typed decomposed (one more code point per accent) is not refused.
+	n.Given = strings.Repeat("e\u0301", register.MaxNameLen)
+	require.NoError(t, n.Validate(today))
+	assert.Equal(t, strings.Repeat("\u00e9", register.MaxNameLen), n.Create("LW1000017", day, 5).Given)
+}
+
+func TestQualificationTextIsNormalisedToNFC(t *testing.T) {
+	r := validNew().Create("LW1000017", day, 5)
+	q := register.Qualification{Title: "Certificat en pre\u0301scription sociale", Level: 4, Provider: "Universite\u0301", Accreditation: register.Accreditations[0], Awarded: "2024-06-30"}
+	require.NoError(t, q.Validate())
+	r2, err := r.AddQualification(q, 6)
+	require.NoError(t, err)
+	assert.Equal(t, "Certificat en pr\u00e9scription sociale", r2.Qualifications[0].Title)
+	assert.Equal(t, "Universit\u00e9", r2.Qualifications[0].Provider)
+}
+
 func TestParseDate(t *testing.T) {
 	for _, s := range []string{"2026-03-15", "2024-02-29", "1900-01-01", "2999-12-31"} {
 		d, err := register.ParseDate(s)
