@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/staff"
 )
 
 // tokenPrefix starts every API token, so that secret scanners and people can
@@ -66,12 +67,26 @@ func (s *Server) Authenticate(bearer string) (register.Actor, error) {
 		// not confirm which token ids exist.
 		return register.Actor{}, fmt.Errorf("%w: the token is unknown or revoked", register.ErrUnauthenticated)
 	}
-	return register.Actor{TokenID: tok.ID, Role: tok.Role}, nil
+	if tok.Staff != "" {
+		// A staff member's token works only while their account does.
+		if a, err := s.State().StaffAccount(tok.Staff); err != nil || a.Status != staff.Active {
+			return register.Actor{}, fmt.Errorf("%w: the staff account this token belongs to is not active", register.ErrUnauthenticated)
+		}
+	}
+	return register.Actor{TokenID: tok.ID, Role: tok.Role, Staff: tok.Staff}, nil
 }
 
 // CreateToken makes a new API token and returns its record and the bearer
 // secret, which is shown once and never stored.
 func (s *Server) CreateToken(actor register.Actor, role register.Role, name string) (*register.Token, string, error) {
+	return s.CreateTokenFor(actor, register.Token{Role: role, Name: name})
+}
+
+// CreateTokenFor makes a new API token like t (its role, its integration
+// name or the staff account it belongs to) and returns its record and the
+// bearer secret.
+func (s *Server) CreateTokenFor(actor register.Actor, t register.Token) (*register.Token, string, error) {
+	role, name := t.Role, t.Name
 	if _, err := register.ParseRole(string(role)); err != nil {
 		return nil, "", err
 	}
@@ -80,7 +95,7 @@ func (s *Server) CreateToken(actor register.Actor, role register.Role, name stri
 	}
 	id, bearer := newTokenSecret()
 	_, secret, _ := splitBearer(bearer)
-	res, err := s.apply(actor, fsmCreateToken(register.Token{ID: id, Role: role, Name: name, SecretHash: hashSecret(secret)}))
+	res, err := s.apply(actor, fsmCreateToken(register.Token{ID: id, Role: role, Name: name, Staff: t.Staff, SecretHash: hashSecret(secret)}))
 	if err != nil {
 		return nil, "", err
 	}

@@ -105,6 +105,7 @@ type tokenView struct {
 	ID        string `json:"id"`
 	Role      string `json:"role"`
 	Name      string `json:"name,omitempty"`
+	Staff     string `json:"staff,omitempty"`
 	CreatedAt string `json:"created_at"`
 	CreatedBy string `json:"created_by"`
 	Revoked   bool   `json:"revoked"`
@@ -114,11 +115,12 @@ type tokenView struct {
 func (a *app) tokenCmd() *cobra.Command {
 	c := &cobra.Command{Use: "token", Short: "Manage API tokens (admin)"}
 	var body struct {
-		Role string `json:"role"`
-		Name string `json:"name,omitempty"`
+		Role  string `json:"role"`
+		Name  string `json:"name,omitempty"`
+		Staff string `json:"staff,omitempty"`
 	}
 	create := &cobra.Command{
-		Use:   "create --role ROLE [--name N]",
+		Use:   "create --role ROLE (--name INTEGRATION | --staff ACCOUNT_ID)",
 		Short: "Create an API token; the secret is shown once",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -133,7 +135,8 @@ func (a *app) tokenCmd() *cobra.Command {
 		},
 	}
 	create.Flags().StringVar(&body.Role, "role", "", "admin, registrar or auditor (required)")
-	create.Flags().StringVar(&body.Name, "name", "", "who or what the token is for")
+	create.Flags().StringVar(&body.Name, "name", "", "the integration the token is for, as the audit trail will name it")
+	create.Flags().StringVar(&body.Staff, "staff", "", "the staff account (st_..., see 'linkpass staff list') the token belongs to")
 	_ = create.MarkFlagRequired("role")
 
 	list := &cobra.Command{
@@ -149,9 +152,9 @@ func (a *app) tokenCmd() *cobra.Command {
 			}
 			return a.render(res, func(w io.Writer) {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tROLE\tNAME\tCREATED\tREVOKED")
+				fmt.Fprintln(tw, "ID\tROLE\tNAME\tSTAFF\tCREATED\tREVOKED")
 				for _, t := range res.Tokens {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.ID, t.Role, orDash(t.Name), t.CreatedAt, yesNo(t.Revoked))
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Role, orDash(t.Name), orDash(t.Staff), t.CreatedAt, yesNo(t.Revoked))
 				}
 				tw.Flush()
 			})
@@ -210,8 +213,11 @@ func (a *app) auditCmd() *cobra.Command {
 				return err
 			}
 			var res struct {
-				Events    []register.AuditEvent `json:"events"`
-				NextAfter uint64                `json:"next_after,omitempty"`
+				Events []struct {
+					register.AuditEvent
+					ActorName string `json:"actor_name"`
+				} `json:"events"`
+				NextAfter uint64 `json:"next_after,omitempty"`
 			}
 			if err := a.call(cmd, http.MethodGet, "/v1/audit"+q, nil, &res); err != nil {
 				return err
@@ -220,8 +226,11 @@ func (a *app) auditCmd() *cobra.Command {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "INDEX\tWHEN\tWHO\tACTION\tREGISTRANT\tREASON")
 				for _, ev := range res.Events {
-					who := ev.Actor.TokenID
-					if ev.Actor.Role != "" {
+					who := ev.ActorName
+					if who == "" {
+						who = ev.Actor.TokenID
+					}
+					if ev.Actor.Role != "" && ev.Actor.Role != "system" {
 						who += " (" + string(ev.Actor.Role) + ")"
 					}
 					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", ev.Index, ev.At.UTC().Format("2006-01-02 15:04:05"), who, ev.Action, orDash(ev.Registrant), strings.ReplaceAll(ev.Reason, "\n", " "))

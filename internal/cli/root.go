@@ -125,6 +125,7 @@ func (a *app) rootCmd() *cobra.Command {
 		a.qualificationCmd(),
 		a.qualityMarkCmd(),
 		a.tokenCmd(),
+		a.staffCmd(),
 		a.auditCmd(),
 		a.settingsCmd(),
 		a.credentialCmd(),

@@ -25,6 +25,7 @@ import (
 	"github.com/nalw/linkpass/issuer"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/regno"
+	"github.com/nalw/linkpass/staff"
 )
 
 // MaxBodyBytes caps request bodies: no legitimate request comes near it.
@@ -33,13 +34,26 @@ const MaxBodyBytes = 64 << 10
 // API serves the register over HTTP.
 type API struct {
 	srv    *issuer.Server
+	staff  *staff.Service
 	logger *slog.Logger
 	router *mux.Router
 }
 
 // New returns the HTTP handler for srv.
-func New(srv *issuer.Server, logger *slog.Logger) *API {
+func New(srv *issuer.Server, logger *slog.Logger, opts ...Option) *API {
 	a := &API{srv: srv, logger: logger, router: mux.NewRouter()}
+	for _, o := range opts {
+		o(a)
+	}
+	if a.staff == nil && srv != nil {
+		svc, err := NewStaff(srv)
+		if err != nil {
+			// The issuer URL is validated before it is recorded, so this
+			// cannot happen with a register that opened.
+			panic("api: staff service: " + err.Error())
+		}
+		a.staff = svc
+	}
 	a.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, fmt.Errorf("%w: no such endpoint %s %s; see docs/openapi.yaml", register.ErrNotFound, r.Method, r.URL.Path))
 	})
@@ -140,6 +154,7 @@ var errorKinds = []struct {
 	{regno.ErrFormat, http.StatusBadRequest, "invalid"},
 	{regno.ErrCheckDigit, http.StatusBadRequest, "invalid"},
 	{register.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
+	{staff.ErrThrottled, http.StatusTooManyRequests, "throttled"},
 	{register.ErrForbidden, http.StatusForbidden, "forbidden"},
 	{register.ErrNotFound, http.StatusNotFound, "not_found"},
 	{errMethod, http.StatusMethodNotAllowed, "method_not_allowed"},

@@ -256,19 +256,22 @@ func (a *API) setQualityMark(r *http.Request, actor register.Actor) (int, any, e
 // Tokens.
 
 type tokenView struct {
-	ID        string        `json:"id"`
-	Role      register.Role `json:"role"`
-	Name      string        `json:"name,omitempty"`
-	CreatedAt string        `json:"created_at"`
-	CreatedBy string        `json:"created_by"`
-	Revoked   bool          `json:"revoked"`
+	ID   string        `json:"id"`
+	Role register.Role `json:"role"`
+	Name string        `json:"name,omitempty"`
+	// Staff is the staff account the token belongs to, if it is not an
+	// integration's.
+	Staff     string `json:"staff,omitempty"`
+	CreatedAt string `json:"created_at"`
+	CreatedBy string `json:"created_by"`
+	Revoked   bool   `json:"revoked"`
 	// Token is the bearer secret, present only in the response that
 	// created it.
 	Token string `json:"token,omitempty"`
 }
 
 func viewToken(t *register.Token) tokenView {
-	return tokenView{ID: t.ID, Role: t.Role, Name: t.Name, CreatedAt: t.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"), CreatedBy: t.CreatedBy, Revoked: t.Revoked}
+	return tokenView{ID: t.ID, Role: t.Role, Name: t.Name, Staff: t.Staff, CreatedAt: t.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"), CreatedBy: t.CreatedBy, Revoked: t.Revoked}
 }
 
 func (a *API) listTokens(*http.Request, register.Actor) (int, any, error) {
@@ -284,13 +287,19 @@ func (a *API) listTokens(*http.Request, register.Actor) (int, any, error) {
 }
 
 type createTokenRequest struct {
-	Role register.Role `json:"role"`
-	Name string        `json:"name,omitempty"`
+	Role  register.Role `json:"role"`
+	Name  string        `json:"name,omitempty"`
+	Staff string        `json:"staff,omitempty"`
 }
 
 func (q *createTokenRequest) Validate() error {
-	_, err := register.ParseRole(string(q.Role))
-	return err
+	if _, err := register.ParseRole(string(q.Role)); err != nil {
+		return err
+	}
+	if q.Staff == "" && strings.TrimSpace(q.Name) == "" {
+		return fmt.Errorf("%w: say whose token this is: the staff account it belongs to (staff), or the name of the integration that will use it (name)", register.ErrInvalid)
+	}
+	return nil
 }
 
 func (a *API) createToken(r *http.Request, actor register.Actor) (int, any, error) {
@@ -298,7 +307,7 @@ func (a *API) createToken(r *http.Request, actor register.Actor) (int, any, erro
 	if err := decode(r, req); err != nil {
 		return 0, nil, err
 	}
-	t, bearer, err := a.srv.CreateToken(actor, req.Role, req.Name)
+	t, bearer, err := a.srv.CreateTokenFor(actor, register.Token{Role: req.Role, Name: req.Name, Staff: req.Staff})
 	if err != nil {
 		return 0, nil, err
 	}
@@ -330,7 +339,7 @@ func (a *API) revokeToken(r *http.Request, actor register.Actor) (int, any, erro
 // Audit.
 
 type auditResponse struct {
-	Events []*register.AuditEvent `json:"events"`
+	Events []auditView `json:"events"`
 	// NextAfter is the value of ?after= for the next page, 0 at the end.
 	NextAfter uint64 `json:"next_after,omitempty"`
 }
@@ -373,10 +382,7 @@ func (a *API) listAudit(r *http.Request, _ register.Actor) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	res := auditResponse{Events: evs}
-	if res.Events == nil {
-		res.Events = []*register.AuditEvent{}
-	}
+	res := auditResponse{Events: a.viewAudit(evs)}
 	if len(evs) >= f.Limit {
 		res.NextAfter = evs[len(evs)-1].Index
 	}
@@ -402,7 +408,7 @@ func (a *API) exportAudit(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	enc := json.NewEncoder(w)
-	for _, ev := range evs {
+	for _, ev := range a.viewAudit(evs) {
 		if err := enc.Encode(ev); err != nil {
 			return
 		}

@@ -54,6 +54,12 @@ func (a *API) routes() {
 	a.handle(p, "/v1/tokens", admin, a.createToken)
 	a.handle(p, "/v1/tokens/{id}/revoke", admin, a.revokeToken)
 
+	// Staff accounts: the people who sign in to the console.
+	a.handle(g, "/v1/staff", admin, a.listStaff)
+	a.handle(p, "/v1/staff", admin, a.addStaff)
+	a.handle(p, "/v1/staff/{id}/disable", admin, a.disableStaff)
+	a.handle(p, "/v1/staff/{id}/reset-2fa", admin, a.resetStaff)
+
 	// Audit trail.
 	a.handle(g, "/v1/audit", reader, a.listAudit)
 	a.router.Methods(g).Path("/v1/audit/export").HandlerFunc(a.exportAudit)

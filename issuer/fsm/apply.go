@@ -177,11 +177,18 @@ func applyCreateToken(tx *state.Txn, env *envelope, cmd *CreateToken) (any, erro
 	if _, err := tx.Token(t.ID); err == nil {
 		return nil, fmt.Errorf("%w: token %s exists", register.ErrConflict, t.ID)
 	}
-	t.CreatedAt, t.CreatedBy = env.At, env.Actor.TokenID
+	details := map[string]string{"role": string(t.Role), "name": t.Name}
+	if t.Staff != "" {
+		if err := staffMayHold(tx, t.Staff, t.Role); err != nil {
+			return nil, err
+		}
+		details["staff"] = t.Staff
+	}
+	t.CreatedAt, t.CreatedBy = env.At, actorID(env.Actor)
 	if err := tx.PutToken(&t); err != nil {
 		return nil, err
 	}
-	return &t, audit(tx, env, "token.create", "", t.ID, "", map[string]string{"role": string(t.Role), "name": t.Name})
+	return &t, audit(tx, env, "token.create", "", t.ID, "", details)
 }
 
 func applyRevokeToken(tx *state.Txn, env *envelope, cmd *RevokeToken) (any, error) {

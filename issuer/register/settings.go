@@ -88,9 +88,12 @@ func ParseRole(s string) (Role, error) {
 // Token is an API token. The secret is never stored: only its SHA-256 hash,
 // which is enough because secrets are 256 random bits.
 type Token struct {
-	ID         string    `json:"id"`
-	Role       Role      `json:"role"`
-	Name       string    `json:"name,omitempty"`
+	ID   string `json:"id"`
+	Role Role   `json:"role"`
+	Name string `json:"name,omitempty"`
+	// Staff is the staff account the token belongs to; a token without
+	// one belongs to the integration Name names.
+	Staff      string    `json:"staff,omitempty"`
 	SecretHash []byte    `json:"secret_hash"`
 	CreatedAt  time.Time `json:"created_at"`
 	CreatedBy  string    `json:"created_by"`
@@ -102,6 +105,9 @@ type Token struct {
 type Actor struct {
 	TokenID string `json:"token_id"`
 	Role    Role   `json:"role"`
+	// Staff is the staff account acting, from the console or through a
+	// token that belongs to them; empty for integrations and the system.
+	Staff string `json:"staff,omitempty"`
 }
 
 // System is the actor for changes the register makes by itself, such as

@@ -40,6 +40,7 @@ var tables = []func() *memdb.TableSchema{
 	registrantsTableSchema,
 	statusListsTableSchema,
 	credentialsTableSchema,
+	staffTableSchema,
 	auditTableSchema,
 }
 

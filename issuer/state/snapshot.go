@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/go-memdb"
 
 	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/staff"
 )
 
 // snapshotMagic opens every snapshot, so that a restore of something else
@@ -35,6 +36,7 @@ var recordTables = []struct {
 	{6, tableAudit, func() any { return new(register.AuditEvent) }},
 	{7, tableStatusLists, func() any { return new(register.StatusList) }},
 	{8, tableCredentials, func() any { return new(register.IssuedCredential) }},
+	{9, tableStaff, func() any { return new(staff.Account) }},
 }
 
 const recordEnd = 0xff

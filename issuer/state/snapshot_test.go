@@ -13,6 +13,7 @@ import (
 
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/regno"
+	"github.com/nalw/linkpass/staff"
 )
 
 // filled returns a store with rows in every table: settings with a Quality
@@ -98,6 +99,17 @@ func filled(t *testing.T) *Store {
 			}
 		}
 		return nil
+	})
+	write(t, s, next(), func(tx *Txn) error {
+		if err := tx.PutStaffAccount(&staff.Account{ID: "st_0123456789abcdef", Name: "Ada Registrar", Email: "ada@nalw.example",
+			Role: register.RoleRegistrar, Status: staff.Invited, SetupHash: bytes.Repeat([]byte{0x5e}, 32), SetupExpires: at.Add(24 * time.Hour),
+			WebAuthnID: bytes.Repeat([]byte{1}, 32), CreatedAt: at, CreatedBy: "0123456789abcdef"}); err != nil {
+			return err
+		}
+		return tx.PutStaffAccount(&staff.Account{ID: "st_fedcba9876543210", Name: "Bo Auditor", Email: "bo@nalw.example",
+			Role: register.RoleAuditor, Status: staff.Active, PasswordHash: "$argon2id$v=19$m=8,t=1,p=1$c2FsdA$aGFzaA", Factor: staff.FactorTOTP,
+			TOTPSecret: "JBSWY3DPEHPK3PXP", LastTOTPStep: 7, RecoveryHashes: [][]byte{bytes.Repeat([]byte{2}, 32)}, SessionEpoch: 2,
+			WebAuthnID: bytes.Repeat([]byte{3}, 32), CreatedAt: at, CreatedBy: "0123456789abcdef", LastSignInAt: at.Add(time.Hour)})
 	})
 	// A big sweep: one change with many events, then many small changes,
 	// so the snapshot is far larger than its 64 KiB write buffer.
