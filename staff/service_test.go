@@ -49,7 +49,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	clk := newClock()
-	srv, err := issuer.Open(issuer.Config{DataDir: t.TempDir(), IssuerURL: "https://register.example.org", Clock: clk.Now})
+	srv, err := issuer.Open(issuer.Config{DataDir: t.TempDir(), Create: true, IssuerURL: "https://register.example.org", Clock: clk.Now})
 	require.NoError(t, err)
 	t.Cleanup(func() { srv.Close() })
 	svc, err := api.NewStaff(srv, fast)
