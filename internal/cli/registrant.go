@@ -16,7 +16,7 @@ import (
 
 func (a *app) registrantCmd() *cobra.Command {
 	c := &cobra.Command{Use: "registrant", Short: "Add registrants and manage their status on the register"}
-	c.AddCommand(a.registrantAddCmd(), a.registrantShowCmd(), a.registrantListCmd(),
+	c.AddCommand(a.registrantAddCmd(), a.registrantImportCmd(), a.registrantShowCmd(), a.registrantListCmd(),
 		a.statusCmd("suspend", "Suspend a registrant (optionally until a date)", true, true),
 		a.statusCmd("reinstate", "End a suspension", true, false),
 		a.statusCmd("remove", "Remove a registrant from the register (final)", true, false),
@@ -34,10 +34,13 @@ func regnoArg(s string) (string, error) {
 }
 
 func (a *app) registrantAddCmd() *cobra.Command {
-	var req register.NewRegistrant
+	var req struct {
+		register.NewRegistrant
+		AllowDuplicate bool `json:"allow_duplicate,omitempty"`
+	}
 	var until string
 	c := &cobra.Command{
-		Use:   "add --given G --family F --nation N [--email E] [--registered-until DATE]",
+		Use:   "add --given G --family F --nation N [--email E] [--registered-until DATE] [--allow-duplicate]",
 		Short: "Add a registrant; prints the registration number",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -57,6 +60,7 @@ func (a *app) registrantAddCmd() *cobra.Command {
 	f.StringVar(&req.Nation, "nation", "", "england, wales, scotland or northern-ireland (required)")
 	f.StringVar(&req.Email, "email", "", "private contact email (never published)")
 	f.StringVar(&until, "registered-until", "", "end of registration, YYYY-MM-DD (default: a year from today)")
+	f.BoolVar(&req.AllowDuplicate, "allow-duplicate", false, "add even though someone with the same name and email is on the register")
 	for _, n := range []string{"given", "family", "nation"} {
 		_ = c.MarkFlagRequired(n)
 	}

@@ -228,7 +228,11 @@ type optional struct{ validator }
 // decode reads a JSON body strictly into v (strictjson.Unmarshal): a size
 // limit, no duplicate or unknown members, valid UTF-8, nothing after the
 // value. Then it validates v.
-func decode(r *http.Request, v any) error {
+func decode(r *http.Request, v any) error { return decodeLimit(r, v, MaxBodyBytes) }
+
+// decodeLimit is decode with a body limit of its own, for the few admin
+// endpoints that carry many records.
+func decodeLimit(r *http.Request, v any, limit int64) error {
 	if o, ok := v.(optional); ok {
 		if r.ContentLength == 0 {
 			return o.Validate()
@@ -241,11 +245,11 @@ func decode(r *http.Request, v any) error {
 			return fmt.Errorf("%w: send the body as application/json", errContentType)
 		}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, limit))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return fmt.Errorf("%w: the limit is %d bytes", errTooLarge, MaxBodyBytes)
+			return fmt.Errorf("%w: the limit is %d bytes", errTooLarge, limit)
 		}
 		return fmt.Errorf("%w: reading the request body: %v", register.ErrInvalid, err)
 	}

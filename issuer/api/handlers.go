@@ -64,7 +64,10 @@ func (a *API) getRegistrant(r *http.Request, _ register.Actor) (int, any, error)
 
 type addRegistrantRequest struct {
 	register.NewRegistrant
-	today register.Date
+	// AllowDuplicate adds the registrant even when one with the same
+	// name and email is on the register.
+	AllowDuplicate bool `json:"allow_duplicate,omitempty"`
+	today          register.Date
 }
 
 func (q *addRegistrantRequest) Validate() error { return q.NewRegistrant.Validate(q.today) }
@@ -74,7 +77,7 @@ func (a *API) addRegistrant(r *http.Request, actor register.Actor) (int, any, er
 	if err := decode(r, req); err != nil {
 		return 0, nil, err
 	}
-	res, err := a.srv.Apply(r.Context(), actor, fsm.AddRegistrant{NewRegistrant: req.NewRegistrant})
+	res, err := a.srv.Apply(r.Context(), actor, fsm.AddRegistrant{NewRegistrant: req.NewRegistrant, RefuseDuplicate: !req.AllowDuplicate})
 	if err != nil {
 		return 0, nil, err
 	}

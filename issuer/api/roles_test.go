@@ -34,6 +34,7 @@ var routeAccess = []struct {
 	{"GET", "/v1/audit/export", reader},
 
 	{"POST", "/v1/registrants", registrar},
+	{"POST", "/v1/registrants/import", admin},
 	{"POST", "/v1/registrants/{regno}/suspend", registrar},
 	{"POST", "/v1/registrants/{regno}/reinstate", registrar},
 	{"POST", "/v1/registrants/{regno}/remove", registrar},

@@ -17,6 +17,7 @@ func (a *API) routes() {
 	// Registrants.
 	a.handle(g, "/v1/registrants", reader, a.listRegistrants)
 	a.handle(p, "/v1/registrants", registrar, a.addRegistrant)
+	a.handle(p, "/v1/registrants/import", admin, a.importRegistrants)
 	a.handle(g, "/v1/registrants/{regno}", reader, a.getRegistrant)
 	a.handle(p, "/v1/registrants/{regno}/suspend", registrar, a.suspend)
 	a.handle(p, "/v1/registrants/{regno}/reinstate", registrar, a.reinstate)

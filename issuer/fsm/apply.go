@@ -63,6 +63,11 @@ func applyAddRegistrant(tx *state.Txn, env *envelope, cmd *AddRegistrant) (any, 
 	if err := cmd.Validate(register.DateOf(env.At)); err != nil {
 		return nil, err
 	}
+	if cmd.RefuseDuplicate {
+		if err := refuseDuplicate(tx, register.DuplicateKey(cmd.Given, cmd.Family, cmd.Email)); err != nil {
+			return nil, err
+		}
+	}
 	serial, err := tx.NextSerial()
 	if err != nil {
 		return nil, err

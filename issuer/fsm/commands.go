@@ -30,6 +30,9 @@ const (
 	MsgKeyRetire        MessageType = 8
 	MsgCredentialIssue  MessageType = 9
 	MsgCredentialRevoke MessageType = 10
+
+	// 60-69: moving registers in.
+	MsgImportRegistrants MessageType = 60
 )
 
 // Command is a request that can be written to the log.
@@ -68,6 +71,37 @@ type SetSettings struct {
 // AddRegistrant adds a registrant; the FSM assigns the number.
 type AddRegistrant struct {
 	register.NewRegistrant
+	// RefuseDuplicate refuses the addition when a registrant with the
+	// same register.DuplicateKey exists. Entries written before the rule
+	// existed lack it, and so replay as they applied then.
+	RefuseDuplicate bool `json:"refuse_duplicate,omitempty"`
+}
+
+// ImportRegistrants adds registrants kept until now in another register,
+// many in one entry so that a whole register moves in within seconds.
+// Records whose external reference is already on the register are skipped,
+// which makes running an import twice harmless; so are likely duplicates
+// of a registrant already there, unless AllowDuplicates.
+type ImportRegistrants struct {
+	Records         []register.Imported `json:"records"`
+	AllowDuplicates bool                `json:"allow_duplicates,omitempty"`
+}
+
+// Import outcomes of one record.
+const (
+	ImportAdded     = "added"
+	ImportExisting  = "already-imported"
+	ImportDuplicate = "likely-duplicate"
+)
+
+// ImportOutcome says what became of one imported record.
+type ImportOutcome struct {
+	Line        int    `json:"line,omitempty"`
+	ExternalRef string `json:"external_ref"`
+	Outcome     string `json:"outcome"`
+	// Number is the registrant added, or the one already on the register
+	// that the record matched.
+	Number string `json:"registration_number"`
 }
 
 // Op is a change to an existing registrant.
@@ -147,6 +181,8 @@ type RevokeCredential struct {
 
 func (IssueCredential) MessageType() MessageType  { return MsgCredentialIssue }
 func (RevokeCredential) MessageType() MessageType { return MsgCredentialRevoke }
+
+func (ImportRegistrants) MessageType() MessageType { return MsgImportRegistrants }
 
 func (SetSettings) MessageType() MessageType      { return MsgSettings }
 func (AddRegistrant) MessageType() MessageType    { return MsgRegistrantAdd }

@@ -50,6 +50,8 @@ var appliers = map[MessageType]applier{
 	MsgKeyRetire:        decode(applyRetireKey),
 	MsgCredentialIssue:  decode(applyIssueCredential),
 	MsgCredentialRevoke: decode(applyRevokeCredential),
+
+	MsgImportRegistrants: decode(applyImportRegistrants),
 }
 
 // decode adapts a typed applier to the table. Unknown members are ignored

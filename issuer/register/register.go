@@ -70,6 +70,9 @@ type Registrant struct {
 	// Email is private contact information: never on the public register,
 	// never in a credential.
 	Email string `json:"email,omitempty"`
+	// ExternalRef is the reference a register this one was imported from
+	// gave the registrant; an import never adds the same reference twice.
+	ExternalRef string `json:"external_ref,omitempty"`
 
 	Status          Status    `json:"status"`
 	StatusReason    string    `json:"status_reason,omitempty"`

@@ -29,6 +29,8 @@ const (
 	indexList       = "list"
 	indexSlot       = "slot"
 	indexKID        = "kid"
+	indexExternal   = "external"
+	indexDuplicate  = "duplicate"
 )
 
 // tables lists every table, in the order snapshots write them.
@@ -85,6 +87,11 @@ func registrantsTableSchema() *memdb.TableSchema {
 		Indexes: map[string]*memdb.IndexSchema{
 			indexID:     {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Number"}},
 			indexStatus: {Name: indexStatus, Indexer: &memdb.StringFieldIndex{Field: "Status"}},
+			// Imports are idempotent on the other register's reference.
+			indexExternal: {Name: indexExternal, Unique: true, AllowMissing: true, Indexer: &memdb.StringFieldIndex{Field: "ExternalRef"}},
+			// Likely duplicates (register.DuplicateKey) are found without
+			// reading the whole register.
+			indexDuplicate: {Name: indexDuplicate, AllowMissing: true, Indexer: duplicateIndex{}},
 		},
 	}
 }
@@ -176,4 +183,31 @@ func auditKey(idx uint64, seq uint32) []byte {
 	binary.BigEndian.PutUint64(b, idx)
 	binary.BigEndian.PutUint32(b[8:], seq)
 	return b
+}
+
+// duplicateIndex indexes registrants by register.DuplicateKey; those
+// without an email have none.
+type duplicateIndex struct{}
+
+func (duplicateIndex) FromObject(obj any) (bool, []byte, error) {
+	r, ok := obj.(*register.Registrant)
+	if !ok {
+		return false, nil, fmt.Errorf("duplicate index: unexpected type %T", obj)
+	}
+	k := r.DuplicateKey()
+	if k == "" {
+		return false, nil, nil
+	}
+	return true, append([]byte(k), 0), nil
+}
+
+func (duplicateIndex) FromArgs(args ...any) ([]byte, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("duplicate index: want one key, got %d args", len(args))
+	}
+	k, ok := args[0].(string)
+	if !ok {
+		return nil, fmt.Errorf("duplicate index: want a string, got %T", args[0])
+	}
+	return append([]byte(k), 0), nil
 }

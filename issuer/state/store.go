@@ -107,6 +107,17 @@ func (t *Txn) Registrants(status register.Status) ([]*register.Registrant, error
 	return registrants(t.tx, status)
 }
 
+// RegistrantByExternalRef returns the registrant imported with ref, or nil.
+func (t *Txn) RegistrantByExternalRef(ref string) (*register.Registrant, error) {
+	return byExternalRef(t.tx, ref)
+}
+
+// LikelyDuplicate returns a registrant with the duplicate key k
+// (register.DuplicateKey), or nil.
+func (t *Txn) LikelyDuplicate(k string) (*register.Registrant, error) {
+	return likelyDuplicate(t.tx, k)
+}
+
 // Audit appends an audit event stamped with this transaction's index.
 func (t *Txn) Audit(ev register.AuditEvent) error {
 	ev.Index, ev.Seq = t.idx, t.seq
@@ -155,6 +166,17 @@ func (s *Store) read() *memdb.Txn { return s.db.Txn(false) }
 // Registrant returns a registrant or an error wrapping register.ErrNotFound.
 func (s *Store) Registrant(number string) (*register.Registrant, error) {
 	return registrant(s.read(), number)
+}
+
+// RegistrantByExternalRef returns the registrant imported with ref, or nil.
+func (s *Store) RegistrantByExternalRef(ref string) (*register.Registrant, error) {
+	return byExternalRef(s.read(), ref)
+}
+
+// LikelyDuplicate returns a registrant with the duplicate key k
+// (register.DuplicateKey), or nil.
+func (s *Store) LikelyDuplicate(k string) (*register.Registrant, error) {
+	return likelyDuplicate(s.read(), k)
 }
 
 // Registrants returns registrants in number order, all of them if status is
@@ -273,6 +295,35 @@ func registrant(tx *memdb.Txn, number string) (*register.Registrant, error) {
 		return nil, fmt.Errorf("%w: no registrant %s", register.ErrNotFound, number)
 	}
 	return obj.(*register.Registrant), nil
+}
+
+func byExternalRef(tx *memdb.Txn, ref string) (*register.Registrant, error) {
+	if ref == "" {
+		return nil, nil
+	}
+	obj, err := tx.First(tableRegistrants, indexExternal, ref)
+	if err != nil || obj == nil {
+		return nil, wrapLookup(err)
+	}
+	return obj.(*register.Registrant), nil
+}
+
+func likelyDuplicate(tx *memdb.Txn, k string) (*register.Registrant, error) {
+	if k == "" {
+		return nil, nil
+	}
+	obj, err := tx.First(tableRegistrants, indexDuplicate, k)
+	if err != nil || obj == nil {
+		return nil, wrapLookup(err)
+	}
+	return obj.(*register.Registrant), nil
+}
+
+func wrapLookup(err error) error {
+	if err != nil {
+		return fmt.Errorf("state: registrant lookup: %w", err)
+	}
+	return nil
 }
 
 func registrants(tx *memdb.Txn, status register.Status) ([]*register.Registrant, error) {
