@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -449,15 +450,39 @@ func (s *Server) Run(ctx context.Context) {
 	}
 }
 
+// unsnapshotted is how many applied entries the latest snapshot lacks.
+func (s *Server) unsnapshotted() uint64 {
+	last, err := strconv.ParseUint(s.raft.Stats()["last_snapshot_index"], 10, 64)
+	if err != nil {
+		return 0
+	}
+	applied := s.raft.AppliedIndex()
+	if applied < last {
+		return 0
+	}
+	return applied - last
+}
+
 // Snapshot asks Raft to take a snapshot now.
 func (s *Server) Snapshot() error { return s.raft.Snapshot().Error() }
 
+// snapshotOnCloseAfter is how many log entries since the last snapshot
+// make a graceful stop take one. Fewer replay in milliseconds.
+const snapshotOnCloseAfter = 128
+
 // Close stops Raft and closes the log. Everything acknowledged is already
-// on disk.
+// on disk. A stop after many changes first takes a snapshot, so that the
+// next start restores it instead of replaying the log.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
-		s.ready.Store(false)
+		wasReady := s.ready.Swap(false)
 		var errs []error
+		if wasReady && s.raft != nil && s.unsnapshotted() >= snapshotOnCloseAfter {
+			if err := s.Snapshot(); err != nil && !errors.Is(err, raft.ErrNothingNewToSnapshot) {
+				// Nothing is lost: the next start replays the log.
+				s.logger.Warn("snapshot at stop failed; the next start replays the log", "err", err)
+			}
+		}
 		if s.raft != nil {
 			errs = append(errs, s.raft.Shutdown().Error())
 		}
