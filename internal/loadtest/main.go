@@ -1,0 +1,526 @@
+// Command loadtest measures the register at scale: it builds linkpass, runs
+// a real `linkpass serve` on loopback, seeds it through the import path
+// (`linkpass registrant import`), and drives it with concurrent clients.
+// Every phase is bounded in time and requests, and the server is stopped
+// by its process id at the end.
+//
+//	go run ./internal/loadtest -registrants 1000000 -mix 1000000
+//
+// It prints one line per figure; docs/operator-guide.md (Performance)
+// quotes the figures and the targets.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/nalw/linkpass/regno"
+)
+
+type config struct {
+	registrants int
+	mix         int
+	clients     int
+	duration    time.Duration
+	maxRequests int
+	binary      string
+	keep        string
+	replay      bool
+	phases      string
+}
+
+func main() {
+	var c config
+	flag.IntVar(&c.registrants, "registrants", 100_000, "registrants to import")
+	flag.IntVar(&c.mix, "mix", 0, "registrants that also get a credential and a CPD record (2 more writes, 2 more audit events each); -1 for all")
+	flag.IntVar(&c.clients, "clients", 32, "concurrent clients in each load phase")
+	flag.DurationVar(&c.duration, "duration", 10*time.Second, "length of each read phase")
+	flag.IntVar(&c.maxRequests, "max-requests", 2_000_000, "upper bound on requests of each phase")
+	flag.StringVar(&c.binary, "linkpass", "", "linkpass binary (default: build ./cmd/linkpass)")
+	flag.StringVar(&c.keep, "data", "", "data directory to use and keep (default: a temporary one, removed)")
+	flag.BoolVar(&c.replay, "replay", true, "also measure a restart that replays a whole import from the log (a second import, no snapshot, then kill -9)")
+	flag.StringVar(&c.phases, "phases", "import,mix,search,entry,rss,restart", "phases to run, in order")
+	flag.Parse()
+	if c.mix < 0 {
+		c.mix = c.registrants
+	}
+	if err := run(c); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+func run(c config) error {
+	tmp, err := os.MkdirTemp("", "linkpass-load-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if c.binary == "" {
+		c.binary = filepath.Join(tmp, "linkpass")
+		out, err := exec.Command("go", "build", "-o", c.binary, "./cmd/linkpass").CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("building linkpass (run from the module root): %v\n%s", err, out)
+		}
+	}
+	data := c.keep
+	if data == "" {
+		data = filepath.Join(tmp, "data")
+	}
+	csvPath := filepath.Join(tmp, "import.csv")
+	if err := writeCSV(csvPath, c.registrants, 0); err != nil {
+		return err
+	}
+	srv, err := start(c.binary, data)
+	if err != nil {
+		return err
+	}
+	defer srv.kill()
+	report("start (empty)", "%.2f s to ready", srv.ready.Seconds())
+
+	for _, phase := range strings.Split(c.phases, ",") {
+		switch phase {
+		case "import":
+			t0 := time.Now()
+			out, err := exec.Command(c.binary, "registrant", "import", csvPath, "--server", srv.url, "--token", srv.token).CombinedOutput()
+			if err != nil {
+				return fmt.Errorf("import: %v\n%s", err, out)
+			}
+			d := time.Since(t0)
+			report("import (CLI, dry-run check + apply + snapshot)", "%d rows in %.1f s (%.0f rows/s)", c.registrants, d.Seconds(), float64(c.registrants)/d.Seconds())
+		case "mix":
+			if c.mix == 0 {
+				continue
+			}
+			res := load(c.clients, 2*c.mix, time.Hour, func(cl *http.Client, i int) error {
+				n := regno.Format(regno.FirstSerial + uint64(i/2))
+				if i%2 == 0 {
+					return expect(cl, srv.req(http.MethodPost, "/v1/registrants/"+n+"/credentials", ""), http.StatusCreated)
+				}
+				return expect(cl, srv.req(http.MethodPost, "/v1/registrants/"+n+"/cpd", `{"year":2026,"hours":21,"formal_hours":11}`), http.StatusOK)
+			})
+			report("writes (credential issue + CPD, 32 clients)", "%s", res)
+		case "search":
+			names := sampleNames(c.registrants, 4096)
+			res := load(c.clients, c.maxRequests, c.duration, func(cl *http.Client, i int) error {
+				return expect(cl, srv.get("/v1/register?q="+urlQuery(names[i%len(names)])), http.StatusOK)
+			})
+			report("name search (public, 32 clients)", "%s", res)
+		case "entry":
+			res := load(c.clients, c.maxRequests, c.duration, func(cl *http.Client, i int) error {
+				n := regno.Format(regno.FirstSerial + uint64(rand.IntN(c.registrants)))
+				return expect(cl, srv.get("/v1/register/"+n), http.StatusOK)
+			})
+			report("entry by number (public, 32 clients)", "%s", res)
+		case "rss":
+			time.Sleep(2 * time.Second)
+			rss, hwm := srv.rss()
+			report("memory", "RSS %d MB (peak %d MB): %.2f KB per registrant", rss>>20, hwm>>20, float64(rss)/1024/float64(c.registrants))
+		case "restart":
+			// A crash first: whatever was written since the last snapshot
+			// is replayed from the log.
+			srv.kill()
+			if srv, err = start(c.binary, data); err != nil {
+				return err
+			}
+			report("restart after kill -9", "%.2f s to ready", srv.ready.Seconds())
+			if err := srv.stop(); err != nil {
+				return err
+			}
+			if srv, err = start(c.binary, data); err != nil {
+				return err
+			}
+			report("restart after graceful stop (snapshot)", "%.2f s to ready", srv.ready.Seconds())
+			if c.replay {
+				if err := measureReplay(c, srv, tmp); err != nil {
+					return err
+				}
+			}
+		default:
+			return fmt.Errorf("unknown phase %q", phase)
+		}
+	}
+	return srv.stop()
+}
+
+// measureReplay imports as many registrants again through the API without
+// asking for the closing snapshot, kills the server, and times the restart
+// that must replay the whole import from the log.
+func measureReplay(c config, srv *server, tmp string) error {
+	path := filepath.Join(tmp, "again.csv")
+	if err := writeCSV(path, c.registrants, c.registrants); err != nil {
+		return err
+	}
+	t0 := time.Now()
+	if err := importViaAPI(srv, path); err != nil {
+		return err
+	}
+	report("import (API, no snapshot)", "%d rows in %.1f s", c.registrants, time.Since(t0).Seconds())
+	srv.kill()
+	s2, err := start(srv.binary, srv.data)
+	if err != nil {
+		return err
+	}
+	report("restart after kill -9 replaying the import", "%.2f s to ready (%d registrants)", s2.ready.Seconds(), 2*c.registrants)
+	*srv = *s2
+	return nil
+}
+
+func importViaAPI(srv *server, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	header, err := r.Read()
+	if err != nil {
+		return err
+	}
+	var batch []map[string]any
+	line := 1
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		body, _ := json.Marshal(map[string]any{"records": batch})
+		batch = batch[:0]
+		return expect(http.DefaultClient, srv.req(http.MethodPost, "/v1/registrants/import", string(body)), http.StatusOK)
+	}
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		line++
+		m := map[string]any{"line": line}
+		var quals []map[string]any
+		for i, h := range header {
+			if h == "qualification" {
+				p := strings.Split(rec[i], " | ")
+				lvl, _ := strconv.Atoi(p[1])
+				quals = append(quals, map[string]any{"title": p[0], "level": lvl, "provider": p[2], "accreditation": p[3], "awarded": p[4]})
+				continue
+			}
+			m[h] = rec[i]
+		}
+		m["qualifications"] = quals
+		batch = append(batch, m)
+		if len(batch) == 5000 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}
+
+// Names of the four nations, for realistic folding and ranking work.
+var (
+	givens = []string{"Siân", "Rhys", "Cerys", "Dafydd", "Eilidh", "Hamish", "Mairi", "Ciarán", "Niamh", "Aoife", "Seán", "Zoë",
+		"Oliver", "Amelia", "Mohammed", "Priya", "Chloé", "Llŷr", "Gwenllian", "Ffion", "Callum", "Isla", "Róisín", "Oisín",
+		"Ada", "Grace", "Tomás", "Bethan", "Iwan", "Morag", "Fergus", "Ailsa", "Declan", "Orla", "Amara", "Kwame"}
+	families = []string{"Evans", "Jones", "Williams", "Ó Súilleabháin", "O'Neill", "MacDonald", "Campbell", "Okonkwo-Fairweather",
+		"Smith", "Patel", "Nwosu", "Ní Bhriain", "Mac an t-Saoir", "ap Rhys", "Llywelyn", "Fitzgerald", "Murphy", "Kelly",
+		"Stewart", "Robertson", "Thomson", "Anderson", "Hughes", "Davies", "Price", "Morgan", "Doherty", "Quinn"}
+)
+
+// name is registrant i's name: a given and a family name of the four
+// nations, with a made-up second family part so that a register of a
+// million has realistic numbers of namesakes.
+func name(i int) (string, string) {
+	g := givens[i%len(givens)]
+	f := families[(i/len(givens))%len(families)]
+	k := i / (len(givens) * len(families))
+	return g, fmt.Sprintf("%s-%s", f, syllables(k))
+}
+
+func syllables(k int) string {
+	s := []string{"ba", "do", "fen", "gar", "hul", "ki", "lor", "mad", "nes", "pry", "ros", "tav", "wyn", "yth"}
+	out := strings.ToUpper(s[k%len(s)][:1]) + s[k%len(s)][1:]
+	for k /= len(s); k > 0; k /= len(s) {
+		out += s[k%len(s)]
+	}
+	return out
+}
+
+func writeCSV(path string, n, offset int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := csv.NewWriter(f)
+	_ = w.Write([]string{"external_ref", "given_name", "family_name", "nation", "email", "registered_from", "registered_until", "status", "status_reason", "qualification", "qualification"})
+	nations := []string{"england", "wales", "scotland", "northern-ireland"}
+	for i := offset; i < offset+n; i++ {
+		g, fam := name(i)
+		_ = w.Write([]string{fmt.Sprintf("OLD-%07d", i), g, fam, nations[i%4], fmt.Sprintf("p%d@example.org", i), "2020-04-01", "2027-03-31", "registered", "",
+			"Level 4 Certificate in Social Prescribing | 4 | University of Westminster | nalw-accredited | 2019-07-14",
+			"Mental Health First Aid | 2 | MHFA England | other | 2021-02-11"})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// sampleNames returns queries as the public types them: full names without
+// accents, family names alone, prefixes of both.
+func sampleNames(n, k int) []string {
+	out := make([]string, 0, k)
+	for len(out) < k {
+		g, f := name(rand.IntN(n))
+		switch len(out) % 4 {
+		case 0:
+			out = append(out, g+" "+f)
+		case 1:
+			out = append(out, strings.ToLower(plain(f)))
+		case 2:
+			out = append(out, plain(g)[:3]+" "+plain(f)[:4])
+		default:
+			out = append(out, f+" "+g)
+		}
+	}
+	return out
+}
+
+var accents = strings.NewReplacer("â", "a", "á", "a", "é", "e", "í", "i", "ó", "o", "ú", "u", "ŷ", "y", "ë", "e", "Ó", "O", "'", "")
+
+func plain(s string) string { return accents.Replace(s) }
+
+func urlQuery(s string) string {
+	return strings.NewReplacer("%", "%25", " ", "+", "&", "%26", "'", "%27", "#", "%23").Replace(s)
+}
+
+// result of a load phase.
+type result struct {
+	n, errs int
+	elapsed time.Duration
+	lat     []time.Duration
+	first   error
+}
+
+func (r result) String() string {
+	slices.Sort(r.lat)
+	q := func(p float64) time.Duration {
+		if len(r.lat) == 0 {
+			return 0
+		}
+		return r.lat[min(len(r.lat)-1, int(p*float64(len(r.lat))))]
+	}
+	s := fmt.Sprintf("%d requests in %.1f s: %.0f req/s, p50 %s p99 %s, %d errors",
+		r.n, r.elapsed.Seconds(), float64(r.n)/r.elapsed.Seconds(), q(0.50).Round(10*time.Microsecond), q(0.99).Round(10*time.Microsecond), r.errs)
+	if r.first != nil {
+		s += " (first: " + r.first.Error() + ")"
+	}
+	return s
+}
+
+// load runs fn from clients goroutines until limit calls or d has passed.
+func load(clients, limit int, d time.Duration, fn func(cl *http.Client, i int) error) result {
+	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
+	defer tr.CloseIdleConnections()
+	cl := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	var next, errs atomic.Int64
+	var mu sync.Mutex
+	var res result
+	lats := make([][]time.Duration, clients)
+	deadline := time.Now().Add(d)
+	t0 := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < clients; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for time.Now().Before(deadline) {
+				i := int(next.Add(1)) - 1
+				if i >= limit {
+					return
+				}
+				s := time.Now()
+				err := fn(cl, i)
+				lats[w] = append(lats[w], time.Since(s))
+				if err != nil {
+					errs.Add(1)
+					mu.Lock()
+					if res.first == nil {
+						res.first = err
+					}
+					mu.Unlock()
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	res.elapsed = time.Since(t0)
+	for _, l := range lats {
+		res.lat = append(res.lat, l...)
+	}
+	res.n, res.errs = len(res.lat), int(errs.Load())
+	return res
+}
+
+func expect(cl *http.Client, req *http.Request, status int) error {
+	resp, err := cl.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != status {
+		return fmt.Errorf("%s %s: %d %s", req.Method, req.URL.Path, resp.StatusCode, bytes.TrimSpace(body[:min(len(body), 200)]))
+	}
+	return nil
+}
+
+func report(what, format string, args ...any) {
+	fmt.Printf("%-50s %s\n", what+":", fmt.Sprintf(format, args...))
+}
+
+// server is a running `linkpass serve`.
+type server struct {
+	binary, data, url, token string
+	cmd                      *exec.Cmd
+	done                     chan struct{}
+	ready                    time.Duration
+	stderr                   *bytes.Buffer
+	mu                       *sync.Mutex
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	b  *bytes.Buffer
+}
+
+func (w lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+var listenRe = regexp.MustCompile(`msg="register listening" addr=(\S+)`)
+
+// start runs serve and waits until /readyz answers 200.
+func start(binary, data string) (*server, error) {
+	s := &server{binary: binary, data: data, done: make(chan struct{}), stderr: &bytes.Buffer{}, mu: &sync.Mutex{}}
+	s.cmd = exec.Command(binary, "serve", "--data", data, "--addr", "127.0.0.1:0")
+	s.cmd.Stderr = lockedWriter{s.mu, s.stderr}
+	t0 := time.Now()
+	if err := s.cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() { _ = s.cmd.Wait(); close(s.done) }()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	for s.url == "" {
+		s.mu.Lock()
+		m := listenRe.FindStringSubmatch(s.stderr.String())
+		s.mu.Unlock()
+		if m != nil {
+			s.url = "http://" + m[1]
+			break
+		}
+		select {
+		case <-s.done:
+			return nil, fmt.Errorf("serve exited: %s", s.stderr.String())
+		case <-ctx.Done():
+			s.kill()
+			return nil, errors.New("serve did not start within 5 minutes")
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+	for {
+		if resp, err := http.Get(s.url + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	s.ready = time.Since(t0)
+	tok, err := os.ReadFile(filepath.Join(data, "admin.token"))
+	if err != nil {
+		s.kill()
+		return nil, err
+	}
+	s.token = strings.TrimSpace(string(tok))
+	return s, nil
+}
+
+func (s *server) req(method, path, body string) *http.Request {
+	req, _ := http.NewRequest(method, s.url+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req
+}
+
+func (s *server) get(path string) *http.Request {
+	req, _ := http.NewRequest(http.MethodGet, s.url+path, nil)
+	return req
+}
+
+func (s *server) kill() {
+	select {
+	case <-s.done:
+	default:
+		_ = s.cmd.Process.Kill()
+		<-s.done
+	}
+}
+
+func (s *server) stop() error {
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	select {
+	case <-s.done:
+		return nil
+	case <-time.After(2 * time.Minute):
+		s.kill()
+		return errors.New("serve did not stop within 2 minutes of SIGTERM")
+	}
+}
+
+// rss returns the server's resident set size and its peak, in bytes.
+func (s *server) rss() (int64, int64) {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	var rss, hwm int64
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) >= 2 && (f[0] == "VmRSS:" || f[0] == "VmHWM:") {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			if f[0] == "VmRSS:" {
+				rss = kb << 10
+			} else {
+				hwm = kb << 10
+			}
+		}
+	}
+	return rss, hwm
+}
