@@ -27,7 +27,7 @@ func snapshotsIn(t *testing.T, dir string) int {
 func TestGracefulStopLeavesASnapshotAfterManyChanges(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "reg")
 	open := func() *issuer.Server {
-		srv, err := issuer.Open(issuer.Config{DataDir: dir, IssuerURL: issuerURL})
+		srv, err := issuer.Open(issuer.Config{DataDir: dir, Create: true, IssuerURL: issuerURL})
 		require.NoError(t, err)
 		return srv
 	}

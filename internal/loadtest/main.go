@@ -426,7 +426,11 @@ var listenRe = regexp.MustCompile(`msg="register listening" addr=(\S+)`)
 // start runs serve and waits until /readyz answers 200.
 func start(binary, data string) (*server, error) {
 	s := &server{binary: binary, data: data, done: make(chan struct{}), stderr: &bytes.Buffer{}, mu: &sync.Mutex{}}
-	s.cmd = exec.Command(binary, "serve", "--data", data, "--addr", "127.0.0.1:0")
+	args := []string{"serve", "--data", data, "--addr", "127.0.0.1:0"}
+	if _, err := os.Stat(filepath.Join(data, "linkpass.json")); err != nil {
+		args = append(args, "--init")
+	}
+	s.cmd = exec.Command(binary, args...)
 	s.cmd.Stderr = lockedWriter{s.mu, s.stderr}
 	t0 := time.Now()
 	if err := s.cmd.Start(); err != nil {

@@ -27,7 +27,7 @@ func BenchmarkImport(b *testing.B) {
 	}
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		srv, err := issuer.Open(issuer.Config{DataDir: filepath.Join(b.TempDir(), "reg"), IssuerURL: "https://register.example.org"})
+		srv, err := issuer.Open(issuer.Config{DataDir: filepath.Join(b.TempDir(), "reg"), Create: true, IssuerURL: "https://register.example.org"})
 		if err != nil {
 			b.Fatal(err)
 		}
