@@ -298,32 +298,27 @@ func registrant(tx *memdb.Txn, number string) (*register.Registrant, error) {
 }
 
 func byExternalRef(tx *memdb.Txn, ref string) (*register.Registrant, error) {
-	if ref == "" {
-		return nil, nil
-	}
-	obj, err := tx.First(tableRegistrants, indexExternal, ref)
-	if err != nil || obj == nil {
-		return nil, wrapLookup(err)
-	}
-	return obj.(*register.Registrant), nil
+	return firstRegistrant(tx, indexExternal, ref)
 }
 
 func likelyDuplicate(tx *memdb.Txn, k string) (*register.Registrant, error) {
-	if k == "" {
-		return nil, nil
-	}
-	obj, err := tx.First(tableRegistrants, indexDuplicate, k)
-	if err != nil || obj == nil {
-		return nil, wrapLookup(err)
-	}
-	return obj.(*register.Registrant), nil
+	return firstRegistrant(tx, indexDuplicate, k)
 }
 
-func wrapLookup(err error) error {
-	if err != nil {
-		return fmt.Errorf("state: registrant lookup: %w", err)
+// firstRegistrant returns the first registrant with key in index, or nil;
+// an empty key matches nobody.
+func firstRegistrant(tx *memdb.Txn, index, key string) (*register.Registrant, error) {
+	if key == "" {
+		return nil, nil
 	}
-	return nil
+	obj, err := tx.First(tableRegistrants, index, key)
+	if err != nil {
+		return nil, fmt.Errorf("state: registrant lookup by %s: %w", index, err)
+	}
+	if obj == nil {
+		return nil, nil
+	}
+	return obj.(*register.Registrant), nil
 }
 
 func registrants(tx *memdb.Txn, status register.Status) ([]*register.Registrant, error) {
