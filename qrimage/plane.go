@@ -47,6 +47,23 @@ func toPlane(img image.Image) plane {
 				p.pix[y*p.w+x] = byte((lum*int(a) + 255*(255-int(a))) / 255)
 			}
 		}
+	// 16-bit images (PNG) would otherwise box every pixel through At.
+	case *image.Gray16:
+		for y := range p.h {
+			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			for x := range p.w {
+				p.pix[y*p.w+x] = row[2*x]
+			}
+		}
+	case *image.NRGBA64:
+		for y := range p.h {
+			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			for x := range p.w {
+				r, g, bl, a := row[8*x], row[8*x+2], row[8*x+4], row[8*x+6]
+				lum := (int(r) + 2*int(g) + int(bl)) / 4
+				p.pix[y*p.w+x] = byte((lum*int(a) + 255*(255-int(a))) / 255)
+			}
+		}
 	case *image.Paletted:
 		var lut [256]byte
 		for i, c := range m.Palette {

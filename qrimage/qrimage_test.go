@@ -240,12 +240,34 @@ func TestReadAcceptsEveryCommonImageType(t *testing.T) {
 	}
 	for name, im := range map[string]image.Image{
 		"paletted": img, "gray": g, "rgba": rgba, "nrgba": nrgba, "ycbcr": ycc,
-		"gray16 (generic path)": gray16(g), "offset bounds": sub,
+		"gray16": gray16(g), "nrgba64": nrgba64(g), "rgba64 (generic path)": rgba64(g), "offset bounds": sub,
 	} {
 		got, err := Read(im)
 		require.NoError(t, err, name)
 		require.Equal(t, text, got, name)
 	}
+}
+
+func nrgba64(g *image.Gray) *image.NRGBA64 {
+	out := image.NewNRGBA64(g.Rect)
+	for y := range g.Rect.Dy() {
+		for x := range g.Rect.Dx() {
+			v := uint16(g.GrayAt(x, y).Y) * 0x101
+			out.SetNRGBA64(x, y, color.NRGBA64{R: v, G: v, B: v, A: 0xffff})
+		}
+	}
+	return out
+}
+
+func rgba64(g *image.Gray) *image.RGBA64 {
+	out := image.NewRGBA64(g.Rect)
+	for y := range g.Rect.Dy() {
+		for x := range g.Rect.Dx() {
+			v := uint16(g.GrayAt(x, y).Y) * 0x101
+			out.SetRGBA64(x, y, color.RGBA64{R: v, G: v, B: v, A: 0xffff})
+		}
+	}
+	return out
 }
 
 func gray16(g *image.Gray) *image.Gray16 {

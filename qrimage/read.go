@@ -24,6 +24,9 @@ var (
 	// ErrUnsupportedImage is returned by ReadFile for a file that is not a
 	// PNG, JPEG or GIF image.
 	ErrUnsupportedImage = errors.New("qrimage: not a supported image")
+	// ErrDamagedImage is returned for an image whose header is sound but
+	// whose pixels cannot be decoded, such as a truncated file.
+	ErrDamagedImage = errors.New("qrimage: the image could not be decoded")
 )
 
 // Limits of the readers.
@@ -42,7 +45,8 @@ const (
 	minSide = 160
 )
 
-// ReadFile reads the QR code in a PNG, JPEG or GIF file, as Read does.
+// ReadFile reads the QR code in a PNG, JPEG or GIF file, as Read does,
+// decoding it with Decode within LocalBudget.
 func ReadFile(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -56,21 +60,16 @@ func ReadFile(path string) (string, error) {
 	if st.Size() > MaxFileSize {
 		return "", fmt.Errorf("%w: %s is %d bytes, limit %d", ErrImageTooLarge, path, st.Size(), MaxFileSize)
 	}
-	// Check the dimensions in the header before decoding: a small file can
-	// declare an enormous image.
-	cfg, _, err := image.DecodeConfig(f)
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
-		return "", fmt.Errorf("%w: %s: %w", ErrUnsupportedImage, path, err)
-	}
-	if int64(cfg.Width)*int64(cfg.Height) > MaxPixels {
-		return "", fmt.Errorf("%w: %s is %dx%d", ErrImageTooLarge, path, cfg.Width, cfg.Height)
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return "", fmt.Errorf("qrimage: %w", err)
 	}
-	img, _, err := image.Decode(f)
+	if len(data) > MaxFileSize {
+		return "", fmt.Errorf("%w: %s is over %d bytes", ErrImageTooLarge, path, MaxFileSize)
+	}
+	img, err := Decode(data, LocalBudget)
 	if err != nil {
-		return "", fmt.Errorf("%w: %s: %w", ErrUnsupportedImage, path, err)
+		return "", fmt.Errorf("%s: %w", path, err)
 	}
 	text, err := Read(img)
 	if err != nil {

@@ -1,18 +1,16 @@
 package web
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"image"
-	_ "image/jpeg" // the image endpoint reads photos
-	_ "image/png"  // and screenshots
 	"io"
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"runtime"
 	"strings"
+	"time"
 
 	"github.com/nalw/linkpass/internal/strictjson"
 	"github.com/nalw/linkpass/qrimage"
@@ -24,12 +22,25 @@ const (
 	MaxVerifyBody = 64 << 10
 	// MaxImageBody caps the image POST /v1/verify/image reads.
 	MaxImageBody = 10 << 20
-	// MaxImagePixels caps the decoded image: a 48-megapixel phone photo
-	// fits; a small file declaring an enormous image does not.
-	MaxImagePixels = 50_000_000
+	// ImageBudget caps the memory one image may take to decode and read
+	// (qrimage.DecodeCost, from its header, before any pixel is decoded):
+	// a 12-megapixel phone photo or a 4K screenshot fits; a small file
+	// declaring an enormous or 16-bit canvas does not.
+	ImageBudget = qrimage.ServerBudget
+	// maxImageRequests bounds the image requests in progress (each holds
+	// its body, at most MaxImageBody); one more is refused at once with
+	// 503 and Retry-After rather than queued, so a flood costs nothing.
+	maxImageRequests = 4
 	// maxConcurrentImages bounds how many images are decoded at once, so
-	// that uploads cannot take every core and all the memory.
+	// that uploads cannot take all the memory; imageDecoders also leaves
+	// half the cores to the register. With the limits above, images cost
+	// at most 4 x 10 MiB of bodies and 2 x 48 MiB of decoding: 136 MiB.
 	maxConcurrentImages = 2
+	// imageWait is how long a request that holds a slot waits for a
+	// decoder before it is told to come back.
+	imageWait = 10 * time.Second
+	// retryAfter is the Retry-After, in seconds, of a busy answer.
+	retryAfter = "2"
 	// multipartSlack is what a multipart envelope may add to the image.
 	multipartSlack = 64 << 10
 )
@@ -108,6 +119,9 @@ func (s *Site) api(h apiHandler) http.Handler {
 }
 
 func (s *Site) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, errBusy) {
+		w.Header().Set("Retry-After", retryAfter)
+	}
 	status, code, msg := http.StatusInternalServerError, "internal", "something went wrong on the server; try again"
 	for _, k := range apiErrors {
 		if errors.Is(err, k.err) {
@@ -180,18 +194,37 @@ func decodeJSON(r *http.Request, dst any) error {
 	return nil
 }
 
+// imageDecoders is how many images are decoded at once: half the cores,
+// at most maxConcurrentImages, at least one.
+func imageDecoders() int { return max(1, min(maxConcurrentImages, runtime.GOMAXPROCS(0)/2)) }
+
 // verifyImage is POST /v1/verify/image: the image of a QR code, as the raw
 // body (Content-Type image/png or image/jpeg) or as the first file of a
 // multipart/form-data body, read on the server with qrimage.Read, which
 // copes with photos that the browser's decoder cannot read.
 func (s *Site) verifyImage(r *http.Request) (any, error) {
+	select {
+	case s.uploads <- struct{}{}:
+		defer func() { <-s.uploads }()
+	default:
+		return nil, fail(errBusy, "the server is reading as many images as it can; try again in a few seconds, or paste the QR text")
+	}
 	data, err := readImageBody(r)
 	if err != nil {
 		return nil, err
 	}
+	// An image too large to read is refused from its header at once, not
+	// after waiting for a decoder.
+	if err := checkImage(data); err != nil {
+		return nil, err
+	}
+	wait := time.NewTimer(imageWait)
+	defer wait.Stop()
 	select {
 	case s.images <- struct{}{}:
 		defer func() { <-s.images }()
+	case <-wait.C:
+		return nil, fail(errBusy, "the server is reading as many images as it can; try again in a few seconds, or paste the QR text")
 	case <-r.Context().Done():
 		return nil, fail(errCancelled, "gave up waiting to read the image")
 	}
@@ -250,19 +283,12 @@ func readLimited(r io.Reader, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-// readQR decodes a PNG or JPEG image, checking its declared size before
-// decoding it, and reads the QR code in it.
+// readQR decodes a PNG or JPEG image within ImageBudget, checked from its
+// header before any pixel is decoded, and reads the QR code in it.
 func readQR(data []byte) (string, error) {
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil || (format != "png" && format != "jpeg") {
-		return "", fail(errContentType, "the file is not a PNG or JPEG image")
-	}
-	if int64(cfg.Width)*int64(cfg.Height) > MaxImagePixels {
-		return "", fail(errImageTooLong, "the image is %dx%d pixels; send one of at most %d megapixels", cfg.Width, cfg.Height, MaxImagePixels/1_000_000)
-	}
-	img, _, err := image.Decode(bytes.NewReader(data))
+	img, err := qrimage.Decode(data, ImageBudget, "png", "jpeg")
 	if err != nil {
-		return "", fail(errBadRequest, "the image could not be decoded: %v", err)
+		return "", imageError(err)
 	}
 	text, err := qrimage.Read(img)
 	if errors.Is(err, qrimage.ErrNoQRCode) {
@@ -272,6 +298,28 @@ func readQR(data []byte) (string, error) {
 		return "", fmt.Errorf("%w: reading the QR code: %w", errInternal, err)
 	}
 	return text, nil
+}
+
+// checkImage refuses, from its header alone, an image readQR would refuse
+// for its format or size.
+func checkImage(data []byte) error {
+	if err := qrimage.Check(data, ImageBudget, "png", "jpeg"); err != nil {
+		return imageError(err)
+	}
+	return nil
+}
+
+// imageError is the answer to an image qrimage.Decode refused.
+func imageError(err error) error {
+	var tooLarge *qrimage.TooLargeError
+	switch {
+	case errors.As(err, &tooLarge):
+		return fail(errImageTooLong, "the image is %dx%d pixels, which would take %d MiB to read; the limit is %d MiB: send a smaller photo or a screenshot, or crop it to the QR code",
+			tooLarge.Width, tooLarge.Height, (tooLarge.Cost+1<<20-1)>>20, tooLarge.Budget>>20)
+	case errors.Is(err, qrimage.ErrUnsupportedImage):
+		return fail(errContentType, "the file is not a PNG or JPEG image")
+	}
+	return fail(errBadRequest, "the image could not be decoded (%v); send the photo again, or paste the QR text", err)
 }
 
 // verifierStatus is GET /v1/verifier/status: how fresh the trust bundle is.

@@ -28,7 +28,7 @@ import (
 // demonstration registrants and publishing its status lists, the register
 // API for /v1, and a Site beside it, on a loopback test server.
 type system struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *issuer.Server
 	ts     *httptest.Server
 	url    string
@@ -39,7 +39,7 @@ type system struct {
 // sysOption adjusts the Site's config before it is built.
 type sysOption func(*Config)
 
-func newSystem(t *testing.T, mode Mode, opts ...sysOption) *system {
+func newSystem(t testing.TB, mode Mode, opts ...sysOption) *system {
 	t.Helper()
 	ts := httptest.NewUnstartedServer(nil)
 	issuerURL := "http://" + ts.Listener.Addr().String()
@@ -125,7 +125,7 @@ func (s *system) suspend(regno, jws string) {
 // from the register for every check so that a suspension shows as soon as
 // the register has republished its status lists. The bundle's keys and
 // status lists are verified (trustbundle.Bundle.Check) before use.
-func bundleVerifier(t *testing.T, srv *issuer.Server) func(context.Context, string) verdict.Verdict {
+func bundleVerifier(t testing.TB, srv *issuer.Server) func(context.Context, string) verdict.Verdict {
 	return func(ctx context.Context, text string) verdict.Verdict {
 		v, err := func() (*verifier.Verifier, error) {
 			b, err := srv.TrustBundle()

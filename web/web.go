@@ -118,10 +118,11 @@ func (c *Config) init() {
 
 // Site is the website. It is safe for concurrent use.
 type Site struct {
-	cfg    Config
-	pages  map[string]*template.Template
-	static *staticFiles
-	images chan struct{} // bounds concurrent image decoding
+	cfg     Config
+	pages   map[string]*template.Template
+	static  *staticFiles
+	uploads chan struct{} // bounds image requests in progress
+	images  chan struct{} // bounds concurrent image decoding
 }
 
 // New builds a Site from cfg, parsing its templates and indexing its
@@ -139,7 +140,7 @@ func New(cfg Config) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Site{cfg: cfg, pages: pages, static: static, images: make(chan struct{}, maxConcurrentImages)}, nil
+	return &Site{cfg: cfg, pages: pages, static: static, uploads: make(chan struct{}, maxImageRequests), images: make(chan struct{}, imageDecoders())}, nil
 }
 
 // Register mounts the site's routes on r. Every route is listed here, so
