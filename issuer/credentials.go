@@ -12,6 +12,7 @@ import (
 	"github.com/nalw/linkpass/issuer/fsm"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/issuer/statuspub"
+	"github.com/nalw/linkpass/keys"
 	"github.com/nalw/linkpass/statuslist"
 )
 
@@ -24,21 +25,65 @@ type Issued struct {
 // IssueCredential signs a credential for a registrant in good standing and
 // returns it once its record and status list entry are committed.
 func (s *Server) IssueCredential(ctx context.Context, actor register.Actor, number string) (*Issued, error) {
+	var jwt string
+	_, res, err := s.IssueWith(ctx, actor, number, func(d *Draft) (fsm.Command, error) {
+		var err error
+		if jwt, err = credential.Sign(d.Claims, d.Signer); err != nil {
+			return nil, fmt.Errorf("signing the credential: %w", err)
+		}
+		return fsm.IssueCredential{Credential: d.Record, ListSize: d.ListSize}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Issued{JWT: jwt, Record: res.(*register.IssuedCredential)}, nil
+}
+
+// Draft is a credential about to be recorded: the registrant it is for, its
+// claims, its record (with a status list entry drawn at random) and the key
+// that signs it.
+type Draft struct {
+	Registrant *register.Registrant
+	Settings   register.Settings
+	Claims     *credential.Claims
+	Record     register.IssuedCredential
+	Signer     *keys.Key
+	// ListSize is the size of a new status list, for the command.
+	ListSize int
+}
+
+// IssueWith drafts a credential for a registrant in good standing and
+// commits the command that build returns for it; build signs whatever
+// formats it issues from the draft. When the drawn status entry was taken
+// meanwhile, it draws again and calls build again. It returns the draft that
+// was committed and the command's result.
+func (s *Server) IssueWith(ctx context.Context, actor register.Actor, number string, build func(*Draft) (fsm.Command, error)) (*Draft, any, error) {
 	const attempts = 8
 	for i := 0; i < attempts; i++ {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		iss, err := s.issueOnce(actor, number)
+		d, err := s.draft(number)
+		if err != nil {
+			return nil, nil, err
+		}
+		cmd, err := build(d)
+		if err != nil {
+			return nil, nil, err
+		}
+		res, err := s.apply(actor, cmd)
 		if errors.Is(err, fsm.ErrSlotTaken) {
 			continue // another issuance took the entry first: draw again
 		}
-		return iss, err
+		if err != nil {
+			return nil, nil, err
+		}
+		return d, res, nil
 	}
-	return nil, fmt.Errorf("%w: could not allocate a status list entry after %d attempts; try again", register.ErrUnavailable, attempts)
+	return nil, nil, fmt.Errorf("%w: could not allocate a status list entry after %d attempts; try again", register.ErrUnavailable, attempts)
 }
 
-func (s *Server) issueOnce(actor register.Actor, number string) (*Issued, error) {
+func (s *Server) draft(number string) (*Draft, error) {
 	st := s.State()
 	r, err := st.Registrant(number)
 	if err != nil {
@@ -67,19 +112,31 @@ func (s *Server) issueOnce(actor register.Actor, number string) (*Issued, error)
 	}
 	jti := newUUID()
 	claims := BuildClaims(r, settings, now, jti, list, idx)
-	jwt, err := credential.Sign(claims, signer)
-	if err != nil {
-		return nil, fmt.Errorf("signing the credential: %w", err)
-	}
 	rec := register.IssuedCredential{
 		JTI: jti, Registrant: r.Number, KID: signer.KeyID(),
 		IssuedAt: now, ExpiresAt: time.Unix(claims.Exp, 0).UTC(), List: list, Idx: idx,
 	}
-	res, err := s.apply(actor, fsm.IssueCredential{Credential: rec, ListSize: s.cfg.StatusListSize})
+	return &Draft{Registrant: r, Settings: settings, Claims: claims, Record: rec, Signer: signer, ListSize: s.cfg.StatusListSize}, nil
+}
+
+// Redraft rebuilds the draft of a recorded credential, to sign it in
+// another format: same identifier, status entry, key and dates, from the
+// registrant's entry as it is now.
+func (s *Server) Redraft(rec *register.IssuedCredential) (*Draft, error) {
+	st := s.State()
+	r, err := st.Registrant(rec.Registrant)
 	if err != nil {
 		return nil, err
 	}
-	return &Issued{JWT: jwt, Record: res.(*register.IssuedCredential)}, nil
+	signer, err := s.signers.get(rec.KID)
+	if err != nil {
+		return nil, err
+	}
+	settings := st.Settings()
+	claims := BuildClaims(r, settings, rec.IssuedAt, rec.JTI, rec.List, rec.Idx)
+	// The record's expiry stands, even if a renewal came in between.
+	claims.Exp, claims.ValidUntil = rec.ExpiresAt.Unix(), rec.ExpiresAt.UTC().Format(time.RFC3339)
+	return &Draft{Registrant: r, Settings: settings, Claims: claims, Record: *rec, Signer: signer, ListSize: s.cfg.StatusListSize}, nil
 }
 
 // BuildClaims builds the credential for a registrant: what an employer

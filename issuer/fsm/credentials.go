@@ -13,7 +13,15 @@ import (
 var ErrSlotTaken = errors.New("status list entry already allocated")
 
 func applyIssueCredential(tx *state.Txn, env *envelope, cmd *IssueCredential) (any, error) {
-	c := cmd.Credential
+	// A registrar's issue supersedes every older credential, those held in
+	// wallets too: their wallets fetch the new one with their refresh
+	// tokens.
+	return issueCredential(tx, env, cmd.Credential, cmd.ListSize, func(*register.IssuedCredential) bool { return true })
+}
+
+// issueCredential records c in its status list entry, superseding the
+// registrant's older credentials that supersedes selects.
+func issueCredential(tx *state.Txn, env *envelope, c register.IssuedCredential, listSize int, supersedes func(*register.IssuedCredential) bool) (*register.IssuedCredential, error) {
 	r, err := tx.Registrant(c.Registrant)
 	if err != nil {
 		return nil, err
@@ -32,10 +40,10 @@ func applyIssueCredential(tx *state.Txn, env *envelope, cmd *IssueCredential) (a
 		return nil, err
 	}
 	if l == nil {
-		if cmd.ListSize < 1 {
+		if listSize < 1 {
 			return nil, fmt.Errorf("%w: new status list %s needs a size", register.ErrInvalid, c.List)
 		}
-		l = &register.StatusList{ID: c.List, Size: cmd.ListSize, Bits: 2, CreatedAt: env.At}
+		l = &register.StatusList{ID: c.List, Size: listSize, Bits: 2, CreatedAt: env.At}
 		if err := tx.PutStatusList(l); err != nil {
 			return nil, err
 		}
@@ -54,7 +62,7 @@ func applyIssueCredential(tx *state.Txn, env *envelope, cmd *IssueCredential) (a
 		return nil, err
 	}
 	for _, o := range older {
-		if o.Status == register.CredentialRevoked {
+		if o.Status == register.CredentialRevoked || !supersedes(o) {
 			continue
 		}
 		if err := setCredentialStatus(tx, env, o, register.CredentialRevoked, "superseded by "+c.JTI, "credential.supersede"); err != nil {
@@ -66,9 +74,13 @@ func applyIssueCredential(tx *state.Txn, env *envelope, cmd *IssueCredential) (a
 	if err := tx.PutCredential(&c); err != nil {
 		return nil, err
 	}
-	return &c, audit(tx, env, "credential.issue", c.Registrant, c.JTI, "", map[string]string{
+	details := map[string]string{
 		"kid": c.KID, "expires_at": c.ExpiresAt.UTC().Format("2006-01-02T15:04:05Z"), "status_list": c.List,
-	})
+	}
+	if c.Grant != "" {
+		details["grant"] = c.Grant
+	}
+	return &c, audit(tx, env, "credential.issue", c.Registrant, c.JTI, "", details)
 }
 
 func applyRevokeCredential(tx *state.Txn, env *envelope, cmd *RevokeCredential) (any, error) {

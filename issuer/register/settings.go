@@ -189,8 +189,15 @@ type IssuedCredential struct {
 	StatusReason    string           `json:"status_reason,omitempty"`
 	StatusChangedAt time.Time        `json:"status_changed_at"`
 	// List and Idx place the credential in a Token Status List.
-	List        string `json:"status_list"`
-	Idx         uint64 `json:"status_idx"`
+	List string `json:"status_list"`
+	Idx  uint64 `json:"status_idx"`
+	// Grant is the wallet access it was issued through (OpenID4VCI), empty
+	// for a credential a registrar issued; Holder is the thumbprint of the
+	// key it is bound to. One record covers every format issued for it
+	// (vc+jwt and dc+sd-jwt share the status entry), so one change of
+	// status moves them all.
+	Grant       string `json:"grant,omitempty"`
+	Holder      string `json:"holder_jkt,omitempty"`
 	CreateIndex uint64 `json:"create_index"`
 	ModifyIndex uint64 `json:"modify_index"`
 }

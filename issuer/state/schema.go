@@ -44,6 +44,9 @@ var tables = []func() *memdb.TableSchema{
 	credentialsTableSchema,
 	staffTableSchema,
 	auditTableSchema,
+	offersTableSchema,
+	grantsTableSchema,
+	messagesTableSchema,
 }
 
 func credentialsTableSchema() *memdb.TableSchema {

@@ -37,6 +37,9 @@ var recordTables = []struct {
 	{7, tableStatusLists, func() any { return new(register.StatusList) }},
 	{8, tableCredentials, func() any { return new(register.IssuedCredential) }},
 	{9, tableStaff, func() any { return new(staff.Account) }},
+	{90, tableOffers, func() any { return new(register.Offer) }},
+	{91, tableGrants, func() any { return new(register.Grant) }},
+	{92, tableMessages, func() any { return new(register.Message) }},
 }
 
 const recordEnd = 0xff

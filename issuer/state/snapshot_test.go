@@ -3,6 +3,7 @@ package state
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -110,6 +111,20 @@ func filled(t *testing.T) *Store {
 			Role: register.RoleAuditor, Status: staff.Active, PasswordHash: "$argon2id$v=19$m=8,t=1,p=1$c2FsdA$aGFzaA", Factor: staff.FactorTOTP,
 			TOTPSecret: "JBSWY3DPEHPK3PXP", LastTOTPStep: 7, RecoveryHashes: [][]byte{bytes.Repeat([]byte{2}, 32)}, SessionEpoch: 2,
 			WebAuthnID: bytes.Repeat([]byte{3}, 32), CreatedAt: at, CreatedBy: "0123456789abcdef", LastSignInAt: at.Add(time.Hour)})
+	})
+	write(t, s, next(), func(tx *Txn) error {
+		for j := range 3 {
+			reg := regno.Format(uint64(100001 + j))
+			o := &register.Offer{ID: fmt.Sprintf("of-%d", j), Registrant: reg, CodeHash: fmt.Sprintf("code-%d", j), TxHash: "tx", CreatedAt: at,
+				ExpiresAt: at.Add(72 * time.Hour), State: register.OfferRedeemed, Grant: fmt.Sprintf("gr-%d", j), Message: fmt.Sprintf("msg-%d", j), CreateIndex: idx, ModifyIndex: idx}
+			g := &register.Grant{ID: o.Grant, Registrant: reg, Offer: o.ID, AccessHash: fmt.Sprintf("at-%d", j), RefreshHash: fmt.Sprintf("rt-%d", j),
+				AccessExpires: at.Add(time.Hour), RefreshExpires: at.AddDate(1, 0, 0), HolderJKT: "jkt", HolderJWK: []byte(`{"kty":"OKP"}`), CreatedAt: at, CreateIndex: idx, ModifyIndex: idx}
+			m := &register.Message{ID: o.Message, Registrant: reg, Purpose: "credential-offer", State: register.MessageSent, Attempts: 1, CreatedAt: at, UpdatedAt: at, CreateIndex: idx, ModifyIndex: idx}
+			if err := errors.Join(tx.PutOffer(o), tx.PutGrant(g), tx.PutMessage(m)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	// A big sweep: one change with many events, then many small changes,
 	// so the snapshot is far larger than its 64 KiB write buffer.
