@@ -24,6 +24,7 @@ import (
 	"github.com/nalw/linkpass/internal/strictjson"
 	"github.com/nalw/linkpass/issuer"
 	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/oid4vci"
 	"github.com/nalw/linkpass/regno"
 	"github.com/nalw/linkpass/staff"
 )
@@ -33,11 +34,16 @@ const MaxBodyBytes = 64 << 10
 
 // API serves the register over HTTP.
 type API struct {
-	srv    *issuer.Server
-	staff  *staff.Service
-	logger *slog.Logger
-	router *mux.Router
+	srv      *issuer.Server
+	staff    *staff.Service
+	logger   *slog.Logger
+	router   *mux.Router
+	issuance *oid4vci.Service
 }
+
+// WithIssuance serves OpenID4VCI issuance through svc (with its mailer);
+// without it the API serves issuance that sends no mail.
+func WithIssuance(svc *oid4vci.Service) Option { return func(a *API) { a.issuance = svc } }
 
 // New returns the HTTP handler for srv.
 func New(srv *issuer.Server, logger *slog.Logger, opts ...Option) *API {
@@ -53,6 +59,9 @@ func New(srv *issuer.Server, logger *slog.Logger, opts ...Option) *API {
 			panic("api: staff service: " + err.Error())
 		}
 		a.staff = svc
+	}
+	if a.issuance == nil {
+		a.issuance = oid4vci.New(srv, oid4vci.Config{Logger: logger})
 	}
 	a.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, fmt.Errorf("%w: no such endpoint %s %s; see docs/openapi.yaml", register.ErrNotFound, r.Method, r.URL.Path))
@@ -78,6 +87,9 @@ const (
 	reader                  // any role
 	registrar               // admin or registrar
 	admin                   // admin only
+	// wallet: an OpenID4VCI access token, which package oid4vci checks
+	// itself; no API token is one.
+	wallet
 )
 
 func (acc access) allows(role register.Role) bool {

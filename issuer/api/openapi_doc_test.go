@@ -301,7 +301,7 @@ func TestOpenAPIRolesMatchAccess(t *testing.T) {
 	a := New(srv, slog.New(slog.DiscardHandler))
 
 	// Path values that parse but name nothing, so no handler changes state.
-	fill := strings.NewReplacer("{regno}", "LW1000015", "{id}", "0000000000000000")
+	fill := strings.NewReplacer("{regno}", "LW1000015", "{id}", "0000000000000000", "{code}", "no-such-code")
 	param := regexp.MustCompile(`\{[^}]*\}`)
 	do := func(method, path, bearer string) int {
 		req := httptest.NewRequest(method, path, nil)
@@ -313,7 +313,8 @@ func TestOpenAPIRolesMatchAccess(t *testing.T) {
 		return rec.Code
 	}
 
-	known := []string{"public", string(register.RoleAdmin), string(register.RoleRegistrar), string(register.RoleAuditor)}
+	// wallet: a wallet's OpenID4VCI access token, never an API token.
+	known := []string{"public", "wallet", string(register.RoleAdmin), string(register.RoleRegistrar), string(register.RoleAuditor)}
 	for _, op := range doc {
 		t.Run(op.key(), func(t *testing.T) {
 			if op.roles == nil {
@@ -321,7 +322,7 @@ func TestOpenAPIRolesMatchAccess(t *testing.T) {
 			}
 			for _, r := range op.roles {
 				if !slices.Contains(known, r) {
-					t.Fatalf("line %d: x-linkpass-roles has %q; use public, admin, registrar or auditor", op.line, r)
+					t.Fatalf("line %d: x-linkpass-roles has %q; use public, wallet, admin, registrar or auditor", op.line, r)
 				}
 			}
 			public := slices.Contains(op.roles, "public")

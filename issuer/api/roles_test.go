@@ -61,6 +61,23 @@ var routeAccess = []struct {
 	{"POST", "/v1/staff", admin},
 	{"POST", "/v1/staff/{id}/disable", admin},
 	{"POST", "/v1/staff/{id}/reset-2fa", admin},
+	{"POST", "/v1/registrants/{regno}/offers", registrar},
+	{"GET", "/v1/registrants/{regno}/wallets", reader},
+	{"POST", "/v1/offers/{id}/withdraw", registrar},
+	{"POST", "/v1/grants/{id}/revoke", registrar},
+	{"GET", "/.well-known/openid-credential-issuer", public},
+	{"GET", "/.well-known/oauth-authorization-server", public},
+	{"GET", "/vct/link-worker-registration", public},
+	{"GET", "/oid4vci/offers/{code}", public},
+	{"POST", "/oid4vci/token", public},
+	{"OPTIONS", "/oid4vci/token", public},
+	{"POST", "/oid4vci/nonce", public},
+	{"OPTIONS", "/oid4vci/nonce", public},
+	{"POST", "/oid4vci/credential", wallet},
+	{"OPTIONS", "/oid4vci/credential", public},
+	{"POST", "/oid4vci/notification", wallet},
+	{"OPTIONS", "/oid4vci/notification", public},
+
 	{"GET", "/v1/tokens", admin},
 	{"POST", "/v1/tokens", admin},
 	{"POST", "/v1/tokens/{id}/revoke", admin},
@@ -97,6 +114,7 @@ func TestRoleMatrix(t *testing.T) {
 		path = strings.ReplaceAll(path, "{jti}", "no-such-credential")
 		path = strings.ReplaceAll(path, "{kid}", "no-such-key")
 		path = strings.ReplaceAll(path, "{list}", "no-such-list")
+		path = strings.ReplaceAll(path, "{code}", "no-such-code")
 		if path == "/v1/register" {
 			path += "?q=nwosu"
 		}
@@ -115,6 +133,9 @@ func TestRoleMatrix(t *testing.T) {
 		{"auditor", f.auditor, "auditor"},
 	}
 	for _, rt := range routeAccess {
+		if rt.method == http.MethodOptions {
+			continue // CORS preflight: oid4vci's TestMetadataIsCacheableAndCORSEnabled
+		}
 		for _, c := range callers {
 			t.Run(rt.method+" "+rt.path+"/"+c.name, func(t *testing.T) {
 				var res response
@@ -124,6 +145,10 @@ func TestRoleMatrix(t *testing.T) {
 					res = f.post(concrete(rt.path), c.token, "{}")
 				}
 				switch {
+				case rt.acc == wallet:
+					// No API token is a wallet's access token.
+					assert.Equal(t, http.StatusUnauthorized, res.status, "body: %s", res.body)
+					assert.Contains(t, string(res.body), "invalid_token")
 				case rt.acc != public && c.role == "":
 					requireError(t, res, http.StatusUnauthorized, "unauthenticated")
 					assert.Equal(t, `Bearer realm="linkpass"`, res.header.Get("WWW-Authenticate"))
@@ -134,7 +159,7 @@ func TestRoleMatrix(t *testing.T) {
 					assert.Less(t, res.status, 500, "body: %s", res.body)
 					if rt.method == http.MethodGet {
 						want := http.StatusOK
-						if strings.Contains(rt.path, "{list}") {
+						if strings.Contains(rt.path, "{list}") || strings.Contains(rt.path, "{code}") {
 							want = http.StatusNotFound // placeholder names nothing
 						}
 						assert.Equal(t, want, res.status, "body: %s", res.body)

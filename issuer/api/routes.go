@@ -1,6 +1,10 @@
 package api
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/nalw/linkpass/oid4vci"
+)
 
 // routes registers every endpoint. Keep this list the one place to read the
 // whole API; docs/openapi.yaml documents it.
@@ -44,6 +48,25 @@ func (a *API) routes() {
 	// the publisher last signed.
 	a.router.Methods(g).Path("/status/{list}").HandlerFunc(a.statusList)
 	a.router.Methods(g).Path("/trust-bundle").HandlerFunc(a.trustBundle)
+
+	// Wallets: OpenID4VCI offers a registrar makes, the wallets that
+	// redeemed them, and the mail that carried them (package oid4vci).
+	a.handle(p, "/v1/registrants/{regno}/offers", registrar, a.createOffer)
+	a.handle(g, "/v1/registrants/{regno}/wallets", reader, a.listWallets)
+	a.handle(p, "/v1/offers/{id}/withdraw", registrar, a.withdrawOffer)
+	a.handle(p, "/v1/grants/{id}/revoke", registrar, a.revokeGrant)
+
+	// OpenID4VCI 1.0, pre-authorised code flow: metadata and the protocol
+	// endpoints wallets call (their own OAuth errors, CORS for any origin).
+	oid, o := a.issuance.Handlers(), http.MethodOptions
+	a.router.Methods(g).Path("/.well-known/openid-credential-issuer").HandlerFunc(oid.IssuerMetadata)
+	a.router.Methods(g).Path("/.well-known/oauth-authorization-server").HandlerFunc(oid.ServerMetadata)
+	a.router.Methods(g).Path(oid4vci.PathVCT).HandlerFunc(oid.TypeMetadata)
+	a.router.Methods(g).Path(oid4vci.PathOffer + "{code}").HandlerFunc(oid.Offer)
+	a.router.Methods(p, o).Path(oid4vci.PathToken).HandlerFunc(oid.Token)
+	a.router.Methods(p, o).Path(oid4vci.PathNonce).HandlerFunc(oid.Nonce)
+	a.router.Methods(p, o).Path(oid4vci.PathCredential).HandlerFunc(oid.Credential)
+	a.router.Methods(p, o).Path(oid4vci.PathNotification).HandlerFunc(oid.Notification)
 
 	// Register settings and the Quality Mark.
 	a.handle(g, "/v1/settings", reader, a.getSettings)
