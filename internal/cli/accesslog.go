@@ -3,7 +3,10 @@ package cli
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
+
+	"github.com/nalw/linkpass/oid4vci"
 )
 
 // statusRecorder remembers the status a handler wrote.
@@ -32,7 +35,16 @@ func accessLog(next http.Handler, logger *slog.Logger) http.Handler {
 		if rec.status >= 500 {
 			level = slog.LevelWarn
 		}
-		logger.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+		logger.Log(r.Context(), level, "request", "method", r.Method, "path", loggedPath(r.URL.Path), "status", rec.status,
 			"duration_ms", time.Since(start).Milliseconds())
 	})
+}
+
+// loggedPath hides the secret in a credential offer's path: the last
+// segment of /oid4vci/offers/... is the pre-authorised code.
+func loggedPath(p string) string {
+	if strings.HasPrefix(p, oid4vci.PathOffer) {
+		return oid4vci.PathOffer + "{code}"
+	}
+	return p
 }

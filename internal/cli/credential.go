@@ -120,6 +120,7 @@ registrant's older credentials: they become revoked.`,
 	revoke.Flags().StringVar(&reason, "reason", "", "why (required; kept in the audit trail)")
 	_ = revoke.MarkFlagRequired("reason")
 	c.AddCommand(issue, list, revoke)
+	c.AddCommand(a.walletCmds()...)
 	return c
 }
 

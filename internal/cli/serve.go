@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -20,6 +21,8 @@ import (
 
 	"github.com/nalw/linkpass/issuer"
 	"github.com/nalw/linkpass/issuer/api"
+	"github.com/nalw/linkpass/mail"
+	"github.com/nalw/linkpass/oid4vci"
 	"github.com/nalw/linkpass/web"
 )
 
@@ -28,6 +31,29 @@ type serveFlags struct {
 	demo, init                          bool
 	statusTTL                           time.Duration
 	log                                 logFlags
+	mail                                mailFlags
+}
+
+// mailFlags configure the register's mail sender.
+type mailFlags struct{ url, passwordFile, from string }
+
+func (m *mailFlags) register(fl *pflag.FlagSet) {
+	fl.StringVar(&m.url, "smtp-url", "", "SMTP relay, smtp://user@host:587 (STARTTLS) or smtps://user@host:465; empty writes mail to DATA/outbox/ as .eml files")
+	fl.StringVar(&m.passwordFile, "smtp-password-file", "", "file holding the SMTP password (or set LINKPASS_SMTP_PASSWORD)")
+	fl.StringVar(&m.from, "mail-from", "NALW Register <register@localhost>", "From address of the register's mail")
+}
+
+// mailer builds the mail sender: the relay if one is given, else the outbox.
+func (m *mailFlags) mailer(dataDir string, logger *slog.Logger) (*mail.Mailer, error) {
+	pw := os.Getenv("LINKPASS_SMTP_PASSWORD")
+	if m.passwordFile != "" {
+		b, err := os.ReadFile(m.passwordFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading --smtp-password-file: %w", err)
+		}
+		pw = strings.TrimRight(string(b), "\r\n")
+	}
+	return mail.New(mail.Config{URL: m.url, Password: pw, From: m.from, OutboxDir: filepath.Join(dataDir, "outbox"), Logger: logger})
 }
 
 // logFlags choose the operational log's format and level.
@@ -65,6 +91,7 @@ needed); with no --data it uses a new temporary directory.`,
 	fl.BoolVar(&f.demo, "demo", false, "seed an empty register with demonstration registrants")
 	fl.DurationVar(&f.statusTTL, "status-ttl", 5*time.Minute, "how long verifiers may cache a status list (its ttl); a suspension reaches online verifiers within this")
 	f.log.register(fl)
+	f.mail.register(fl)
 	return c
 }
 
@@ -115,11 +142,17 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	if err != nil {
 		return withCode(ExitCannot, err)
 	}
+	mailer, err := f.mail.mailer(f.data, logger)
+	if err != nil {
+		return withCode(ExitCannot, err)
+	}
+	defer mailer.Close()
+	issuance := oid4vci.New(srv, oid4vci.Config{Mailer: mailer, Logger: logger})
 	router := mux.NewRouter()
 	site.Register(router)
-	router.NotFoundHandler = api.New(srv, logger)
+	router.NotFoundHandler = api.New(srv, logger, api.WithIssuance(issuance))
 
-	logger.Info("register listening", "addr", ln.Addr().String(), "issuer_url", srv.State().Settings().IssuerURL, "data", f.data, "admin_token_file", srv.AdminTokenPath)
+	logger.Info("register listening", "addr", ln.Addr().String(), "issuer_url", srv.State().Settings().IssuerURL, "data", f.data, "admin_token_file", srv.AdminTokenPath, "mail", mailer.Transport())
 	if err := serveHTTP(ctx, ln, router, logger); err != nil {
 		return err
 	}
