@@ -120,7 +120,9 @@ at once.`,
 			if err := a.call(cmd, http.MethodPost, "/v1/grants/"+url.PathEscape(args[0])+"/revoke", map[string]string{"reason": reason}, &res); err != nil {
 				return err
 			}
-			return a.render(res, func(w io.Writer) { fmt.Fprintf(w, "Wallet %s of %s can no longer refresh its credential.\n", res.ID, res.Registrant) })
+			return a.render(res, func(w io.Writer) {
+				fmt.Fprintf(w, "Wallet %s of %s can no longer refresh its credential.\n", res.ID, res.Registrant)
+			})
 		},
 	}
 	revokeWallet.Flags().StringVar(&reason, "reason", "", "why (required; kept in the audit trail)")
