@@ -41,7 +41,7 @@ func newRegister(t *testing.T) *testRegister {
 	var h http.Handler
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(ts.Close)
-	srv, err := issuer.Open(issuer.Config{DataDir: filepath.Join(t.TempDir(), "reg"), IssuerURL: ts.URL})
+	srv, err := issuer.Open(issuer.Config{DataDir: filepath.Join(t.TempDir(), "reg"), Create: true, IssuerURL: ts.URL})
 	require.NoError(t, err)
 	t.Cleanup(func() { srv.Close() })
 	svc := oid4vci.New(srv, oid4vci.Config{})
