@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/nalw/linkpass/issuer"
+	"github.com/nalw/linkpass/issuer/datadir"
 )
 
 // TestOpenMakesARegisterOnlyWhenAsked checks that a missing or empty data
@@ -43,7 +44,7 @@ func TestOpenMakesARegisterOnlyWhenAsked(t *testing.T) {
 			srv, err = issuer.Open(cfg)
 			require.NoError(t, err, "asked, it makes a register")
 			require.NoError(t, srv.Close())
-			assert.True(t, issuer.HoldsRegister(e.dir))
+			assert.True(t, datadir.Holds(e.dir))
 			cfg.Create = false
 			srv, err = issuer.Open(cfg)
 			require.NoError(t, err, "an existing register opens without asking")
@@ -94,7 +95,7 @@ func TestOpenRefusesOrFixesUnsafePermissions(t *testing.T) {
 				if srv != nil {
 					srv.Close()
 				}
-				require.ErrorIs(t, err, issuer.ErrInsecurePermissions)
+				require.ErrorIs(t, err, datadir.ErrInsecurePermissions)
 				assert.Contains(t, err.Error(), target)
 				want := "chmod 600 " + target
 				if info.IsDir() {

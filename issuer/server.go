@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,6 +24,8 @@ import (
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 	"go.etcd.io/bbolt"
 
+	"github.com/nalw/linkpass/issuer/backup"
+	"github.com/nalw/linkpass/issuer/datadir"
 	"github.com/nalw/linkpass/issuer/fsm"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/issuer/state"
@@ -101,6 +102,10 @@ func (c *Config) init() {
 	}
 }
 
+// ErrDataDir means the data directory cannot be used; the message says
+// which file and what to do.
+var ErrDataDir = datadir.ErrUnusable
+
 // Server is one member of the register.
 type Server struct {
 	cfg    Config
@@ -111,6 +116,7 @@ type Server struct {
 	trans  raft.Transport
 	ready  atomic.Bool
 
+	marker  datadir.Marker
 	signers *signers
 	pub     *statuspub.Publisher
 
@@ -126,11 +132,11 @@ type Server struct {
 // register over a data directory it cannot read.
 func Open(cfg Config) (*Server, error) {
 	cfg.init()
-	m, fresh, cleared, err := openDataDir(cfg.DataDir, cfg.Clock(), cfg.Create)
+	m, fresh, cleared, err := datadir.Open(cfg.DataDir, cfg.Clock(), cfg.Create)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkPermissions(cfg.DataDir, cfg.Logger); err != nil {
+	if err := datadir.CheckPermissions(cfg.DataDir, cfg.Logger); err != nil {
 		return nil, err
 	}
 	if fresh {
@@ -139,7 +145,7 @@ func Open(cfg Config) (*Server, error) {
 	if cleared {
 		cfg.Logger.Warn("starting the register afresh: an earlier first start in this directory did not finish, so it held nothing anyone had been told", "data", cfg.DataDir)
 	}
-	s := &Server{cfg: cfg, logger: cfg.Logger, AdminTokenPath: filepath.Join(cfg.DataDir, adminTokenFile)}
+	s := &Server{cfg: cfg, logger: cfg.Logger, marker: m, AdminTokenPath: datadir.Layout(cfg.DataDir).AdminToken()}
 	if s.fsm, err = fsm.New(cfg.Logger); err != nil {
 		return nil, err
 	}
@@ -164,7 +170,7 @@ func Open(cfg Config) (*Server, error) {
 	}
 	if m.Initialising {
 		m.Initialising = false
-		if err := writeMarker(cfg.DataDir, m); err != nil {
+		if err := datadir.WriteMarker(cfg.DataDir, m); err != nil {
 			s.Close()
 			return nil, err
 		}
@@ -173,12 +179,12 @@ func Open(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-func (s *Server) openRaft(m marker, fresh bool) error {
-	dir := filepath.Join(s.cfg.DataDir, raftDir)
+func (s *Server) openRaft(m datadir.Marker, fresh bool) error {
+	dir := datadir.Layout(s.cfg.DataDir).Raft()
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("%w: cannot create %s: %v", ErrDataDir, dir, err)
 	}
-	dbPath := filepath.Join(dir, raftDBFile)
+	dbPath := datadir.Layout(s.cfg.DataDir).Log()
 	if !fresh {
 		if _, err := os.Stat(dbPath); err != nil {
 			return fmt.Errorf("%w: %s: %v", ErrDataDir, dbPath, err)
@@ -198,10 +204,10 @@ func (s *Server) openRaft(m marker, fresh bool) error {
 	snaps, err := raft.NewFileSnapshotStoreWithLogger(dir, 2, hlog)
 	if err != nil {
 		logs.Close()
-		return fmt.Errorf("%w: snapshots in %s: %v", ErrDataDir, filepath.Join(dir, snapshotsDir), err)
+		return fmt.Errorf("%w: snapshots in %s: %v", ErrDataDir, datadir.Layout(s.cfg.DataDir).Snapshots(), err)
 	}
 	// Snapshots hold the whole register, private contact details included.
-	_ = os.Chmod(filepath.Join(dir, snapshotsDir), 0o700)
+	_ = os.Chmod(datadir.Layout(s.cfg.DataDir).Snapshots(), 0o700)
 	conf := raft.DefaultConfig()
 	conf.LocalID = raft.ServerID(m.NodeID)
 	conf.Logger = hlog
@@ -299,7 +305,7 @@ func (s *Server) firstStart() error {
 	if err != nil {
 		_, b := newTokenSecret()
 		bearer = []byte(b + "\n")
-		if err := writeFileAtomic(s.AdminTokenPath, bearer, 0o600); err != nil {
+		if err := datadir.WriteFileAtomic(s.AdminTokenPath, bearer, 0o600); err != nil {
 			return fmt.Errorf("writing the admin token: %w", err)
 		}
 	}
@@ -355,7 +361,7 @@ func (s *Server) NewAdminToken() error {
 	if err != nil {
 		return fmt.Errorf("making an admin token: %w", err)
 	}
-	if err := writeFileAtomic(s.AdminTokenPath, []byte(bearer+"\n"), 0o600); err != nil {
+	if err := datadir.WriteFileAtomic(s.AdminTokenPath, []byte(bearer+"\n"), 0o600); err != nil {
 		return fmt.Errorf("writing the admin token: %w", err)
 	}
 	s.logger.Info("made a new admin token", "path", s.AdminTokenPath)
@@ -461,6 +467,13 @@ func (s *Server) unsnapshotted() uint64 {
 		return 0
 	}
 	return applied - last
+}
+
+// Backup takes a consistent copy of the register as it is now, for
+// backup.Write. The register keeps serving: the copy is one read of the
+// state store plus the key files.
+func (s *Server) Backup() (*backup.Archive, error) {
+	return backup.Take(s.State().Snapshot(), datadir.Layout(s.cfg.DataDir), s.marker, s.cfg.Clock())
 }
 
 // Snapshot asks Raft to take a snapshot now.

@@ -3,10 +3,10 @@ package issuer
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"time"
 
+	"github.com/nalw/linkpass/issuer/datadir"
 	"github.com/nalw/linkpass/issuer/fsm"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/keys"
@@ -47,7 +47,7 @@ func (s *signers) put(k *keys.Key) {
 }
 
 func (s *Server) openKeys() error {
-	d, err := keys.OpenDir(filepath.Join(s.cfg.DataDir, keysDir))
+	d, err := keys.OpenDir(datadir.Layout(s.cfg.DataDir).Keys())
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrDataDir, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nalw/linkpass/issuer"
+	"github.com/nalw/linkpass/issuer/datadir"
 )
 
 // initCmd creates a new register: the one way, with `serve --init`, that a
@@ -29,7 +30,7 @@ Then start it with ` + "`linkpass serve --data DIR`" + `.`,
 			if err != nil {
 				return withCode(ExitCannot, err)
 			}
-			if issuer.HoldsRegister(data) {
+			if datadir.Holds(data) {
 				return withCode(ExitRefused, fmt.Errorf("%s already holds a register; start it with `linkpass serve --data %s`", data, data))
 			}
 			srv, err := issuer.Open(issuer.Config{DataDir: data, Create: true, IssuerURL: issuerURL, RegisterName: registerName, KeyAlgorithm: alg, Logger: logger})

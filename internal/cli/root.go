@@ -121,6 +121,8 @@ func (a *app) rootCmd() *cobra.Command {
 		a.serveCmd(),
 		a.initCmd(),
 		a.adminTokenCmd(),
+		a.backupCmd(),
+		a.restoreCmd(),
 		a.registrantCmd(),
 		a.qualificationCmd(),
 		a.qualityMarkCmd(),

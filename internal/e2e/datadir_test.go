@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -46,4 +48,68 @@ func TestServeNeverStartsAnEmptyRegisterUnasked(t *testing.T) {
 	assert.Contains(t, r.stdout, "Lovelace")
 	r = s.run(t, old, "registrant", "list")
 	assert.Equal(t, 0, r.code, "the old token was not revoked: %s", r.stderr)
+}
+
+// TestBackupAndRestoreThroughTheCommandLine takes an online backup with
+// the CLI (admin only, file mode 0600), restores it into a new directory
+// (a non-empty one is refused) and serves from it: same registrants, same
+// published keys, the same admin token.
+func TestBackupAndRestoreThroughTheCommandLine(t *testing.T) {
+	s := startServer(t, filepath.Join(t.TempDir(), "reg"))
+	r := s.run(t, "", "registrant", "add", "--given", "Ada", "--family", "Lovelace", "--nation", "england")
+	require.Equal(t, 0, r.code, r.stderr)
+	var tok struct{ Token string }
+	s.runJSON(t, 0, &tok, "token", "create", "--role", "registrar", "--name", "desk")
+
+	out := filepath.Join(t.TempDir(), "reg.backup")
+	r = s.run(t, tok.Token, "backup", "--out", out)
+	assert.Equal(t, 1, r.code, "a registrar may not take a backup")
+	assert.Contains(t, r.stderr, "forbidden")
+	_, err := os.Stat(out)
+	assert.ErrorIs(t, err, os.ErrNotExist)
+
+	r = s.run(t, "", "backup", "--out", out)
+	require.Equal(t, 0, r.code, r.stderr)
+	info, err := os.Stat(out)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "the backup holds private keys")
+	r = s.run(t, "", "backup", "--out", out)
+	assert.Equal(t, 1, r.code, "an existing file is never overwritten")
+
+	// The server kept serving.
+	r = s.run(t, "", "registrant", "add", "--given", "Bea", "--family", "After", "--nation", "wales")
+	require.Equal(t, 0, r.code, r.stderr)
+	jwks := s.get(t, "/.well-known/jwks.json")
+	require.NoError(t, s.stop())
+
+	full := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(full, "x"), nil, 0o600))
+	r = runCLI(t, nil, "", "restore", "--from", out, "--data", full)
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "not empty")
+
+	data := filepath.Join(t.TempDir(), "restored")
+	r = runCLI(t, nil, "", "restore", "--from", out, "--data", data)
+	require.Equal(t, 0, r.code, r.stderr)
+	require.NoError(t, os.WriteFile(filepath.Join(data, "admin.token"), []byte(s.token+"\n"), 0o600))
+	s2 := startServer(t, data)
+	r = s2.run(t, "", "registrant", "list")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "Lovelace")
+	assert.NotContains(t, r.stdout, "After", "the change after the backup is not in it")
+	assert.Equal(t, jwks, s2.get(t, "/.well-known/jwks.json"), "the same signing key")
+	r = s2.run(t, tok.Token, "registrant", "list")
+	assert.Equal(t, 0, r.code, "tokens are as they were: %s", r.stderr)
+}
+
+// get returns the body of a public GET.
+func (s *server) get(t *testing.T, path string) string {
+	t.Helper()
+	resp, err := http.Get(s.URL + path)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", b)
+	return string(b)
 }

@@ -84,6 +84,10 @@ func (a *API) routes() {
 	a.handle(p, "/v1/staff/{id}/disable", admin, a.disableStaff)
 	a.handle(p, "/v1/staff/{id}/reset-2fa", admin, a.resetStaff)
 
+	// Backups: a consistent copy of the whole register, private keys
+	// included.
+	a.router.Methods(g).Path("/v1/backup").HandlerFunc(a.backup)
+
 	// Audit trail.
 	a.handle(g, "/v1/audit", reader, a.listAudit)
 	a.router.Methods(g).Path("/v1/audit/export").HandlerFunc(a.exportAudit)

@@ -207,3 +207,12 @@ func decodeSnapshot(r io.Reader, out chan<- []decoded, done <-chan struct{}) err
 	}
 	return nil
 }
+
+// Index returns the last log index the snapshot includes.
+func (snap *Snapshot) Index() uint64 { return getMeta(snap.tx, metaIndex+"*") }
+
+// Settings returns the register's settings as of the snapshot.
+func (snap *Snapshot) Settings() register.Settings { return settings(snap.tx) }
+
+// Keys returns the signing key records as of the snapshot.
+func (snap *Snapshot) Keys() ([]*register.SigningKey, error) { return keys(snap.tx) }

@@ -1,6 +1,11 @@
-package issuer
+// Package datadir is the layout of a register's data directory: what marks
+// it, where the log, snapshots, keys and admin token live, the checks made
+// before anything in it is used, and atomic file writes.
+package datadir
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,11 +27,32 @@ const (
 	keysDir        = "keys"
 )
 
-// dataFormat is the version of the data directory layout.
-const dataFormat = 1
+// Layout is a data directory's path; its methods name the files in it.
+type Layout string
 
-// marker identifies a linkpass data directory and this node in it.
-type marker struct {
+// Marker is the file that marks the directory as a register.
+func (l Layout) Marker() string { return filepath.Join(string(l), markerFile) }
+
+// Raft is the folder of the Raft log and snapshots.
+func (l Layout) Raft() string { return filepath.Join(string(l), raftDir) }
+
+// Log is the Raft log and stable store.
+func (l Layout) Log() string { return filepath.Join(string(l), raftDir, raftDBFile) }
+
+// Snapshots is the folder of Raft snapshots.
+func (l Layout) Snapshots() string { return filepath.Join(string(l), raftDir, snapshotsDir) }
+
+// Keys is the folder of private signing keys.
+func (l Layout) Keys() string { return filepath.Join(string(l), keysDir) }
+
+// AdminToken is the file the first admin token is handed over in.
+func (l Layout) AdminToken() string { return filepath.Join(string(l), adminTokenFile) }
+
+// Format is the version of the data directory layout.
+const Format = 1
+
+// Marker identifies a linkpass data directory and this node in it.
+type Marker struct {
 	Format  int       `json:"format"`
 	NodeID  string    `json:"node_id"`
 	Created time.Time `json:"created"`
@@ -38,11 +64,11 @@ type marker struct {
 	Initialising bool `json:"initialising,omitempty"`
 }
 
-// ErrDataDir means the data directory cannot be used; the message says which
-// file and what to do.
-var ErrDataDir = errors.New("data directory unusable")
+// ErrUnusable means the data directory cannot be used; the message says
+// which file and what to do.
+var ErrUnusable = errors.New("data directory unusable")
 
-// openDataDir prepares dir. It creates a new register only when create is
+// Open prepares dir. It creates a new register only when create is
 // set: a mistyped or moved --data path must never start an empty register
 // with a new signing key at the same issuer URL. It refuses a directory
 // that has content but is not a linkpass data directory, or whose marker is
@@ -50,81 +76,81 @@ var ErrDataDir = errors.New("data directory unusable")
 // matter.
 //
 // cleared reports that an unfinished first start was cleared away.
-func openDataDir(dir string, now time.Time, create bool) (m marker, fresh, cleared bool, err error) {
+func Open(dir string, now time.Time, create bool) (m Marker, fresh, cleared bool, err error) {
 	if dir == "" {
-		return m, false, false, fmt.Errorf("%w: no data directory given; pass --data DIR", ErrDataDir)
+		return m, false, false, fmt.Errorf("%w: no data directory given; pass --data DIR", ErrUnusable)
 	}
 	path := filepath.Join(dir, markerFile)
 	b, err := os.ReadFile(path)
 	switch {
 	case err == nil:
 		if err := json.Unmarshal(b, &m); err != nil || m.NodeID == "" {
-			return m, false, false, fmt.Errorf("%w: %s is damaged (%v). It names this node in the register's log, so it cannot be made anew: put back this file from a copy of the data directory, or restore the register from a backup with `linkpass restore`", ErrDataDir, path, errOrEmpty(err))
+			return m, false, false, fmt.Errorf("%w: %s is damaged (%v). It names this node in the register's log, so it cannot be made anew: put back this file from a copy of the data directory, or restore the register from a backup with `linkpass restore`", ErrUnusable, path, errOrEmpty(err))
 		}
-		if m.Format != dataFormat {
-			return m, false, false, fmt.Errorf("%w: %s has layout version %d but this linkpass reads version %d; use a matching linkpass release", ErrDataDir, path, m.Format, dataFormat)
+		if m.Format != Format {
+			return m, false, false, fmt.Errorf("%w: %s has layout version %d but this linkpass reads version %d; use a matching linkpass release", ErrUnusable, path, m.Format, Format)
 		}
 		if m.Initialising {
 			for _, name := range []string{raftDir, keysDir, adminTokenFile} {
 				if err := os.RemoveAll(filepath.Join(dir, name)); err != nil {
-					return m, false, false, fmt.Errorf("%w: clearing an unfinished first start: %v", ErrDataDir, err)
+					return m, false, false, fmt.Errorf("%w: clearing an unfinished first start: %v", ErrUnusable, err)
 				}
 			}
 			return m, true, true, nil
 		}
 		if _, err := os.Stat(filepath.Join(dir, raftDir, raftDBFile)); err != nil {
-			return m, false, false, fmt.Errorf("%w: %s is missing (%v) although %s exists; the register's log is gone: restore the data directory from a backup with `linkpass restore`", ErrDataDir, filepath.Join(dir, raftDir, raftDBFile), err, markerFile)
+			return m, false, false, fmt.Errorf("%w: %s is missing (%v) although %s exists; the register's log is gone: restore the data directory from a backup with `linkpass restore`", ErrUnusable, filepath.Join(dir, raftDir, raftDBFile), err, markerFile)
 		}
 		return m, false, false, nil
 	case errors.Is(err, fs.ErrNotExist):
 		entries, rerr := os.ReadDir(dir)
 		if rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
-			return m, false, false, fmt.Errorf("%w: cannot read %s: %v", ErrDataDir, dir, rerr)
+			return m, false, false, fmt.Errorf("%w: cannot read %s: %v", ErrUnusable, dir, rerr)
 		}
 		if len(entries) > 0 {
-			return m, false, false, fmt.Errorf("%w: %s is not empty and has no %s; it is not a linkpass data directory. Check the --data path, or choose an empty or new directory", ErrDataDir, dir, markerFile)
+			return m, false, false, fmt.Errorf("%w: %s is not empty and has no %s; it is not a linkpass data directory. Check the --data path, or choose an empty or new directory", ErrUnusable, dir, markerFile)
 		}
 		if !create {
 			what := "does not exist"
 			if rerr == nil {
 				what = "is empty"
 			}
-			return m, false, false, fmt.Errorf("%w: %s %s, so it holds no register. If you meant an existing register, check the --data path. To create a new register there, run `linkpass init --data %s --issuer-url URL` (or start with `linkpass serve --init`)", ErrDataDir, dir, what, dir)
+			return m, false, false, fmt.Errorf("%w: %s %s, so it holds no register. If you meant an existing register, check the --data path. To create a new register there, run `linkpass init --data %s --issuer-url URL` (or start with `linkpass serve --init`)", ErrUnusable, dir, what, dir)
 		}
 		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return m, false, false, fmt.Errorf("%w: cannot create %s: %v", ErrDataDir, dir, err)
+			return m, false, false, fmt.Errorf("%w: cannot create %s: %v", ErrUnusable, dir, err)
 		}
 		// The directory will hold secrets: whatever made it (mkdir, a
 		// mount), only its owner may enter it.
 		if err := os.Chmod(dir, 0o700); err != nil {
-			return m, false, false, fmt.Errorf("%w: cannot restrict %s to its owner: %v", ErrDataDir, dir, err)
+			return m, false, false, fmt.Errorf("%w: cannot restrict %s to its owner: %v", ErrUnusable, dir, err)
 		}
-		m = marker{Format: dataFormat, NodeID: "node-" + randomID(8), Created: now.UTC(), Initialising: true}
-		if err := writeMarker(dir, m); err != nil {
+		m = Marker{Format: Format, NodeID: "node-" + randomHex(8), Created: now.UTC(), Initialising: true}
+		if err := WriteMarker(dir, m); err != nil {
 			return m, false, false, err
 		}
 		return m, true, false, nil
 	default:
-		return m, false, false, fmt.Errorf("%w: cannot read %s: %v; check the directory's permissions", ErrDataDir, path, err)
+		return m, false, false, fmt.Errorf("%w: cannot read %s: %v; check the directory's permissions", ErrUnusable, path, err)
 	}
 }
 
-// HoldsRegister reports whether dir is a linkpass data directory that has
+// Holds reports whether dir is a linkpass data directory that has
 // completed its first start.
-func HoldsRegister(dir string) bool {
+func Holds(dir string) bool {
 	b, err := os.ReadFile(filepath.Join(dir, markerFile))
 	if err != nil {
 		return false
 	}
-	var m marker
+	var m Marker
 	return json.Unmarshal(b, &m) == nil && !m.Initialising
 }
 
-// writeMarker writes the marker file atomically.
-func writeMarker(dir string, m marker) error {
+// WriteMarker writes the marker file atomically.
+func WriteMarker(dir string, m Marker) error {
 	b, _ := json.MarshalIndent(m, "", "  ")
-	if err := writeFileAtomic(filepath.Join(dir, markerFile), append(b, '\n'), 0o600); err != nil {
-		return fmt.Errorf("%w: %v", ErrDataDir, err)
+	if err := WriteFileAtomic(filepath.Join(dir, markerFile), append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("%w: %v", ErrUnusable, err)
 	}
 	return nil
 }
@@ -136,9 +162,9 @@ func errOrEmpty(err error) error {
 	return err
 }
 
-// writeFileAtomic writes a file so that a crash leaves either the old or the
+// WriteFileAtomic writes a file so that a crash leaves either the old or the
 // new content, never a torn file.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+func WriteFileAtomic(path string, data []byte, mode os.FileMode) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
@@ -170,22 +196,22 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 	return nil
 }
 
-// checkPermissions refuses a data directory that others could write to, or
+// CheckPermissions refuses a data directory that others could write to, or
 // secrets (signing keys, the admin token) that others could read, and says
 // the command that fixes it. Where taking access away is all it needs and
 // nothing secret could have leaked (a directory others can list, the log
 // file), it fixes the mode and warns instead.
-func checkPermissions(dir string, logger *slog.Logger) error {
+func CheckPermissions(dir string, logger *slog.Logger) error {
 	for _, d := range []string{dir, filepath.Join(dir, raftDir), filepath.Join(dir, keysDir)} {
 		info, err := os.Stat(d)
 		if errors.Is(err, fs.ErrNotExist) && d != dir {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("%w: cannot read %s: %v", ErrDataDir, d, err)
+			return fmt.Errorf("%w: cannot read %s: %v", ErrUnusable, d, err)
 		}
 		if !info.IsDir() {
-			return fmt.Errorf("%w: %s is not a directory; check the --data path", ErrDataDir, d)
+			return fmt.Errorf("%w: %s is not a directory; check the --data path", ErrUnusable, d)
 		}
 		perm := info.Mode().Perm()
 		if perm&0o022 != 0 {
@@ -221,7 +247,7 @@ func checkPermissions(dir string, logger *slog.Logger) error {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("%w: cannot read %s: %v", ErrDataDir, f, err)
+			return fmt.Errorf("%w: cannot read %s: %v", ErrUnusable, f, err)
 		}
 		if !info.Mode().IsRegular() {
 			return fmt.Errorf("%w: %s is not a regular file (a link or device could point anywhere); replace it with the file itself", ErrInsecurePermissions, f)
@@ -245,4 +271,12 @@ func exposedAdvice(path string) string {
 
 // ErrInsecurePermissions means a file or directory of the register is open
 // to other users; the message gives the command that fixes it.
-var ErrInsecurePermissions = fmt.Errorf("%w: unsafe permissions", ErrDataDir)
+var ErrInsecurePermissions = fmt.Errorf("%w: unsafe permissions", ErrUnusable)
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand failed: " + err.Error()) // unrecoverable: no safe fallback
+	}
+	return hex.EncodeToString(b)
+}
