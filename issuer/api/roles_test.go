@@ -32,6 +32,7 @@ var routeAccess = []struct {
 	{"GET", "/v1/settings", reader},
 	{"GET", "/v1/audit", reader},
 	{"GET", "/v1/audit/export", reader},
+	{"GET", "/v1/backup", admin},
 
 	{"POST", "/v1/registrants", registrar},
 	{"POST", "/v1/registrants/import", admin},
