@@ -20,13 +20,16 @@ import (
 type Issued struct {
 	JWT    string                     `json:"jwt"`
 	Record *register.IssuedCredential `json:"credential"`
+	// StatusPublishedAt is when the status lists that carry the new
+	// credential (and its superseded ones revoked) were signed.
+	StatusPublishedAt time.Time `json:"status_published_at"`
 }
 
 // IssueCredential signs a credential for a registrant in good standing and
 // returns it once its record and status list entry are committed.
 func (s *Server) IssueCredential(ctx context.Context, actor register.Actor, number string) (*Issued, error) {
 	var jwt string
-	_, res, err := s.IssueWith(ctx, actor, number, func(d *Draft) (fsm.Command, error) {
+	_, c, err := s.IssueWith(ctx, actor, number, func(d *Draft) (fsm.Command, error) {
 		var err error
 		if jwt, err = credential.Sign(d.Claims, d.Signer); err != nil {
 			return nil, fmt.Errorf("signing the credential: %w", err)
@@ -36,7 +39,7 @@ func (s *Server) IssueCredential(ctx context.Context, actor register.Actor, numb
 	if err != nil {
 		return nil, err
 	}
-	return &Issued{JWT: jwt, Record: res.(*register.IssuedCredential)}, nil
+	return &Issued{JWT: jwt, Record: c.Result.(*register.IssuedCredential), StatusPublishedAt: c.StatusPublishedAt}, nil
 }
 
 // Draft is a credential about to be recorded: the registrant it is for, its
@@ -56,8 +59,9 @@ type Draft struct {
 // commits the command that build returns for it; build signs whatever
 // formats it issues from the draft. When the drawn status entry was taken
 // meanwhile, it draws again and calls build again. It returns the draft that
-// was committed and the command's result.
-func (s *Server) IssueWith(ctx context.Context, actor register.Actor, number string, build func(*Draft) (fsm.Command, error)) (*Draft, any, error) {
+// was committed and the committed change, once the status lists served
+// carry the new credential.
+func (s *Server) IssueWith(ctx context.Context, actor register.Actor, number string, build func(*Draft) (fsm.Command, error)) (*Draft, *Committed, error) {
 	const attempts = 8
 	for i := 0; i < attempts; i++ {
 		if err := ctx.Err(); err != nil {
@@ -71,14 +75,14 @@ func (s *Server) IssueWith(ctx context.Context, actor register.Actor, number str
 		if err != nil {
 			return nil, nil, err
 		}
-		res, err := s.apply(actor, cmd)
+		c, err := s.commitAt(actor, cmd, s.cfg.Clock())
 		if errors.Is(err, fsm.ErrSlotTaken) {
 			continue // another issuance took the entry first: draw again
 		}
 		if err != nil {
 			return nil, nil, err
 		}
-		return d, res, nil
+		return d, c, nil
 	}
 	return nil, nil, fmt.Errorf("%w: could not allocate a status list entry after %d attempts; try again", register.ErrUnavailable, attempts)
 }
@@ -256,11 +260,20 @@ func newUUID() string {
 	return string(out)
 }
 
-// RevokeCredential revokes one credential for good.
-func (s *Server) RevokeCredential(ctx context.Context, actor register.Actor, jti, reason string) (*register.IssuedCredential, error) {
-	res, err := s.Apply(ctx, actor, fsm.RevokeCredential{JTI: jti, Reason: reason})
+// Revoked is a credential just revoked.
+type Revoked struct {
+	Record *register.IssuedCredential
+	// StatusPublishedAt is when the status lists that carry the
+	// revocation were signed.
+	StatusPublishedAt time.Time
+}
+
+// RevokeCredential revokes one credential for good. It returns once the
+// status lists served carry the revocation.
+func (s *Server) RevokeCredential(ctx context.Context, actor register.Actor, jti, reason string) (*Revoked, error) {
+	c, err := s.Commit(ctx, actor, fsm.RevokeCredential{JTI: jti, Reason: reason})
 	if err != nil {
 		return nil, err
 	}
-	return res.(*register.IssuedCredential), nil
+	return &Revoked{Record: c.Result.(*register.IssuedCredential), StatusPublishedAt: c.StatusPublishedAt}, nil
 }

@@ -70,6 +70,9 @@ type Config struct {
 	StatusListTTL time.Duration
 	// StatusListValidity is how long a Status List Token is valid (its exp).
 	StatusListValidity time.Duration
+	// PublishTimeout bounds how long a change to a credential's status
+	// waits for the status list that carries it to be served.
+	PublishTimeout time.Duration
 }
 
 func (c *Config) init() {
@@ -100,6 +103,9 @@ func (c *Config) init() {
 	if c.StatusListValidity == 0 {
 		c.StatusListValidity = 36 * time.Hour
 	}
+	if c.PublishTimeout == 0 {
+		c.PublishTimeout = 5 * time.Second
+	}
 }
 
 // ErrDataDir means the data directory cannot be used; the message says
@@ -119,6 +125,8 @@ type Server struct {
 	marker  datadir.Marker
 	signers *signers
 	pub     *statuspub.Publisher
+	stopPub context.CancelFunc
+	pubDone chan struct{}
 
 	// AdminTokenPath is where the first admin token was written.
 	AdminTokenPath string
@@ -168,6 +176,11 @@ func Open(cfg Config) (*Server, error) {
 		s.Close()
 		return nil, fmt.Errorf("publishing status lists: %w", err)
 	}
+	// The publisher runs as long as the server: a change to a status is
+	// acknowledged only once it is served.
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopPub, s.pubDone = cancel, make(chan struct{})
+	go func() { defer close(s.pubDone); s.pub.Run(ctx) }()
 	if m.Initialising {
 		m.Initialising = false
 		if err := datadir.WriteMarker(cfg.DataDir, m); err != nil {
@@ -382,10 +395,33 @@ func (s *Server) Ready() bool { return s.ready.Load() && s.raft.State() == raft.
 // Apply writes cmd to the log on behalf of actor and returns once it is
 // committed and applied: the change is durable when Apply returns nil.
 func (s *Server) Apply(ctx context.Context, actor register.Actor, cmd fsm.Command) (any, error) {
+	c, err := s.Commit(ctx, actor, cmd)
+	if err != nil {
+		return nil, err
+	}
+	return c.Result, nil
+}
+
+// Committed is a change written to the log.
+type Committed struct {
+	// Result is what the command returned.
+	Result any
+	// Index is the change's log index.
+	Index uint64
+	// StatusPublishedAt is when the status lists now served were signed.
+	// It is set when the change touched what status lists are built
+	// from: the change is then in the lists served.
+	StatusPublishedAt time.Time
+}
+
+// Commit writes cmd to the log on behalf of actor. It returns once the
+// change is committed and applied and, if it touched credentials, status
+// lists or keys, once the status lists served carry it.
+func (s *Server) Commit(ctx context.Context, actor register.Actor, cmd fsm.Command) (*Committed, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return s.apply(actor, cmd)
+	return s.commitAt(actor, cmd, s.cfg.Clock())
 }
 
 func (s *Server) apply(actor register.Actor, cmd fsm.Command) (any, error) {
@@ -394,6 +430,14 @@ func (s *Server) apply(actor register.Actor, cmd fsm.Command) (any, error) {
 
 // applyAt writes cmd dated at. Only the demonstration seed backdates.
 func (s *Server) applyAt(actor register.Actor, cmd fsm.Command, at time.Time) (any, error) {
+	c, err := s.commitAt(actor, cmd, at)
+	if err != nil {
+		return nil, err
+	}
+	return c.Result, nil
+}
+
+func (s *Server) commitAt(actor register.Actor, cmd fsm.Command, at time.Time) (*Committed, error) {
 	if s.raft.State() != raft.Leader {
 		return nil, fmt.Errorf("%w: this node is not the leader", register.ErrUnavailable)
 	}
@@ -408,7 +452,19 @@ func (s *Server) applyAt(actor register.Actor, cmd fsm.Command, at time.Time) (a
 	if err, ok := f.Response().(error); ok {
 		return nil, err
 	}
-	return f.Response(), nil
+	c := &Committed{Result: f.Response(), Index: f.Index()}
+	// A status index at or past this change means the change (or a later
+	// one) touched what the lists are built from: wait until they are
+	// served. Before the publisher starts, Open publishes afterwards.
+	if s.pub != nil && s.State().StatusIndex() >= c.Index {
+		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.PublishTimeout)
+		defer cancel()
+		if c.StatusPublishedAt, err = s.pub.Wait(ctx, c.Index); err != nil {
+			s.logger.Error("a committed change was not published in time", "index", c.Index, "err", err)
+			return nil, fmt.Errorf("%w: the change is committed but verifiers cannot see it yet: %v; it will be published as soon as the status list publisher recovers (see the register's log)", register.ErrUnavailable, err)
+		}
+	}
+	return c, nil
 }
 
 // LapseExpired lapses registrations that have run out. It writes to the log
@@ -436,10 +492,9 @@ func (s *Server) LapseExpired() (int, error) {
 	return res.(int), nil
 }
 
-// Run runs background work (lapsing registrations, publishing status
-// lists) until ctx ends.
+// Run runs background work (lapsing registrations) until ctx ends. The
+// status list publisher runs from Open to Close.
 func (s *Server) Run(ctx context.Context) {
-	go s.pub.Run(ctx)
 	t := time.NewTicker(s.cfg.LapseCheckEvery)
 	defer t.Stop()
 	for {
@@ -489,6 +544,10 @@ const snapshotOnCloseAfter = 128
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		wasReady := s.ready.Swap(false)
+		if s.stopPub != nil {
+			s.stopPub()
+			<-s.pubDone
+		}
 		var errs []error
 		if wasReady && s.raft != nil && s.unsnapshotted() >= snapshotOnCloseAfter {
 			if err := s.Snapshot(); err != nil && !errors.Is(err, raft.ErrNothingNewToSnapshot) {

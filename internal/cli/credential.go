@@ -26,7 +26,8 @@ type issueResponse struct {
 		URI string `json:"uri"`
 		Idx uint64 `json:"idx"`
 	} `json:"status_list"`
-	Status string `json:"status"`
+	Status            string    `json:"status"`
+	StatusPublishedAt time.Time `json:"status_published_at"`
 	// QR is set when --qr wrote the credential's QR code.
 	QR *qrReport `json:"qr,omitempty"`
 }
@@ -67,6 +68,7 @@ registrant's older credentials: they become revoked.`,
 					fmt.Fprintln(w, res.JWT)
 				}
 				fmt.Fprintf(a.stderr, "Issued credential %s to %s, valid until %s.\n", res.JTI, res.Registrant, res.ExpiresAt.Format("2006-01-02 15:04 UTC"))
+				printPublished(a.stderr, res.StatusPublishedAt)
 				if out != "" {
 					fmt.Fprintf(a.stderr, "Written to %s.\n", out)
 				}
@@ -110,11 +112,17 @@ registrant's older credentials: they become revoked.`,
 		Short: "Revoke one credential for good",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var res register.IssuedCredential
+			var res struct {
+				register.IssuedCredential
+				StatusPublishedAt time.Time `json:"status_published_at"`
+			}
 			if err := a.call(cmd, http.MethodPost, "/v1/credentials/"+url.PathEscape(args[0])+"/revoke", map[string]string{"reason": reason}, &res); err != nil {
 				return err
 			}
-			return a.render(res, func(w io.Writer) { fmt.Fprintf(w, "Revoked credential %s of %s.\n", res.JTI, res.Registrant) })
+			return a.render(res, func(w io.Writer) {
+				fmt.Fprintf(w, "Revoked credential %s of %s.\n", res.JTI, res.Registrant)
+				printPublished(w, res.StatusPublishedAt)
+			})
 		},
 	}
 	revoke.Flags().StringVar(&reason, "reason", "", "why (required; kept in the audit trail)")

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -157,6 +158,20 @@ func yesNo(b bool) string {
 	return "no"
 }
 
+// changedRegistrant is what a registrant operation returns.
+type changedRegistrant struct {
+	register.Registrant
+	StatusPublishedAt time.Time `json:"status_published_at,omitzero"`
+}
+
+// printPublished says that the status lists verifiers fetch now carry the
+// change, when the register said so.
+func printPublished(w io.Writer, at time.Time) {
+	if !at.IsZero() {
+		fmt.Fprintf(w, "Status list published at %s: it carries this change; verifiers see it at their next sync.\n", at.UTC().Format(time.RFC3339))
+	}
+}
+
 // statusCmd builds suspend, reinstate, remove, renew and unrestrict: they
 // share a shape (REGNO, a reason and/or a date).
 func (a *app) statusCmd(op, short string, reason, until bool) *cobra.Command {
@@ -180,13 +195,14 @@ func (a *app) statusCmd(op, short string, reason, until bool) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var r register.Registrant
+			var r changedRegistrant
 			if err := a.call(cmd, http.MethodPost, "/v1/registrants/"+n+"/"+op, body, &r); err != nil {
 				return err
 			}
 			return a.render(r, func(w io.Writer) {
 				fmt.Fprintf(w, "%s: done.\n", strings.ToUpper(op[:1])+op[1:])
-				printRegistrant(w, &r)
+				printPublished(w, r.StatusPublishedAt)
+				printRegistrant(w, &r.Registrant)
 			})
 		},
 	}

@@ -23,6 +23,9 @@ type IssueResponse struct {
 	ExpiresAt  time.Time                 `json:"expires_at"`
 	StatusList StatusListEntry           `json:"status_list"`
 	Status     register.CredentialStatus `json:"status"`
+	// StatusPublishedAt is when the served status list that carries the
+	// credential (and the revocation of those it supersedes) was signed.
+	StatusPublishedAt time.Time `json:"status_published_at"`
 }
 
 // StatusListEntry is where a credential's status is published.
@@ -49,6 +52,7 @@ func (a *API) issueCredential(r *http.Request, actor register.Actor) (int, any, 
 	return http.StatusCreated, IssueResponse{
 		JWT: iss.JWT, JTI: c.JTI, KID: c.KID, Registrant: c.Registrant, IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt,
 		StatusList: StatusListEntry{URI: a.statusURI(c.List), Idx: c.Idx}, Status: c.Status,
+		StatusPublishedAt: iss.StatusPublishedAt,
 	}, nil
 }
 
@@ -75,16 +79,23 @@ func (a *API) listCredentials(r *http.Request, _ register.Actor) (int, any, erro
 	return http.StatusOK, map[string]any{"credentials": creds}, nil
 }
 
+// revokedResponse is the revoked credential's record, with when the
+// served status list that carries the revocation was signed.
+type revokedResponse struct {
+	*register.IssuedCredential
+	StatusPublishedAt time.Time `json:"status_published_at"`
+}
+
 func (a *API) revokeCredential(r *http.Request, actor register.Actor) (int, any, error) {
 	req := &reasonOnly{}
 	if err := decode(r, req); err != nil {
 		return 0, nil, err
 	}
-	c, err := a.srv.RevokeCredential(r.Context(), actor, mux.Vars(r)["jti"], req.Reason)
+	rev, err := a.srv.RevokeCredential(r.Context(), actor, mux.Vars(r)["jti"], req.Reason)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, c, nil
+	return http.StatusOK, revokedResponse{IssuedCredential: rev.Record, StatusPublishedAt: rev.StatusPublishedAt}, nil
 }
 
 // keyView is a signing key as the admin API shows it: never private parts.

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -94,11 +95,19 @@ func (a *API) change(r *http.Request, actor register.Actor, body validator, buil
 	if err := decode(r, body); err != nil {
 		return 0, nil, err
 	}
-	res, err := a.srv.Apply(r.Context(), actor, build(n))
+	c, err := a.srv.Commit(r.Context(), actor, build(n))
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, res.(fsm.Result).Registrant, nil
+	return http.StatusOK, changedResponse{Registrant: c.Result.(fsm.Result).Registrant, StatusPublishedAt: c.StatusPublishedAt}, nil
+}
+
+// changedResponse is a registrant after a change. When the change altered
+// the status of their credentials, StatusPublishedAt says when the served
+// status list that carries it was signed: verifiers can see it from then.
+type changedResponse struct {
+	*register.Registrant
+	StatusPublishedAt time.Time `json:"status_published_at,omitzero"`
 }
 
 type reasonRequest struct {

@@ -91,8 +91,12 @@ func (f *FSM) Apply(l *raft.Log) any {
 	var result any
 	err := f.State().Write(l.Index, func(tx *state.Txn) error {
 		var err error
-		result, err = fn(tx, &env)
-		return err
+		if result, err = fn(tx, &env); err != nil {
+			return err
+		}
+		// The latest time on the log lets the leader refuse to act on a
+		// clock that has been set back.
+		return tx.RecordTime(env.At)
 	})
 	if err != nil {
 		return err

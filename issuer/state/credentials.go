@@ -1,7 +1,6 @@
 package state
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/hashicorp/go-memdb"
@@ -63,8 +62,10 @@ func (s *Store) CredentialsSignedBy(kid string) ([]*register.IssuedCredential, e
 }
 
 // StatusLists returns every status list record, in id order.
-func (s *Store) StatusLists() ([]*register.StatusList, error) {
-	it, err := s.read().Get(tableStatusLists, indexID)
+func (s *Store) StatusLists() ([]*register.StatusList, error) { return statusLists(s.read()) }
+
+func statusLists(tx *memdb.Txn) ([]*register.StatusList, error) {
+	it, err := tx.Get(tableStatusLists, indexID)
 	if err != nil {
 		return nil, fmt.Errorf("state: status lists: %w", err)
 	}
@@ -73,26 +74,6 @@ func (s *Store) StatusLists() ([]*register.StatusList, error) {
 		out = append(out, obj.(*register.StatusList))
 	}
 	return out, nil
-}
-
-// WatchCredentials returns a channel closed when a change to credentials,
-// status lists or signing keys is committed after this call (or ctx ends),
-// for the status list publisher.
-func (s *Store) WatchCredentials(ctx context.Context) <-chan struct{} {
-	ws := memdb.NewWatchSet()
-	tx := s.read()
-	for _, table := range []string{tableCredentials, tableStatusLists, tableKeys} {
-		ch, _, err := tx.FirstWatch(tableMeta, indexID, metaIndex+table)
-		if err == nil {
-			ws.Add(ch)
-		}
-	}
-	done := make(chan struct{})
-	go func() {
-		_ = ws.WatchCtx(ctx)
-		close(done)
-	}()
-	return done
 }
 
 func credential(tx *memdb.Txn, jti string) (*register.IssuedCredential, error) {

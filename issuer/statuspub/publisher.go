@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +18,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/hashicorp/go-memdb"
 
 	"github.com/nalw/linkpass/issuer/state"
 	"github.com/nalw/linkpass/keys"
@@ -48,7 +51,8 @@ type Config struct {
 	Signer func() (keys.Signer, error)
 	// Clock is the register's clock.
 	Clock func() time.Time
-	// TTL is how long verifiers may cache a token.
+	// TTL is how long verifiers may cache a token; tokens are re-signed
+	// every half TTL even when nothing changed.
 	TTL time.Duration
 	// Validity is how long a token is valid (its exp).
 	Validity time.Duration
@@ -56,14 +60,43 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Publisher keeps a signed Status List Token for every list, rebuilt after
-// each committed change to credentials, status lists or keys.
-type Publisher struct {
-	cfg       Config
-	published atomic.Pointer[map[string]*List]
+// ErrClockBehind means the register's clock reads earlier than the last
+// committed change or the last published list: a list signed now would be
+// dated in the past, and could be expired on arrival.
+var ErrClockBehind = errors.New("the register's clock is behind")
 
-	mu       sync.Mutex // serialises rebuilds
+// ErrNotPublished means a change was committed but no list carrying it
+// was published in time.
+var ErrNotPublished = errors.New("status list not yet published")
+
+// published is what is being served: the tokens, and the log index they
+// are current for.
+type published struct {
+	lists map[string]*List
+	// index is the last log index the lists reflect: every change at or
+	// before it is in them.
+	index uint64
+	// built is the state's status index the lists were built from; a
+	// later change that leaves it alone only moves index on.
+	built uint64
+	// at is when the lists were signed (their iat).
+	at    time.Time
+	store *state.Store
+}
+
+// Publisher keeps a signed Status List Token for every list. It rebuilds
+// from one read transaction and watches from that same transaction, so a
+// change committed while it rebuilds wakes it again: none is missed.
+type Publisher struct {
+	cfg Config
+	cur atomic.Pointer[published]
+
+	mu       sync.Mutex // serialises publishing
 	encoders map[string]*statuslist.Encoder
+	refusing string // the refusal last logged, so each is logged once
+
+	nmu    sync.Mutex
+	notify chan struct{} // closed and replaced at each publication
 }
 
 // New returns a publisher that has published nothing yet; call Rebuild
@@ -72,27 +105,27 @@ func New(cfg Config) *Publisher {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Publisher{cfg: cfg, encoders: map[string]*statuslist.Encoder{}}
+	return &Publisher{cfg: cfg, encoders: map[string]*statuslist.Encoder{}, notify: make(chan struct{})}
 }
 
 // Published returns the current token of list id.
 func (p *Publisher) Published(id string) (*List, bool) {
-	m := p.published.Load()
-	if m == nil {
+	cur := p.cur.Load()
+	if cur == nil {
 		return nil, false
 	}
-	l, ok := (*m)[id]
+	l, ok := cur.lists[id]
 	return l, ok
 }
 
 // Lists returns every current token, in list order.
 func (p *Publisher) Lists() []*List {
-	m := p.published.Load()
-	if m == nil {
+	cur := p.cur.Load()
+	if cur == nil {
 		return nil
 	}
-	out := make([]*List, 0, len(*m))
-	for _, l := range *m {
+	out := make([]*List, 0, len(cur.lists))
+	for _, l := range cur.lists {
 		out = append(out, l)
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -103,35 +136,117 @@ func (p *Publisher) Lists() []*List {
 	return out
 }
 
+// Index returns the last log index the served lists reflect, and when
+// they were signed.
+func (p *Publisher) Index() (uint64, time.Time) {
+	cur := p.cur.Load()
+	if cur == nil {
+		return 0, time.Time{}
+	}
+	return cur.index, cur.at
+}
+
+// Wait returns once the served lists reflect log index idx, with the time
+// they were signed, or fails when ctx ends first.
+func (p *Publisher) Wait(ctx context.Context, idx uint64) (time.Time, error) {
+	for {
+		p.nmu.Lock()
+		ch := p.notify
+		p.nmu.Unlock()
+		if cur := p.cur.Load(); cur != nil && cur.index >= idx {
+			return cur.at, nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			have, _ := p.Index()
+			return time.Time{}, fmt.Errorf("%w: the change at log index %d is committed, but the served status lists reflect only index %d: %v", ErrNotPublished, idx, have, ctx.Err())
+		}
+	}
+}
+
+func (p *Publisher) store(next *published) {
+	p.cur.Store(next)
+	p.nmu.Lock()
+	close(p.notify)
+	p.notify = make(chan struct{})
+	p.nmu.Unlock()
+}
+
 // Rebuild signs a fresh token for every list from the committed state.
 func (p *Publisher) Rebuild() error {
+	_, err := p.publish(true)
+	return err
+}
+
+// publish brings the served lists up to the committed state, re-signing
+// them if anything they are built from changed, if they are half way
+// through their ttl, or if force is set. It returns a watch set, from the
+// same read transaction, that fires on the next committed change.
+func (p *Publisher) publish(force bool) (memdb.WatchSet, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	st := p.cfg.State()
-	lists, err := st.StatusLists()
+	tx := st.ReadTxn()
+	ws := memdb.NewWatchSet()
+	if err := tx.WatchAny(ws); err != nil {
+		return nil, err
+	}
+	idx, built := tx.Index(), tx.StatusIndex()
+	now := p.cfg.Clock()
+	cur := p.cur.Load()
+	if !force && cur != nil && cur.store == st && cur.built == built && now.Sub(cur.at) < p.cfg.TTL/2 {
+		if idx > cur.index {
+			next := *cur
+			next.index = idx
+			p.store(&next)
+		}
+		return ws, nil
+	}
+	// Never sign a list dated before what the register has already done
+	// or published: with the clock set back it would be stale, or expired,
+	// on arrival, and a verifier would drop a good list for it.
+	if last := tx.LastAt(); now.Before(last) {
+		return ws, fmt.Errorf("%w: it reads %s, earlier than the last committed change at %s; keeping the lists published before until it is right", ErrClockBehind, now.UTC().Format(time.RFC3339), last.UTC().Format(time.RFC3339))
+	}
+	if cur != nil && now.Before(cur.at) {
+		return ws, fmt.Errorf("%w: it reads %s, earlier than the lists published at %s; keeping those until it is right", ErrClockBehind, now.UTC().Format(time.RFC3339), cur.at.Format(time.RFC3339))
+	}
+	next, err := p.build(tx, now)
 	if err != nil {
-		return err
+		return ws, err
+	}
+	next.index, next.built, next.store = idx, built, st
+	p.store(next)
+	return ws, nil
+}
+
+// build signs a token for every list in tx.
+func (p *Publisher) build(tx *state.ReadTxn, now time.Time) (*published, error) {
+	lists, err := tx.StatusLists()
+	if err != nil {
+		return nil, err
 	}
 	signer, err := p.cfg.Signer()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	issuerURL := st.Settings().IssuerURL
-	now := p.cfg.Clock().UTC().Truncate(time.Second)
+	issuerURL := tx.Settings().IssuerURL
+	iat := now.UTC().Truncate(time.Second)
 	out := make(map[string]*List, len(lists))
 	for _, l := range lists {
 		list, err := statuslist.New(l.Bits, l.Size)
 		if err != nil {
-			return fmt.Errorf("status list %s: %w", l.ID, err)
+			return nil, fmt.Errorf("status list %s: %w", l.ID, err)
 		}
-		creds, err := st.CredentialsInList(l.ID)
+		creds, err := tx.CredentialsInList(l.ID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, c := range creds {
 			if v := c.Status.StatusValue(); v != 0 {
 				if err := list.Set(int(c.Idx), v); err != nil {
-					return fmt.Errorf("status list %s: %w", l.ID, err)
+					return nil, fmt.Errorf("status list %s: %w", l.ID, err)
 				}
 			}
 		}
@@ -142,20 +257,19 @@ func (p *Publisher) Rebuild() error {
 		}
 		claim, err := enc.Claim(list)
 		if err != nil {
-			return fmt.Errorf("status list %s: %w", l.ID, err)
+			return nil, fmt.Errorf("status list %s: %w", l.ID, err)
 		}
 		uri := URI(issuerURL, l.ID)
 		tok, err := sign(signer, statuslist.TokenClaims{
-			Subject: uri, Issuer: issuerURL, IssuedAt: now, Expiry: now.Add(p.cfg.Validity), TTL: p.cfg.TTL, StatusList: &claim,
+			Subject: uri, Issuer: issuerURL, IssuedAt: iat, Expiry: iat.Add(p.cfg.Validity), TTL: p.cfg.TTL, StatusList: &claim,
 		})
 		if err != nil {
-			return fmt.Errorf("signing status list %s: %w", l.ID, err)
+			return nil, fmt.Errorf("signing status list %s: %w", l.ID, err)
 		}
 		sum := sha256.Sum256(tok)
-		out[l.ID] = &List{ID: l.ID, URI: uri, Token: tok, ETag: `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`, IssuedAt: now, TTL: p.cfg.TTL}
+		out[l.ID] = &List{ID: l.ID, URI: uri, Token: tok, ETag: `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`, IssuedAt: iat, TTL: p.cfg.TTL}
 	}
-	p.published.Store(&out)
-	return nil
+	return &published{lists: out, at: iat}, nil
 }
 
 // sign signs a Status List Token as a compact JWS.
@@ -181,27 +295,49 @@ func sign(signer keys.Signer, claims statuslist.TokenClaims) ([]byte, error) {
 	return enc.AppendEncode(input, sig), nil
 }
 
-// Run rebuilds after every committed change to credentials, status lists
-// or keys (waiting a moment to coalesce bursts), and at least every half
-// TTL so that tokens stay fresh, until ctx ends.
+// Run keeps the served lists current until ctx ends: it publishes after
+// every committed change (re-signing only when a change touched what the
+// lists are built from), and re-signs every half ttl.
 func (p *Publisher) Run(ctx context.Context) {
-	const coalesce = 100 * time.Millisecond
-	refresh := p.cfg.TTL / 2
+	// A short pause after a change lets a burst land in one rebuild; it is
+	// small against the one second a change may take to be served.
+	const coalesce = 10 * time.Millisecond
+	// Publishing is retried at least this often, which also notices a
+	// snapshot restore (a new store, whose changes the old watch misses)
+	// and a clock that has caught up.
+	const poll = time.Second
 	for {
-		changed := p.cfg.State().WatchCredentials(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-changed:
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(coalesce):
-			}
-		case <-time.After(refresh):
+		ws, err := p.publish(false)
+		p.report(err)
+		if ws == nil {
+			ws = memdb.NewWatchSet()
 		}
-		if err := p.Rebuild(); err != nil {
+		wctx, cancel := context.WithTimeout(ctx, poll)
+		fired := ws.WatchCtx(wctx) == nil
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		if fired {
+			time.Sleep(coalesce)
+		}
+	}
+}
+
+// report logs a failure to publish once, and its end.
+func (p *Publisher) report(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case err == nil && p.refusing != "":
+		p.refusing = ""
+		p.cfg.Logger.Info("publishing status lists again")
+	case err != nil && err.Error() != p.refusing:
+		// Only the first of a run of identical failures is logged; a
+		// clock behind by days would otherwise log every second.
+		if p.refusing == "" || !errors.Is(err, ErrClockBehind) {
 			p.cfg.Logger.Error("publishing status lists failed; serving the previous tokens", "err", err)
 		}
+		p.refusing = err.Error()
 	}
 }
