@@ -1,6 +1,7 @@
 package oid4vci
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -130,6 +131,7 @@ func (s *Service) draftFor(r *http.Request, g *register.Grant, atHash string, ho
 	})
 	switch {
 	case err == nil:
+		s.waitPublished(r.Context(), d.Record.List)
 		return d, nil
 	case errors.Is(err, register.ErrUnauthenticated):
 		return nil, oerr(http.StatusUnauthorized, "invalid_token", trimKind(err))
@@ -137,6 +139,25 @@ func (s *Service) draftFor(r *http.Request, g *register.Grant, atHash string, ho
 		return nil, oerr(http.StatusBadRequest, "credential_request_denied", trimKind(err))
 	}
 	return nil, err
+}
+
+// waitPublished waits a moment for the status list of a new credential to
+// be published, so that a verifier that checks it at once finds its list
+// (the first credential in a new list would otherwise point at nothing
+// for as long as the publisher takes). It gives up quietly: the list
+// follows shortly, and the credential is valid either way.
+func (s *Service) waitPublished(ctx context.Context, list string) {
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, ok := s.reg.Published(list); ok {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // checkProof checks a key proof JWT: typ, an asymmetric algorithm we

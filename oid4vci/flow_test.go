@@ -43,7 +43,9 @@ func newRegister(t *testing.T) *testRegister {
 	t.Cleanup(ts.Close)
 	srv, err := issuer.Open(issuer.Config{DataDir: filepath.Join(t.TempDir(), "reg"), Create: true, IssuerURL: ts.URL})
 	require.NoError(t, err)
-	t.Cleanup(func() { srv.Close() })
+	ctx, stop := context.WithCancel(context.Background())
+	go srv.Run(ctx) // publishes status lists
+	t.Cleanup(func() { stop(); srv.Close() })
 	svc := oid4vci.New(srv, oid4vci.Config{})
 	h = api.New(srv, slog.New(slog.DiscardHandler), api.WithIssuance(svc))
 	res, err := srv.Apply(context.Background(), register.System, fsm.AddRegistrant{NewRegistrant: register.NewRegistrant{
@@ -231,8 +233,8 @@ func TestFullFlowIssuesBothFormatsSharingOneStatusEntry(t *testing.T) {
 			StatusList struct {
 				Idx float64 `json:"idx"`
 				URI string  `json:"uri"`
-			} `json:"statusList"`
-		} `json:"credentialStatus"`
+			} `json:"status_list"`
+		} `json:"status"`
 	}
 	seg := strings.Split(vc, ".")[1]
 	raw, err := decodeSeg(seg)
@@ -242,6 +244,8 @@ func TestFullFlowIssuesBothFormatsSharingOneStatusEntry(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, creds, 1, "both formats share one record")
 	assert.Equal(t, creds[0].Idx, uint64(st["idx"].(float64)))
+	assert.Equal(t, st["idx"], vcClaims.Status.StatusList.Idx, "the vc+jwt shares the SD-JWT VC's status entry")
+	assert.Equal(t, st["uri"], vcClaims.Status.StatusList.URI)
 
 	// A key binding JWT made with the holder key verifies.
 	iss := &sdjwt.Issued{JWT: tok2.JWT, Disclosures: tok2.Disclosures}
