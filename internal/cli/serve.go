@@ -156,6 +156,9 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	if err := serveHTTP(ctx, ln, router, logger); err != nil {
 		return err
 	}
+	// Mail still being retried is recorded as failed while the register
+	// can still record it.
+	mailer.Close()
 	if err := srv.Close(); err != nil {
 		return withCode(ExitCannot, fmt.Errorf("closing the register: %w", err))
 	}
