@@ -325,8 +325,31 @@ func (s *Service) FinishTOTP(ctx context.Context, sid, code string) ([]string, e
 	if err != nil {
 		return nil, err
 	}
-	s.sessions.delete(sid)
+	s.setupDone(sid, codes)
 	return codes, nil
+}
+
+// setupDone keeps the recovery codes in the session until they are shown.
+func (s *Service) setupDone(sid string, codes []string) {
+	s.sessions.update(sid, func(ss *Session) {
+		ss.Stage, ss.RecoveryCodes = StageSetupDone, codes
+		ss.passwordHash, ss.totpSecret, ss.totpURL, ss.ceremony = "", "", "", nil
+	})
+}
+
+// TakeRecoveryCodes returns the recovery codes of a finished setup, once,
+// and ends the setup session.
+func (s *Service) TakeRecoveryCodes(sid string) ([]string, *Account, error) {
+	ss, ok := s.sessions.get(sid, s.now(), false)
+	if !ok || ss.Stage != StageSetupDone {
+		return nil, nil, ErrNoSession
+	}
+	s.sessions.delete(sid)
+	a, err := s.cfg.State().StaffAccount(ss.AccountID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ss.RecoveryCodes, a, nil
 }
 
 // waUser adapts an account to go-webauthn.
@@ -419,7 +442,7 @@ func (s *Service) FinishPasskeySetup(ctx context.Context, sid string, body []byt
 	if err != nil {
 		return nil, err
 	}
-	s.sessions.delete(sid)
+	s.setupDone(sid, codes)
 	return codes, nil
 }
 

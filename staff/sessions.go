@@ -35,6 +35,9 @@ const (
 	StageSecondFactor
 	// StageSignedIn: signed in with both factors.
 	StageSignedIn
+	// StageSetupDone: setup finished; the recovery codes wait to be shown
+	// once.
+	StageSetupDone
 )
 
 // Session is a browser's session, held on the server. The browser holds

@@ -14,6 +14,10 @@ const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 // else of what a page could ask for.
 const PermissionsPolicy = "camera=(self), microphone=(), geolocation=(), payment=(), usb=()"
 
+// Secure sets the site's security headers on every response of h, for
+// pages other packages serve in the site's layout (the console).
+func Secure(h http.Handler) http.Handler { return secure(h) }
+
 // secure sets the security headers on every response of h.
 func secure(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

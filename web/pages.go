@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"net/http"
 	"time"
 
@@ -30,6 +31,22 @@ func parsePages() (map[string]*template.Template, error) {
 		pages[name] = t
 	}
 	return pages, nil
+}
+
+// Templates parses a page of another package (the console) inside the
+// site's layout, so every page shares one look: files are the page's
+// templates in fsys, which define "main" and may define "nav". The data a
+// page renders with must have the fields and methods layout.html uses
+// (Title, RegisterName, Mode, Nav, Scripts, RegisterMode).
+func Templates(fsys fs.FS, files ...string) (*template.Template, error) {
+	t, err := template.New("layout").ParseFS(templateFS, "templates/layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: parsing the layout: %w", err)
+	}
+	if t, err = t.ParseFS(fsys, files...); err != nil {
+		return nil, fmt.Errorf("web: parsing %v: %w", files, err)
+	}
+	return t, nil
 }
 
 // pageData is what every page template receives.

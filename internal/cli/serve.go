@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/nalw/linkpass/console"
 	"github.com/nalw/linkpass/issuer"
 	"github.com/nalw/linkpass/issuer/api"
 	"github.com/nalw/linkpass/mail"
@@ -148,9 +149,21 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	}
 	defer mailer.Close()
 	issuance := oid4vci.New(srv, oid4vci.Config{Mailer: mailer, Logger: logger})
+	// The API and the console share one staff service: sessions and
+	// sign-in counters live in it.
+	staffSvc, err := api.NewStaff(srv)
+	if err != nil {
+		return withCode(ExitCannot, err)
+	}
+	set := srv.State().Settings()
+	con, err := console.New(console.Config{Staff: staffSvc, State: srv.State, IssuerURL: set.IssuerURL, RegisterName: set.RegisterName, Logger: logger})
+	if err != nil {
+		return withCode(ExitCannot, err)
+	}
 	router := mux.NewRouter()
 	site.Register(router)
-	router.NotFoundHandler = api.New(srv, logger, api.WithIssuance(issuance))
+	con.Register(router)
+	router.NotFoundHandler = api.New(srv, logger, api.WithIssuance(issuance), api.WithStaff(staffSvc))
 
 	logger.Info("register listening", "addr", ln.Addr().String(), "issuer_url", srv.State().Settings().IssuerURL, "data", f.data, "admin_token_file", srv.AdminTokenPath, "mail", mailer.Transport())
 	if err := serveHTTP(ctx, ln, router, logger); err != nil {

@@ -1,0 +1,273 @@
+// Package console is the registrars' console: the sign-in pages, account
+// setup (password and second factor) and the signed-in pages under
+// /console. Pages are rendered on the server in the public site's layout
+// (package web) and work without JavaScript, except the passkey ceremony,
+// which browsers only offer to script.
+//
+// Every rule lives in package staff; the handlers only decode a form, call
+// the staff service and render. Sessions are held by the service behind a
+// cookie that carries only a random id (see cookies.go for its flags).
+// Every state-changing request passes http.CrossOriginProtection and, once
+// there is a session, must carry the session's CSRF token.
+package console
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/issuer/state"
+	"github.com/nalw/linkpass/staff"
+	"github.com/nalw/linkpass/web"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// Config configures a Console.
+type Config struct {
+	// Staff is the staff account service, shared with the API.
+	Staff *staff.Service
+	// State returns the register's current state, for the counts.
+	State func() *state.Store
+	// IssuerURL is the register's public base URL; its scheme decides the
+	// cookie's flags.
+	IssuerURL string
+	// RegisterName names the register in page titles.
+	RegisterName string
+	// Logger receives operational logs; never secrets.
+	Logger *slog.Logger
+}
+
+// Console serves the console's pages.
+type Console struct {
+	cfg    Config
+	pages  map[string]*template.Template
+	secure bool
+	// refuse says why the console will not serve, if it will not: a
+	// session cookie must not travel in clear beyond this machine.
+	refuse string
+}
+
+var pageNames = []string{"login", "code", "setup-password", "setup-factor", "setup-done", "home", "staff", "message"}
+
+// New returns a Console.
+func New(cfg Config) (*Console, error) {
+	if cfg.Staff == nil || cfg.State == nil {
+		return nil, errors.New("console: config: Staff and State are required")
+	}
+	u, err := url.Parse(cfg.IssuerURL)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("console: config: issuer URL %q is not an absolute URL", cfg.IssuerURL)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.RegisterName == "" {
+		cfg.RegisterName = register.DefaultRegisterName
+	}
+	c := &Console{cfg: cfg, pages: map[string]*template.Template{}, secure: u.Scheme == "https"}
+	if !c.secure && !loopback(u.Hostname()) {
+		c.refuse = "The console is only served over https, so that passwords and sessions never cross the network in clear. Start the register with an https --issuer-url behind a TLS proxy."
+	}
+	for _, name := range pageNames {
+		t, err := web.Templates(templateFS, "templates/nav.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, err
+		}
+		c.pages[name] = t
+	}
+	return c, nil
+}
+
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// pageData is what every console page receives. Its first fields are the
+// ones the shared layout uses.
+type pageData struct {
+	Title        string
+	RegisterName string
+	Mode         string
+	Nav          string
+	Scripts      []string
+
+	// Me is the signed-in account; CSRF the token its forms carry.
+	Me   *staff.Account
+	CSRF string
+	// Error is shown in an error summary at the top of the page.
+	Error string
+	// Notice is a confirmation shown at the top of the page.
+	Notice string
+	// Form holds values to show again after an error.
+	Form map[string]string
+
+	Counts      []count
+	Total       int
+	Accounts    []*staff.Account
+	SetupURL    string
+	SetupFor    *staff.Account
+	Factor      staff.Factor
+	TOTPSecret  string
+	TOTPQR      template.URL
+	PasskeysOK  bool
+	NoPasskeys  string
+	Codes       []string
+	Roles       []register.Role
+	Message     string
+	LinkHref    string
+	LinkText    string
+	ManageStaff bool
+}
+
+// RegisterMode tells the layout this is the register's own site.
+func (pageData) RegisterMode() bool { return true }
+
+// Register mounts the console's routes on r. Every route is here, with
+// what it needs: a signed-in session, and which permission.
+func (c *Console) Register(r *mux.Router) {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.render(w, "message", http.StatusForbidden, &pageData{Title: "Request refused",
+			Message:  "This request came from another website, so it was refused to protect your account. Go back to the console and try again from there.",
+			LinkHref: "/console", LinkText: "Go to the console"})
+	}))
+	get, post := []string{"GET", "HEAD"}, "POST"
+	h := func(methods []string, path string, fn http.HandlerFunc) {
+		r.Methods(methods...).Path(path).Handler(web.Secure(noStore(cop.Handler(c.available(fn)))))
+	}
+	p := []string{post}
+
+	r.Methods(get...).Path("/admin").Handler(web.Secure(http.RedirectHandler("/console", http.StatusSeeOther)))
+
+	// Signing in: email and password, then the second factor.
+	h(get, "/login", c.loginPage)
+	h(p, "/login", c.login)
+	h(get, "/login/code", c.codePage)
+	h(p, "/login/code", c.code)
+	h(p, "/login/passkey/begin", c.passkeySignInBegin)
+	h(p, "/login/passkey/finish", c.passkeySignInFinish)
+	h(p, "/logout", c.signedIn("", c.logout))
+	h(p, "/logout/all", c.signedIn("", c.logoutAll))
+
+	// Account setup from a one-time link.
+	h(get, "/setup/{token}", c.openSetup)
+	h(get, "/setup", c.setupPage)
+	h(p, "/setup/password", c.setupPassword)
+	h(p, "/setup/totp", c.setupTOTP)
+	h(p, "/setup/passkey/begin", c.setupPasskeyBegin)
+	h(p, "/setup/passkey/finish", c.setupPasskeyFinish)
+	h(get, "/setup/done", c.setupDone)
+
+	// The signed-in console.
+	h(get, "/console", c.signedIn(staff.ReadRegister, c.home))
+	h(get, "/console/staff", c.signedIn(staff.ManageStaff, c.staffPage))
+	h(p, "/console/staff", c.signedIn(staff.ManageStaff, c.addStaff))
+	h(p, "/console/staff/{id}/disable", c.signedIn(staff.ManageStaff, c.disableStaff))
+	h(p, "/console/staff/{id}/reset-2fa", c.signedIn(staff.ManageStaff, c.resetStaff))
+}
+
+// Routes lists the console's routes as "METHOD /path", with the
+// permission each needs ("" for any signed-in session, "-" for none): the
+// role matrix test walks it.
+var Routes = map[string]staff.Permission{
+	"GET /console":                       staff.ReadRegister,
+	"GET /console/staff":                 staff.ManageStaff,
+	"POST /console/staff":                staff.ManageStaff,
+	"POST /console/staff/{id}/disable":   staff.ManageStaff,
+	"POST /console/staff/{id}/reset-2fa": staff.ManageStaff,
+	"POST /logout":                       "",
+	"POST /logout/all":                   "",
+}
+
+func noStore(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// available refuses every console page when the register is served over
+// plain http beyond loopback.
+func (c *Console) available(h http.HandlerFunc) http.HandlerFunc {
+	if c.refuse == "" {
+		return h
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		c.render(w, "message", http.StatusServiceUnavailable, &pageData{Title: "The console needs https", Message: c.refuse})
+	}
+}
+
+// render writes a page, rendered into a buffer first so that a template
+// error never sends half a page.
+func (c *Console) render(w http.ResponseWriter, name string, status int, d *pageData) {
+	d.RegisterName, d.Mode = c.cfg.RegisterName, "register"
+	if d.Me != nil {
+		d.ManageStaff = staff.Can(d.Me.Role, staff.ManageStaff)
+	}
+	var buf bytes.Buffer
+	if err := c.pages[name].ExecuteTemplate(&buf, "layout", d); err != nil {
+		c.cfg.Logger.Error("console: rendering page failed", "page", name, "err", err)
+		http.Error(w, "500 internal server error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// problem is an error as a person should read it, with its status.
+func (c *Console) problem(err error) (string, int) {
+	msg := err.Error()
+	for _, k := range []struct {
+		err    error
+		status int
+	}{
+		{staff.ErrThrottled, http.StatusTooManyRequests},
+		{staff.ErrLocked, http.StatusForbidden},
+		{register.ErrInvalid, http.StatusBadRequest},
+		{register.ErrUnauthenticated, http.StatusUnauthorized},
+		{register.ErrForbidden, http.StatusForbidden},
+		{register.ErrNotFound, http.StatusNotFound},
+		{register.ErrConflict, http.StatusConflict},
+		{register.ErrUnavailable, http.StatusServiceUnavailable},
+	} {
+		if errors.Is(err, k.err) {
+			for _, base := range []error{register.ErrInvalid, register.ErrUnauthenticated, register.ErrForbidden, register.ErrNotFound, register.ErrConflict, register.ErrUnavailable} {
+				msg = strings.TrimPrefix(msg, base.Error()+": ")
+			}
+			return sentence(msg), k.status
+		}
+	}
+	c.cfg.Logger.Error("console: request failed", "err", err)
+	return "Something went wrong on the register's side. Try again; if it keeps happening, tell the register's operator.", http.StatusInternalServerError
+}
+
+// sentence starts a message with a capital and ends it with a full stop.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return s
+	}
+	s = strings.ToUpper(s[:1]) + s[1:]
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
+}
