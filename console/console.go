@@ -167,13 +167,13 @@ func (c *Console) Register(r *mux.Router) {
 	h(p, "/logout/all", c.signedIn("", c.logoutAll))
 
 	// Account setup from a one-time link.
-	h(get, "/setup/{token}", c.openSetup)
+	h(get, "/setup/done", c.setupDone)
+	h(get, "/setup/{token:[A-Za-z0-9_-]{43}}", c.openSetup)
 	h(get, "/setup", c.setupPage)
 	h(p, "/setup/password", c.setupPassword)
 	h(p, "/setup/totp", c.setupTOTP)
 	h(p, "/setup/passkey/begin", c.setupPasskeyBegin)
 	h(p, "/setup/passkey/finish", c.setupPasskeyFinish)
-	h(get, "/setup/done", c.setupDone)
 
 	// The signed-in console.
 	h(get, "/console", c.signedIn(staff.ReadRegister, c.home))

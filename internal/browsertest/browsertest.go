@@ -194,13 +194,24 @@ func Eval[T any](tb *Tab, expr string) T {
 	return v
 }
 
-// WaitFor waits until a JavaScript expression is truthy.
+// WaitFor waits until a JavaScript expression is truthy. It keeps asking
+// across page loads (a form's submission, a redirect), when the page being
+// asked goes away mid-question.
 func (tb *Tab) WaitFor(limit time.Duration, expr string) {
 	tb.T.Helper()
-	ctx, cancel := context.WithTimeout(tb.Ctx, limit)
-	defer cancel()
-	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(limit)))
-	require.NoError(tb.T, err, "waiting for %s", expr)
+	deadline := time.Now().Add(limit)
+	var last error
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(tb.Ctx, time.Until(deadline))
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!(" + expr + ")"))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		last = err
+		time.Sleep(50 * time.Millisecond)
+	}
+	tb.T.Fatalf("waiting %s for %s: never true (last error: %v)", limit, expr, last)
 }
 
 // Text returns the visible text of the first element matching a CSS
