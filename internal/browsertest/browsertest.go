@@ -203,7 +203,7 @@ func (tb *Tab) WaitFor(limit time.Duration, expr string) {
 	var last error
 	for time.Now().Before(deadline) {
 		ctx, cancel := context.WithTimeout(tb.Ctx, time.Until(deadline))
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!(" + expr + ")"))
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+expr+")"))
 		cancel()
 		if err == nil && ok {
 			return
