@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,12 +25,15 @@ import (
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/issuer/state"
 	"github.com/nalw/linkpass/keys"
+	"github.com/nalw/linkpass/mail"
 	"github.com/nalw/linkpass/oid4vci"
 	"github.com/nalw/linkpass/sdjwt"
 )
 
 // register is a running register with OpenID4VCI, served on 127.0.0.1.
 type testRegister struct {
+	// ahead moves the register's clock forward (nanoseconds).
+	ahead  *atomic.Int64
 	srv    *issuer.Server
 	svc    *oid4vci.Service
 	url    string
@@ -36,17 +41,19 @@ type testRegister struct {
 	admin  register.Actor
 }
 
-func newRegister(t *testing.T) *testRegister {
+func newRegister(t *testing.T, cfg ...oid4vci.Config) *testRegister {
 	t.Helper()
 	var h http.Handler
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(ts.Close)
-	srv, err := issuer.Open(issuer.Config{DataDir: filepath.Join(t.TempDir(), "reg"), Create: true, IssuerURL: ts.URL})
+	ahead := new(atomic.Int64)
+	clock := func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
+	srv, err := issuer.Open(issuer.Config{DataDir: filepath.Join(t.TempDir(), "reg"), Create: true, IssuerURL: ts.URL, Clock: clock})
 	require.NoError(t, err)
 	ctx, stop := context.WithCancel(context.Background())
 	go srv.Run(ctx) // publishes status lists
 	t.Cleanup(func() { stop(); srv.Close() })
-	svc := oid4vci.New(srv, oid4vci.Config{})
+	svc := oid4vci.New(srv, append(cfg, oid4vci.Config{})[0])
 	h = api.New(srv, slog.New(slog.DiscardHandler), api.WithIssuance(svc))
 	res, err := srv.Apply(context.Background(), register.System, fsm.AddRegistrant{NewRegistrant: register.NewRegistrant{
 		Given: "Siân", Family: "Ó Súilleabháin", Nation: "wales", Email: "sian@example.org"}})
@@ -55,7 +62,7 @@ func newRegister(t *testing.T) *testRegister {
 	_, err = srv.Apply(context.Background(), register.System, fsm.ChangeRegistrant{Number: n, Op: fsm.OpQualification,
 		Qualification: &register.Qualification{Title: "Level 4 Certificate in Social Prescribing", Level: 4, Provider: "University of Westminster", Accreditation: "nalw-accredited", Awarded: "2024-06-30"}})
 	require.NoError(t, err)
-	return &testRegister{srv: srv, svc: svc, url: ts.URL, number: n, admin: register.System}
+	return &testRegister{ahead: ahead, srv: srv, svc: svc, url: ts.URL, number: n, admin: register.System}
 }
 
 func (tr *testRegister) offer(t *testing.T) *oid4vci.CreatedOffer {
@@ -324,14 +331,31 @@ func TestWithdrawnAndExpiredOffersAreRefused(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, status)
 	assert.Contains(t, body["error_description"], "withdrawn")
 
-	short, err := tr.svc.CreateOffer(context.Background(), tr.admin, tr.number, oid4vci.OfferRequest{TTL: time.Minute})
+	short, err := tr.svc.CreateOffer(context.Background(), tr.admin, tr.number, oid4vci.OfferRequest{TTL: time.Hour})
 	require.NoError(t, err)
 	code = tr.code(t, short)
-	// Expire it by the FSM's own rule: an offer past ExpiresAt is expired.
-	rec, err := tr.srv.State().Offer(short.ID)
+	tr.ahead.Store(int64(time.Hour + time.Second))
+	status, body = tr.token(t, redeem(code, short.TxCode))
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Equal(t, "invalid_grant", body["error"])
+	assert.Contains(t, body["error_description"], "expired")
+	resp, err := http.Get(tr.url + oid4vci.PathOffer + code)
 	require.NoError(t, err)
-	assert.Equal(t, register.OfferExpired, rec.StateAt(rec.ExpiresAt))
-	_ = code
+	resp.Body.Close()
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode, "an expired offer's URI answers nothing")
+	assertAudited(t, tr, "offer.withdraw")
+}
+
+func TestAccessTokenExpires(t *testing.T) {
+	tr := newRegister(t)
+	o := tr.offer(t)
+	_, tok := tr.token(t, redeem(tr.code(t, o), o.TxCode))
+	h := newHolder(t, keys.AlgEdDSA)
+	proof := tr.goodProof(t, h)
+	tr.ahead.Store(int64(11 * time.Minute))
+	status, body := tr.credential(t, tok["access_token"].(string), oid4vci.ConfigSDJWT, proof)
+	assert.Equal(t, http.StatusUnauthorized, status)
+	assert.Equal(t, "invalid_token", body["error"])
 }
 
 func TestBadProofsAreRefused(t *testing.T) {
@@ -453,4 +477,39 @@ func TestMetadataIsCacheableAndCORSEnabled(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
 	assert.Contains(t, resp.Header.Get("Access-Control-Allow-Headers"), "Authorization")
+}
+
+func TestMailFailureIsRecordedAndNeverBlocksTheOffer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	dead := ln.Addr().String()
+	ln.Close() // no relay listens here
+	m, err := mail.New(mail.Config{URL: "smtp://" + dead + "?tls=none", From: "register@nalw.example", Attempts: 2, Backoff: time.Millisecond, Timeout: time.Second})
+	require.NoError(t, err)
+	tr := newRegister(t, oid4vci.Config{Mailer: m})
+	o, err := tr.svc.CreateOffer(context.Background(), tr.admin, tr.number, oid4vci.OfferRequest{Send: true})
+	require.NoError(t, err, "the offer is made whatever becomes of its mail")
+	require.NotNil(t, o.Mail)
+	t.Cleanup(m.Close)
+	var w *oid4vci.Wallets
+	require.Eventually(t, func() bool {
+		w, err = tr.svc.WalletsOf(tr.number)
+		require.NoError(t, err)
+		return len(w.Messages) == 1 && w.Messages[0].State == register.MessageFailed
+	}, 10*time.Second, 10*time.Millisecond, "the mail's failure is recorded")
+	assert.Equal(t, 2, w.Messages[0].Attempts)
+	assert.NotEmpty(t, w.Messages[0].LastError)
+	assert.NotContains(t, w.Messages[0].LastError, "sian@example.org")
+	require.Len(t, w.Offers, 1)
+	assert.Equal(t, w.Messages[0].ID, w.Offers[0].Message)
+	assertAudited(t, tr, "mail.failed")
+}
+
+func TestSendNeedsAnAddress(t *testing.T) {
+	tr := newRegister(t)
+	res, err := tr.srv.Apply(context.Background(), register.System, fsm.AddRegistrant{NewRegistrant: register.NewRegistrant{Given: "No", Family: "Email", Nation: "england"}})
+	require.NoError(t, err)
+	_, err = tr.svc.CreateOffer(context.Background(), tr.admin, res.(fsm.Result).Registrant.Number, oid4vci.OfferRequest{Send: true})
+	assert.ErrorIs(t, err, register.ErrConflict)
+	assert.Contains(t, err.Error(), "no private email address")
 }

@@ -214,8 +214,7 @@ func (s *Service) WalletsOf(number string) (*Wallets, error) {
 		return nil, err
 	}
 	for _, g := range grants {
-		out.Grants = append(out.Grants, GrantView{ID: g.ID, Registrant: g.Registrant, Offer: g.Offer, HolderJKT: g.HolderJKT, Credential: g.Credential,
-			CreatedAt: g.CreatedAt, RefreshedAt: g.RefreshedAt, Revoked: g.Revoked, Reason: g.RevokeReason})
+		out.Grants = append(out.Grants, grantView(g))
 	}
 	msgs, err := st.MessagesOf(number)
 	if err != nil {
@@ -233,7 +232,12 @@ func (s *Service) RevokeGrant(ctx context.Context, actor register.Actor, id, rea
 	if err != nil {
 		return nil, err
 	}
-	g := res.(*register.Grant)
-	return &GrantView{ID: g.ID, Registrant: g.Registrant, Offer: g.Offer, HolderJKT: g.HolderJKT, Credential: g.Credential,
-		CreatedAt: g.CreatedAt, RefreshedAt: g.RefreshedAt, Revoked: g.Revoked, Reason: g.RevokeReason}, nil
+	v := grantView(res.(*register.Grant))
+	return &v, nil
+}
+
+// grantView is a grant without its token hashes.
+func grantView(g *register.Grant) GrantView {
+	return GrantView{ID: g.ID, Registrant: g.Registrant, Offer: g.Offer, HolderJKT: g.HolderJKT, Credential: g.Credential,
+		CreatedAt: g.CreatedAt, RefreshedAt: g.RefreshedAt, Revoked: g.Revoked, Reason: g.RevokeReason}
 }
