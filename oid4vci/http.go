@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/nalw/linkpass/issuer/register"
 )
@@ -67,7 +68,11 @@ func (s *Service) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		case errors.Is(err, register.ErrUnavailable):
 			oe = oerr(http.StatusServiceUnavailable, "temporarily_unavailable", "the register is not taking changes right now; try again shortly")
 		default:
-			s.cfg.Logger.Error("issuance request failed", "path", r.URL.Path, "err", err)
+			path := r.URL.Path
+			if strings.HasPrefix(path, PathOffer) {
+				path = PathOffer + "{code}" // the code is a secret
+			}
+			s.cfg.Logger.Error("issuance request failed", "path", path, "err", err)
 			oe = oerr(http.StatusInternalServerError, "server_error", "internal error; the server log has the details")
 		}
 	}

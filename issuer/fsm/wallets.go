@@ -285,6 +285,10 @@ func applyRecordMessage(tx *state.Txn, env *envelope, cmd *RecordMessage) (any, 
 		m.CreatedAt, m.CreateIndex = env.At, tx.Index()
 	}
 	switch m.State {
+	case register.MessageQueued:
+		if m.Attempts > 0 {
+			action = "mail.retry"
+		}
 	case register.MessageSent:
 		action = "mail.sent"
 	case register.MessageFailed:
