@@ -129,7 +129,18 @@ func TestAttackSuite(t *testing.T) {
 		{"typ JWT", signRaw(t, f.ed, `{"alg":"EdDSA","typ":"JWT","kid":"`+f.ed.kid+`"}`, goodPayload), OutcomeWrongType},
 		{"typ missing", signRaw(t, f.ed, `{"alg":"EdDSA","kid":"`+f.ed.kid+`"}`, goodPayload), OutcomeWrongType},
 		{"typ statuslist+jwt", signRaw(t, f.ed, `{"alg":"EdDSA","typ":"statuslist+jwt","kid":"`+f.ed.kid+`"}`, goodPayload), OutcomeWrongType},
+		// RFC 7515 4.1.10: cty is a media type, the "application/" prefix
+		// may be left out and case does not matter.
+		{"cty application/vc is vc", signRaw(t, f.ed, `{"alg":"EdDSA","typ":"vc+jwt","cty":"application/vc","kid":"`+f.ed.kid+`"}`, goodPayload), OutcomeValid},
+		{"cty Application/VC is vc", signRaw(t, f.ed, `{"alg":"EdDSA","typ":"vc+jwt","cty":"Application/VC","kid":"`+f.ed.kid+`"}`, goodPayload), OutcomeValid},
+		{"cty application/vc+jwt is not vc", signRaw(t, f.ed, `{"alg":"EdDSA","typ":"vc+jwt","cty":"application/vc+jwt","kid":"`+f.ed.kid+`"}`, goodPayload), OutcomeWrongType},
 		{"cty JWT (nested token)", signRaw(t, f.ed, `{"alg":"EdDSA","typ":"vc+jwt","cty":"JWT","kid":"`+f.ed.kid+`"}`, goodPayload), OutcomeWrongType},
+
+		// VC-JOSE-COSE 3.1.3: a VC 2.0 credential secured with JOSE is the
+		// payload itself; the VC 1.1 "vc" (and "vp") claims must not appear.
+		{"a vc claim (VC 1.1 JWT encoding)", withPayload(func(m map[string]any) { m["vc"] = map[string]any{"type": []string{"VerifiableCredential"}} }), OutcomeWrongCredentialType},
+		{"a vp claim", withPayload(func(m map[string]any) { m["vp"] = map[string]any{} }), OutcomeWrongCredentialType},
+		{"a null vc claim", withPayload(func(m map[string]any) { m["vc"] = nil }), OutcomeWrongCredentialType},
 
 		// Issuer.
 		{"iss untrusted", withClaims(func(c *credential.Claims) { c.Iss, c.Issuer = "https://evil.example", "https://evil.example" }), OutcomeUntrustedIssuer},

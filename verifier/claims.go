@@ -24,6 +24,7 @@ const (
 	hasExp
 	hasValidFrom
 	hasValidUntil
+	hasVCClaim // "vc" or "vp", the VC 1.1 JWT encoding
 )
 
 // decodeClaims decodes the payload strictly into credential.Claims:
@@ -76,6 +77,9 @@ func decodeClaims(data []byte) (*credential.Claims, claimSet, error) {
 			present |= hasExp
 		case "jti":
 			c.Jti, err = d.String()
+		case "vc", "vp":
+			present |= hasVCClaim
+			err = d.Skip()
 		default:
 			err = d.Skip()
 		}
@@ -269,6 +273,13 @@ func (v *Verifier) checkClaims(res *Result, trust *trustSet, c *credential.Claim
 	// Credential type.
 	if len(c.Context) == 0 || c.Context[0] != credential.ContextV2 {
 		res.fail(OutcomeWrongCredentialType, nil, "the credential is not a W3C Verifiable Credential 2.0 (its first @context is not %s)", credential.ContextV2)
+		return false
+	}
+	if present&hasVCClaim != 0 {
+		// VC-JOSE-COSE 3.1.3: the secured payload is the credential
+		// itself; a "vc" or "vp" claim is the VC 1.1 encoding, whose
+		// members a 1.1 reader would take instead of these.
+		res.fail(OutcomeWrongCredentialType, nil, `the credential carries a "vc" or "vp" claim (the VC 1.1 JWT encoding), which a VC 2.0 credential secured with JOSE must not`)
 		return false
 	}
 	if !slices.Contains(c.Type, credential.TypeVerifiableCredential) || !slices.Contains(c.Type, credential.TypeRegistration) {

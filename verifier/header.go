@@ -82,7 +82,8 @@ func (h *header) check() (Outcome, string) {
 		return OutcomeWrongType, `the credential's header has no "typ"; a credential's is "vc+jwt"`
 	case !typIsVCJWT(h.typ):
 		return OutcomeWrongType, fmt.Sprintf("the token's type is %q, not %q: it is not a verifiable credential", clip(h.typ), credential.Typ)
-	case h.hasCty && h.cty != credential.Cty:
+	case h.hasCty && !mediaTypeIs(h.cty, credential.Cty):
+		// RFC 7515 4.1.10: "application/vc" and "vc" are the same.
 		return OutcomeWrongType, fmt.Sprintf("the token's content type is %q, not %q", clip(h.cty), credential.Cty)
 	case h.forbidden != "":
 		return OutcomeForbiddenHeader, fmt.Sprintf("the credential's header contains %q, which is never accepted", h.forbidden)
