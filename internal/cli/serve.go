@@ -166,7 +166,7 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	router.NotFoundHandler = api.New(srv, logger, api.WithIssuance(issuance), api.WithStaff(staffSvc))
 
 	logger.Info("register listening", "addr", ln.Addr().String(), "issuer_url", srv.State().Settings().IssuerURL, "data", f.data, "admin_token_file", srv.AdminTokenPath, "mail", mailer.Transport())
-	if err := serveHTTP(ctx, ln, router, logger); err != nil {
+	if err := serveHTTP(ctx, ln, api.HSTS(router, srv.State().Settings().IssuerURL), logger); err != nil {
 		return err
 	}
 	// Mail still being retried is recorded as failed while the register

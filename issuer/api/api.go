@@ -17,6 +17,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/gorilla/mux"
@@ -39,6 +40,9 @@ type API struct {
 	logger   *slog.Logger
 	router   *mux.Router
 	issuance *oid4vci.Service
+
+	gzMu sync.Mutex
+	gz   map[string]gzEntry // status list id -> its token gzipped
 }
 
 // WithIssuance serves OpenID4VCI issuance through svc (with its mailer);
@@ -110,9 +114,25 @@ func (acc access) allows(role register.Role) bool {
 // body to render, or an error.
 type handler func(r *http.Request, actor register.Actor) (int, any, error)
 
+// methods are the methods a route of method answers: a GET route answers
+// HEAD too (RFC 9110 9.1), with the same headers and, since net/http
+// discards a HEAD response's body, none.
+func methods(method string) []string {
+	if method == http.MethodGet {
+		return []string{http.MethodGet, http.MethodHead}
+	}
+	return []string{method}
+}
+
+// raw registers a GET handler that writes its own response
+// (headers such as Cache-Control, or a body that is not one JSON value).
+func (a *API) raw(path string, h http.HandlerFunc) {
+	a.router.Methods(methods(http.MethodGet)...).Path(path).HandlerFunc(h)
+}
+
 // handle registers h with its access rule.
 func (a *API) handle(method, path string, acc access, h handler) {
-	a.router.Methods(method).Path(path).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	a.router.Methods(methods(method)...).Path(path).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var actor register.Actor
 		if acc != public {
 			var err error
@@ -151,9 +171,10 @@ func (a *API) authorize(r *http.Request, acc access) (register.Actor, error) {
 
 // Errors of the HTTP layer itself.
 var (
-	errMethod      = errors.New("method not allowed")
-	errTooLarge    = errors.New("request body too large")
-	errContentType = errors.New("unsupported content type")
+	errMethod         = errors.New("method not allowed")
+	errTooLarge       = errors.New("request body too large")
+	errContentType    = errors.New("unsupported content type")
+	errNotImplemented = errors.New("not implemented")
 )
 
 // errorKinds maps sentinel errors to status codes and stable error codes.
@@ -174,6 +195,7 @@ var errorKinds = []struct {
 	{errTooLarge, http.StatusRequestEntityTooLarge, "too_large"},
 	{errContentType, http.StatusUnsupportedMediaType, "unsupported_media_type"},
 	{register.ErrUnavailable, http.StatusServiceUnavailable, "unavailable"},
+	{errNotImplemented, http.StatusNotImplemented, "not_implemented"},
 }
 
 type errorBody struct {

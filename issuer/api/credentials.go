@@ -193,7 +193,11 @@ func (a *API) jwks(w http.ResponseWriter, r *http.Request) {
 }
 
 // issuerMetadata serves the JWT VC issuer metadata document, with the
-// register's current Quality Mark standing (trustbundle.Metadata).
-func (a *API) issuerMetadata(*http.Request, register.Actor) (int, any, error) {
-	return http.StatusOK, a.srv.Metadata(), nil
+// register's current Quality Mark standing (trustbundle.Metadata). Like
+// the JWKS it names, browsers on other origins may read it and caches may
+// keep it for five minutes.
+func (a *API) issuerMetadata(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	writeJSON(w, http.StatusOK, a.srv.Metadata())
 }

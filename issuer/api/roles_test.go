@@ -93,7 +93,9 @@ func TestRoleMatrixListsEveryRoute(t *testing.T) {
 		methods, err := route.GetMethods()
 		require.NoError(t, err, "route %s has no method: every route must say its method", path)
 		for _, m := range methods {
-			routed = append(routed, m+" "+path)
+			if m != http.MethodHead { // HEAD mirrors GET: TestHEADOnEveryGETRoute
+				routed = append(routed, m+" "+path)
+			}
 		}
 		return nil
 	}))

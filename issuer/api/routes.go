@@ -11,8 +11,8 @@ import (
 func (a *API) routes() {
 	g, p := http.MethodGet, http.MethodPost
 
-	a.router.Methods(g).Path("/healthz").HandlerFunc(a.healthz)
-	a.router.Methods(g).Path("/readyz").HandlerFunc(a.readyz)
+	a.raw("/healthz", a.healthz)
+	a.raw("/readyz", a.readyz)
 
 	// Public register: no token, only what public protection needs.
 	a.handle(g, "/v1/register", public, a.searchRegister)
@@ -41,13 +41,13 @@ func (a *API) routes() {
 	a.handle(g, "/v1/keys", admin, a.listKeys)
 	a.handle(p, "/v1/keys/rotate", admin, a.rotateKey)
 	a.handle(p, "/v1/keys/{kid}/retire", admin, a.retireKey)
-	a.router.Methods(g).Path("/.well-known/jwks.json").HandlerFunc(a.jwks)
-	a.handle(g, "/.well-known/jwt-vc-issuer", public, a.issuerMetadata)
+	a.raw("/.well-known/jwks.json", a.jwks)
+	a.raw("/.well-known/jwt-vc-issuer", a.issuerMetadata)
 
 	// Status lists and the offline trust bundle: public, served from what
 	// the publisher last signed.
-	a.router.Methods(g).Path("/status/{list}").HandlerFunc(a.statusList)
-	a.router.Methods(g).Path("/trust-bundle").HandlerFunc(a.trustBundle)
+	a.raw("/status/{list}", a.statusList)
+	a.raw("/trust-bundle", a.trustBundle)
 
 	// Wallets: OpenID4VCI offers a registrar makes, the wallets that
 	// redeemed them, and the mail that carried them (package oid4vci).
@@ -90,5 +90,5 @@ func (a *API) routes() {
 
 	// Audit trail.
 	a.handle(g, "/v1/audit", reader, a.listAudit)
-	a.router.Methods(g).Path("/v1/audit/export").HandlerFunc(a.exportAudit)
+	a.raw("/v1/audit/export", a.exportAudit)
 }
