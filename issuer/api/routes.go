@@ -59,10 +59,10 @@ func (a *API) routes() {
 	// OpenID4VCI 1.0, pre-authorised code flow: metadata and the protocol
 	// endpoints wallets call (their own OAuth errors, CORS for any origin).
 	oid, o := a.issuance.Handlers(), http.MethodOptions
-	a.router.Methods(g).Path("/.well-known/openid-credential-issuer").HandlerFunc(oid.IssuerMetadata)
-	a.router.Methods(g).Path("/.well-known/oauth-authorization-server").HandlerFunc(oid.ServerMetadata)
-	a.router.Methods(g).Path(oid4vci.PathVCT).HandlerFunc(oid.TypeMetadata)
-	a.router.Methods(g).Path(oid4vci.PathOffer + "{code}").HandlerFunc(oid.Offer)
+	a.raw("/.well-known/openid-credential-issuer", oid.IssuerMetadata)
+	a.raw("/.well-known/oauth-authorization-server", oid.ServerMetadata)
+	a.raw(oid4vci.PathVCT, oid.TypeMetadata)
+	a.raw(oid4vci.PathOffer + "{code}", oid.Offer)
 	a.router.Methods(p, o).Path(oid4vci.PathToken).HandlerFunc(oid.Token)
 	a.router.Methods(p, o).Path(oid4vci.PathNonce).HandlerFunc(oid.Nonce)
 	a.router.Methods(p, o).Path(oid4vci.PathCredential).HandlerFunc(oid.Credential)
