@@ -437,6 +437,11 @@ func (a *API) backup(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
+	if r.Method == http.MethodHead {
+		// HEAD says what GET would send without taking a snapshot.
+		w.Header().Set("Content-Type", "application/x-tar")
+		return
+	}
 	arc, err := a.srv.Backup()
 	if err != nil {
 		a.writeError(w, r, err)

@@ -30,7 +30,7 @@ func TestHEADOnEveryGETRoute(t *testing.T) {
 	require.NotEmpty(t, paths)
 	for _, path := range paths {
 		t.Run(path, func(t *testing.T) {
-			p := strings.NewReplacer("{regno}", r.Number, "{list}", "no-such-list").Replace(path)
+			p := strings.NewReplacer("{regno}", r.Number, "{list}", "no-such-list", "{id}", "0000000000000000").Replace(path)
 			if path == "/v1/register" {
 				p += "?q=nwosu"
 			}

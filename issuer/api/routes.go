@@ -86,7 +86,7 @@ func (a *API) routes() {
 
 	// Backups: a consistent copy of the whole register, private keys
 	// included.
-	a.router.Methods(g).Path("/v1/backup").HandlerFunc(a.backup)
+	a.raw("/v1/backup", a.backup)
 
 	// Audit trail.
 	a.handle(g, "/v1/audit", reader, a.listAudit)
