@@ -1,6 +1,7 @@
 package verifier
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -131,7 +132,9 @@ func newFixture(t testing.TB, opts ...Option) *fixture {
 	jwks, err = keys.JWKS(f.other.publicJWK(t))
 	require.NoError(t, err)
 	require.NoError(t, f.trust.AddIssuer(otherIssuer, jwks))
-	opts = append([]Option{WithClock(func() time.Time { return testNow })}, opts...)
+	// Status answers valid unless a test says otherwise: the other steps
+	// are what most tests are about.
+	opts = append([]Option{WithClock(func() time.Time { return testNow }), WithStatusChecker(statusAlwaysValid{})}, opts...)
 	f.verifier, err = New(f.trust, opts...)
 	require.NoError(t, err)
 	return f
@@ -190,4 +193,11 @@ func productionKey(t testing.TB, alg string) (*keys.Key, []byte) {
 	jwks, err := keys.JWKS(pub)
 	require.NoError(t, err)
 	return k, jwks
+}
+
+// statusAlwaysValid is a StatusChecker that finds every entry valid.
+type statusAlwaysValid struct{}
+
+func (statusAlwaysValid) CheckStatus(context.Context, string, credential.StatusListRef) (StatusInfo, error) {
+	return StatusInfo{Status: StatusValid, ListIssuedAt: testNow.Add(-time.Minute)}, nil
 }

@@ -70,14 +70,25 @@ func WithMaxTokenSize(n int) Option {
 }
 
 // WithStatusChecker makes the verifier check the status list entry of
-// every credential that has one. Without it, such a credential can still
-// be valid, with Result.Status.Checked false.
+// every credential. Without a checker no credential is valid: each one
+// that passes every other step is OutcomeStatusNotChecked.
 func WithStatusChecker(c StatusChecker) Option {
 	return optionFunc(func(v *Verifier) error {
 		if c == nil {
 			return fmt.Errorf("%w: nil status checker", ErrInvalidOption)
 		}
-		v.status = c
+		v.status, v.noStatus = c, false
+		return nil
+	})
+}
+
+// WithoutStatusCheck says that the caller wants a signature-only check
+// and knows it: credentials are still OutcomeStatusNotChecked, never
+// valid, and the reason says the check was asked for. It replaces a
+// status checker given earlier, and a later WithStatusChecker replaces it.
+func WithoutStatusCheck() Option {
+	return optionFunc(func(v *Verifier) error {
+		v.status, v.noStatus = nil, true
 		return nil
 	})
 }

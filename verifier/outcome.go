@@ -36,6 +36,12 @@ const (
 	OutcomeSuspended     Outcome = "suspended"
 	OutcomeRevoked       Outcome = "revoked"
 	OutcomeStatusUnknown Outcome = "status-unknown"
+	// OutcomeStatusNotChecked: the signature, issuer and dates are good,
+	// but nobody checked whether the credential was suspended or revoked
+	// (no status checker, a signature-only check asked for with
+	// WithoutStatusCheck, or a credential with no status entry). It is not
+	// valid: a suspended credential would look exactly like this.
+	OutcomeStatusNotChecked Outcome = "status-not-checked"
 )
 
 // Sentinel errors, one per outcome other than valid: Result.Err wraps the
@@ -56,6 +62,7 @@ var (
 	ErrSuspended           = errors.New("credential suspended")
 	ErrRevoked             = errors.New("credential revoked")
 	ErrStatusUnknown       = errors.New("credential status unknown")
+	ErrStatusNotChecked    = errors.New("credential status not checked")
 )
 
 var outcomeErrors = map[Outcome]error{
@@ -74,6 +81,7 @@ var outcomeErrors = map[Outcome]error{
 	OutcomeSuspended:           ErrSuspended,
 	OutcomeRevoked:             ErrRevoked,
 	OutcomeStatusUnknown:       ErrStatusUnknown,
+	OutcomeStatusNotChecked:    ErrStatusNotChecked,
 }
 
 // Result is what Verify found.

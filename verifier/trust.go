@@ -40,6 +40,9 @@ type Trust struct {
 type trustSet struct {
 	keys    map[string]*trustedKey     // by kid, across all issuers
 	issuers map[string]map[string]bool // issuer -> its kids
+	// statusRequired holds the issuers that state every credential they
+	// issue carries a status entry (RequireStatus).
+	statusRequired map[string]bool
 }
 
 // trustedKey is one public key, with everything a verification needs from
@@ -55,14 +58,14 @@ type trustedKey struct {
 // NewTrust returns an empty Trust.
 func NewTrust() *Trust {
 	t := &Trust{}
-	t.snap.Store(&trustSet{keys: map[string]*trustedKey{}, issuers: map[string]map[string]bool{}})
+	t.snap.Store(&trustSet{keys: map[string]*trustedKey{}, issuers: map[string]map[string]bool{}, statusRequired: map[string]bool{}})
 	return t
 }
 
 func (t *Trust) load() *trustSet { return t.snap.Load() }
 
 func (s *trustSet) clone() *trustSet {
-	c := &trustSet{keys: maps.Clone(s.keys), issuers: make(map[string]map[string]bool, len(s.issuers))}
+	c := &trustSet{keys: maps.Clone(s.keys), issuers: make(map[string]map[string]bool, len(s.issuers)), statusRequired: maps.Clone(s.statusRequired)}
 	for iss, kids := range s.issuers {
 		c.issuers[iss] = maps.Clone(kids)
 	}
@@ -175,6 +178,7 @@ func (t *Trust) RemoveIssuer(issuer string) error {
 		delete(next.keys, kid)
 	}
 	delete(next.issuers, issuer)
+	delete(next.statusRequired, issuer)
 	t.snap.Store(next)
 	return nil
 }

@@ -20,10 +20,14 @@ type Verifier struct {
 	skew    time.Duration
 	maxSize int
 	status  StatusChecker
+	// noStatus records that a signature-only check was asked for, so the
+	// reason can say so.
+	noStatus bool
 }
 
 // New returns a Verifier trusting trust, secure by default: 60 s clock
-// skew, 8 KiB size limit, the system clock, and no status checker.
+// skew, 8 KiB size limit, the system clock. Give it a status checker
+// (WithStatusChecker): without one no credential is valid.
 func New(trust *Trust, opts ...Option) (*Verifier, error) {
 	if trust == nil {
 		return nil, fmt.Errorf("%w: nil trust", ErrInvalidOption)
@@ -60,7 +64,11 @@ var sigLen = b64.EncodedLen(64)
 //  5. signature, over the raw signing input with the trusted key;
 //  6. claims: strict JSON; iss a trusted issuer owning the key, issuer ==
 //     iss, required claims, credential type, then the validity window;
-//  7. status, through the StatusChecker, if the credential has a status.
+//  7. status, through the StatusChecker. A credential is valid only when
+//     its status was checked and is valid: with no checker, or no status
+//     entry in the credential, it is OutcomeStatusNotChecked; no status
+//     entry from an issuer that states all its credentials carry one
+//     (Trust.RequireStatus) is OutcomeMissingClaim.
 func (v *Verifier) Verify(ctx context.Context, token string) *Result {
 	res := &Result{}
 	if len(token) > v.maxSize {
@@ -136,25 +144,22 @@ func (v *Verifier) Verify(ctx context.Context, token string) *Result {
 	}
 
 	// Status.
-	if claims.Status != nil {
-		if v.status == nil {
-			// Documented: without a checker the credential is valid on
-			// its signature and dates alone, and Status.Checked says so.
-			res.ok()
-			res.Reason += "; its status was not checked"
-			return res
-		}
-		return v.checkStatus(ctx, res, claims)
+	switch {
+	case claims.Status == nil && trust.statusRequired[key.issuer]:
+		return res.fail(OutcomeMissingClaim, nil, "the credential has no status entry, but its register states that all its credentials carry one: do not rely on it")
+	case claims.Status == nil:
+		return res.fail(OutcomeStatusNotChecked, nil, "the credential is genuine and current, but it has no status entry, so whether it was suspended or revoked cannot be checked")
+	case v.status == nil && v.noStatus:
+		return res.fail(OutcomeStatusNotChecked, nil, "the credential is genuine and current, but its status was not checked (a signature-only check was asked for): it may be suspended or revoked")
+	case v.status == nil:
+		return res.fail(OutcomeStatusNotChecked, nil, "the credential is genuine and current, but its status was not checked (no status information: sync a trust bundle or verify online): it may be suspended or revoked")
 	}
-	return res.ok()
+	return v.checkStatus(ctx, res, claims)
 }
 
 func (r *Result) ok() *Result {
 	r.Valid, r.Outcome = true, OutcomeValid
-	r.Reason = "the credential is genuine and current"
-	if r.Status.Checked {
-		r.Reason += ", and its status is valid"
-	}
+	r.Reason = "the credential is genuine and current, and its status is valid"
 	return r
 }
 

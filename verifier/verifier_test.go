@@ -27,7 +27,7 @@ func TestValidResultCarriesClaimsKeyAndIssuer(t *testing.T) {
 	assert.Equal(t, c, res.Claims, "decoded claims must equal what was signed")
 	assert.Equal(t, f.ed.kid, res.KeyID)
 	assert.Equal(t, testIssuer, res.Issuer)
-	assert.False(t, res.Status.Checked, "no status checker configured")
+	assert.True(t, res.Status.Checked)
 	assert.NoError(t, res.Err())
 }
 
@@ -37,7 +37,7 @@ func TestVerifyWorksWithProductionKeys(t *testing.T) {
 			k, jwks := productionKey(t, alg)
 			trust := NewTrust()
 			require.NoError(t, trust.AddIssuer(testIssuer, jwks))
-			v, err := New(trust, WithClock(func() time.Time { return testNow }))
+			v, err := New(trust, WithClock(func() time.Time { return testNow }), WithStatusChecker(statusAlwaysValid{}))
 			require.NoError(t, err)
 			res := v.Verify(context.Background(), sign(t, claims(), k))
 			assert.True(t, res.Valid, res.Reason)
@@ -85,7 +85,7 @@ func TestEveryOutcomeHasASentinel(t *testing.T) {
 		r := &Result{Outcome: o, Reason: "x"}
 		assert.ErrorIs(t, r.Err(), sentinel, o)
 	}
-	assert.Len(t, outcomeErrors, 15)
+	assert.Len(t, outcomeErrors, 16)
 }
 
 func TestKeyRotationVerifiesOldAndNewUntilOldIsRemoved(t *testing.T) {
@@ -275,15 +275,65 @@ func TestStatusCheckerRunsOnlyAfterSignatureAndClaimsPass(t *testing.T) {
 	assert.Zero(t, fake.calls)
 }
 
-func TestCredentialWithoutStatusSkipsChecker(t *testing.T) {
-	fake := &fakeStatus{info: StatusInfo{Status: StatusRevoked}}
+// A credential with no status entry cannot have its status checked, so it
+// is never valid: a forger holding a register key (or an old credential)
+// would otherwise escape every suspension.
+func TestCredentialWithoutStatusIsNotValid(t *testing.T) {
+	fake := &fakeStatus{info: StatusInfo{Status: StatusValid}}
 	f := newFixture(t, WithStatusChecker(fake))
 	c := claims()
 	c.Status = nil
 	res := f.verifier.Verify(context.Background(), sign(t, c, f.ed))
-	assert.Equal(t, OutcomeValid, res.Outcome)
+	assert.Equal(t, OutcomeStatusNotChecked, res.Outcome, res.Reason)
+	assert.False(t, res.Valid)
+	assert.ErrorIs(t, res.Err(), ErrStatusNotChecked)
+	assert.Contains(t, res.Reason, "no status entry")
 	assert.False(t, res.Status.Checked)
 	assert.Zero(t, fake.calls)
+
+	nullStatus := signRaw(t, f.ed, stdHeader(f.ed), payloadJSON(t, claims(), func(m map[string]any) { m["status"] = nil }))
+	res = f.verifier.Verify(context.Background(), nullStatus)
+	assert.Equal(t, OutcomeStatusNotChecked, res.Outcome, "status: null is no status: %s", res.Reason)
+}
+
+func TestCredentialWithoutStatusFromStatusRequiringIssuerIsRefused(t *testing.T) {
+	f := newFixture(t)
+	require.NoError(t, f.trust.RequireStatus(testIssuer))
+	for name, tok := range map[string]string{
+		"no status":    signRaw(t, f.ed, stdHeader(f.ed), payloadJSON(t, claims(), func(m map[string]any) { delete(m, "status") })),
+		"status null":  signRaw(t, f.ed, stdHeader(f.ed), payloadJSON(t, claims(), func(m map[string]any) { m["status"] = nil })),
+	} {
+		res := f.verifier.Verify(context.Background(), tok)
+		assert.Equal(t, OutcomeMissingClaim, res.Outcome, "%s: %s", name, res.Reason)
+		assert.Contains(t, res.Reason, "states that all its credentials carry one")
+	}
+	// The requirement is the issuer's own: another issuer's credential
+	// without status is not checked, not refused.
+	c := claims()
+	c.Iss, c.Issuer, c.Status = otherIssuer, otherIssuer, nil
+	res := f.verifier.Verify(context.Background(), sign(t, c, f.other))
+	assert.Equal(t, OutcomeStatusNotChecked, res.Outcome, res.Reason)
+	assert.ErrorIs(t, f.trust.RequireStatus("https://nobody.example"), ErrNoSuchIssuer)
+}
+
+func TestWithoutAStatusCheckerNothingIsValid(t *testing.T) {
+	f := newFixture(t)
+	for name, opt := range map[string][]Option{
+		"no checker":             nil,
+		"signature-only asked":   {WithoutStatusCheck()},
+		"checker then no-status": {WithStatusChecker(statusAlwaysValid{}), WithoutStatusCheck()},
+	} {
+		v, err := New(f.trust, append([]Option{WithClock(func() time.Time { return testNow })}, opt...)...)
+		require.NoError(t, err)
+		res := v.Verify(context.Background(), sign(t, claims(), f.ed))
+		assert.Equal(t, OutcomeStatusNotChecked, res.Outcome, name)
+		assert.False(t, res.Valid, name)
+		assert.NotNil(t, res.Claims, "%s: the claims are shown, the signature verified", name)
+		assert.Contains(t, res.Reason, "status was not checked", name)
+		if len(opt) > 0 {
+			assert.Contains(t, res.Reason, "signature-only check was asked for", name)
+		}
+	}
 }
 
 func TestTrustChangesDuringVerificationAreSafe(t *testing.T) {

@@ -99,9 +99,11 @@ func (e *Entry) ExpiresSoon(now time.Time) bool { return e.ExpiresAt.Sub(now) < 
 func (e *Entry) Expired(now time.Time) bool { return !now.Before(e.ExpiresAt) }
 
 // Add checks a credential (a token or its QR text) and stores it. With a
-// verifier, only a credential that verifies as valid is stored, and the
-// result says why not otherwise; without one, only its shape is checked and
-// the returned result is nil.
+// verifier, only a credential that verifies as valid, or as genuine and
+// current with its status not checked (verifier.OutcomeStatusNotChecked:
+// the verifier was asked for a signature-only check), is stored, and the
+// result says why not otherwise; without one, only its shape is checked
+// and the returned result is nil.
 func (w *Wallet) Add(ctx context.Context, text string, v *verifier.Verifier) (*Entry, *verifier.Result, error) {
 	token, err := qrtext.Decode(strings.TrimSpace(text))
 	if err != nil {
@@ -111,7 +113,7 @@ func (w *Wallet) Add(ctx context.Context, text string, v *verifier.Verifier) (*E
 	var claims *credential.Claims
 	if v != nil {
 		res = v.Verify(ctx, token)
-		if !res.Valid {
+		if !res.Valid && res.Outcome != verifier.OutcomeStatusNotChecked {
 			return nil, res, fmt.Errorf("%w: %s", ErrRejected, res.Reason)
 		}
 		claims = res.Claims

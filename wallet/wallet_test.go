@@ -18,9 +18,10 @@ import (
 )
 
 type fixture struct {
-	key *keys.Key
-	v   *verifier.Verifier
-	now time.Time
+	key   *keys.Key
+	v     *verifier.Verifier
+	now   time.Time
+	trust *verifier.Trust
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -34,9 +35,35 @@ func newFixture(t *testing.T) *fixture {
 	tr := verifier.NewTrust()
 	require.NoError(t, tr.AddIssuer(credentialtest.Issuer, set))
 	now := time.Now()
-	v, err := verifier.New(tr, verifier.WithClock(func() time.Time { return now }))
+	v, err := verifier.New(tr, verifier.WithClock(func() time.Time { return now }), verifier.WithStatusChecker(fixedStatus(verifier.StatusValid)))
 	require.NoError(t, err)
-	return &fixture{key: k, v: v, now: now}
+	return &fixture{key: k, v: v, now: now, trust: tr}
+}
+
+// fixedStatus is a StatusChecker giving every entry the same status.
+type fixedStatus string
+
+func (s fixedStatus) CheckStatus(context.Context, string, credential.StatusListRef) (verifier.StatusInfo, error) {
+	return verifier.StatusInfo{Status: string(s)}, nil
+}
+
+func TestAddStoresASignatureOnlyCheckButRefusesASuspendedCredential(t *testing.T) {
+	f := newFixture(t)
+	w, err := Open(filepath.Join(t.TempDir(), "wallet"))
+	require.NoError(t, err)
+	sigOnly, err := verifier.New(f.trust, verifier.WithoutStatusCheck())
+	require.NoError(t, err)
+	e, res, err := w.Add(context.Background(), f.token(t, nil), sigOnly)
+	require.NoError(t, err, "a genuine credential is kept when only its signature was asked about")
+	assert.Equal(t, verifier.OutcomeStatusNotChecked, res.Outcome)
+	assert.False(t, res.Valid)
+	assert.FileExists(t, e.File)
+
+	suspended, err := verifier.New(f.trust, verifier.WithStatusChecker(fixedStatus(verifier.StatusSuspended)))
+	require.NoError(t, err)
+	_, res, err = w.Add(context.Background(), f.token(t, func(c *credential.Claims) { c.Jti = "other" }), suspended)
+	assert.ErrorIs(t, err, ErrRejected)
+	assert.Equal(t, verifier.OutcomeSuspended, res.Outcome)
 }
 
 func (f *fixture) token(t *testing.T, mod func(c *credential.Claims)) string {

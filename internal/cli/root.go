@@ -21,6 +21,10 @@ const (
 	ExitOK      = 0
 	ExitRefused = 1 // the request was understood and refused, or "not valid"
 	ExitCannot  = 2 // could not do or check it at all (usage, unreachable, no trust material)
+	// ExitNotChecked: a credential is genuine and current but its status
+	// was not checked (--no-status, or it has no status entry). Not
+	// valid: a suspended credential looks the same.
+	ExitNotChecked = 3
 )
 
 // exitError carries an exit code with an error.

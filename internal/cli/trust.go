@@ -26,6 +26,7 @@ var errNoTrust = errors.New("no trust material")
 type trustFlags struct {
 	jwks, issuer, bundle string
 	online, allowStale   bool
+	noStatus             bool
 	maxAge, skew         time.Duration
 
 	// bundleInfo is set when a bundle was loaded.
@@ -35,7 +36,8 @@ type trustFlags struct {
 func (f *trustFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&f.bundle, "bundle", "", "verify offline from this trust bundle (default: the one `linkpass verify sync` stored, if any)")
 	fl.BoolVar(&f.online, "online", false, "fetch keys and status lists from the register named by --issuer (or the synced bundle's issuer)")
-	fl.StringVar(&f.jwks, "jwks", "", "trusted public keys (a JWKS file), with --issuer; no status check")
+	fl.StringVar(&f.jwks, "jwks", "", "trusted public keys (a JWKS file), with --issuer and --no-status: a signature-only check, never VALID")
+	fl.BoolVar(&f.noStatus, "no-status", false, "check the signature and dates only, not whether the credential is suspended or revoked (the answer is then never VALID)")
 	fl.StringVar(&f.issuer, "issuer", "", "the register's issuer URL (for --jwks or --online)")
 	fl.DurationVar(&f.maxAge, "max-age", verifier.DefaultStatusMaxAge, "status information older than this cannot vouch for a credential")
 	fl.BoolVar(&f.allowStale, "allow-stale", false, "answer from status information older than --max-age or past its expiry, saying how old it is")
@@ -83,10 +85,16 @@ func (f *trustFlags) verifier(ctx context.Context) (*verifier.Verifier, error) {
 		statusOpts = append(statusOpts, verifier.WithAllowStale())
 	}
 	opts := []verifier.Option{verifier.WithClockSkew(f.skew)}
+	if f.noStatus {
+		opts = append(opts, verifier.WithoutStatusCheck())
+	}
 	switch {
 	case f.jwks != "":
 		if f.issuer == "" {
 			return nil, errors.New("--jwks needs --issuer: the issuer URL the keys belong to")
+		}
+		if !f.noStatus {
+			return nil, errors.New("--jwks cannot check whether a credential is suspended or revoked: verify from a synced bundle (`linkpass verify sync --from https://REGISTER` once) or --online, or add --no-status to check the signature alone (never VALID)")
 		}
 		if f.online || f.bundle != "" {
 			return nil, errors.New("use one source of trust: --jwks, --bundle or --online")
@@ -129,11 +137,17 @@ func (f *trustFlags) verifier(ctx context.Context) (*verifier.Verifier, error) {
 		if err := on.FetchKeys(ctx, issuer); err != nil {
 			return nil, fmt.Errorf("fetching the register's keys from %s: %w", issuer, err)
 		}
+		if f.noStatus {
+			return verifier.New(t, opts...)
+		}
 		return verifier.New(t, append(opts, verifier.WithStatusChecker(on))...)
 	default:
 		c, err := f.loadBundle()
 		if err != nil {
 			return nil, err
+		}
+		if f.noStatus {
+			return verifier.New(c.Trust, opts...)
 		}
 		return c.Verifier(statusOpts, opts...)
 	}

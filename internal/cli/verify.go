@@ -29,16 +29,20 @@ type verifyFlags struct {
 func (a *app) verifyCmd() *cobra.Command {
 	var f verifyFlags
 	c := &cobra.Command{
-		Use:   "verify [TOKEN | --file FILE | -] [--jwks FILE --issuer URL]",
+		Use:   "verify [TOKEN | --file FILE | --qr-image IMG | -] [--bundle FILE | --online | --jwks FILE --issuer URL --no-status]",
 		Short: "Check a link worker's credential",
 		Long: `Check a link worker's credential: a signed token (vc+jwt) or the text of its QR
 code, given as an argument, in a file, or on standard input ("-").
 
 Trust comes from a synced trust bundle (offline; see "linkpass verify sync"),
-from the register itself (--online), or from a JWKS file (--jwks, no status).
+or from the register itself (--online). A credential is VALID only when its
+status (suspended? revoked?) was checked. --jwks FILE --issuer URL --no-status
+checks the signature and dates alone, and never answers VALID.
 
 Exit codes: 0 valid; 1 not valid (for any reason); 2 could not check (no
-trust material, unreadable input, status information unavailable or too old).`,
+trust material, unreadable input, status information unavailable or too old);
+3 genuine and current but its status was not checked (--no-status, or a
+credential with no status entry): do not rely on it.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return a.verify(cmd.Context(), f, args) },
 	}
@@ -76,12 +80,20 @@ func (a *app) verify(ctx context.Context, f verifyFlags, args []string) error {
 	} else {
 		vd.WriteText(a.stdout)
 	}
+	return verdictExit(res)
+}
+
+// verdictExit is the exit code of a verification, once its verdict has
+// been printed: nil only for a valid credential.
+func verdictExit(res *verifier.Result) error {
 	switch {
 	case res.Valid:
 		return nil
 	case res.Outcome == verifier.OutcomeStatusUnknown:
 		// The credential may be fine; this verifier cannot tell.
 		return &reportedError{code: ExitCannot}
+	case res.Outcome == verifier.OutcomeStatusNotChecked:
+		return &reportedError{code: ExitNotChecked}
 	}
 	return &reportedError{code: ExitRefused}
 }

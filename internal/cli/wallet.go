@@ -15,6 +15,7 @@ import (
 	"github.com/nalw/linkpass/internal/verdict"
 	"github.com/nalw/linkpass/qrimage"
 	"github.com/nalw/linkpass/qrtext"
+	"github.com/nalw/linkpass/verifier"
 	"github.com/nalw/linkpass/wallet"
 )
 
@@ -80,11 +81,14 @@ func (a *app) walletAddCmd(f *walletFlags) *cobra.Command {
 				}
 				return withCode(ExitRefused, err)
 			}
-			out := map[string]any{"added": e, "verified": res != nil}
+			out := map[string]any{"added": e, "verified": res != nil && res.Valid, "signature_checked": res != nil}
 			return a.render(out, func(w io.Writer) {
 				fmt.Fprintf(w, "Added the credential of %s (%s), valid until %s, to %s.\n", e.Name, e.RegistrationNumber, lastValidDay(e.ExpiresAt), e.File)
-				if res == nil {
+				switch {
+				case res == nil:
 					fmt.Fprintln(w, "It was NOT verified: no trust material. Run `linkpass verify sync --from https://REGISTER` once, then add it again to check it.")
+				case !res.Valid:
+					fmt.Fprintf(w, "Its signature was checked, but NOT its status: %s.\n", res.Reason)
 				}
 				warnExpiry(w, e)
 			})
@@ -185,15 +189,15 @@ func (a *app) walletShowCmd(f *walletFlags) *cobra.Command {
 			vd.CompareQualityMark(f.trust.standing(), time.Now())
 			err = a.render(vd, func(out io.Writer) {
 				vd.WriteText(out)
-				if !res.Valid {
+				if !res.Valid && res.Outcome != verifier.OutcomeStatusNotChecked {
 					fmt.Fprintln(out, "This credential no longer verifies: do not show it. Ask NALW for a new one.")
 				}
 				warnExpiry(out, e)
 			})
-			if err == nil && !res.Valid {
-				return &reportedError{code: ExitRefused}
+			if err != nil {
+				return err
 			}
-			return err
+			return verdictExit(res)
 		},
 	}
 	f.trust.register(c.Flags())

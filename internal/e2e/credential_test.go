@@ -28,10 +28,12 @@ func fetch(t *testing.T, url string) []byte {
 	return b
 }
 
-// verifyWith runs `linkpass verify --json` on a token file with a JWKS.
+// verifyWith runs `linkpass verify --json --no-status` on a token file with
+// a JWKS: a signature-only check, which at best exits 3 (status not
+// checked).
 func verifyWith(t *testing.T, issuer, jwksFile, tokenFile string) (verdict.Verdict, int) {
 	t.Helper()
-	r := runCLI(t, nil, "", "verify", "--file", tokenFile, "--jwks", jwksFile, "--issuer", issuer, "--json")
+	r := runCLI(t, nil, "", "verify", "--file", tokenFile, "--jwks", jwksFile, "--issuer", issuer, "--no-status", "--json")
 	var v verdict.Verdict
 	decodeOne(t, r.stdout, &v)
 	return v, r.code
@@ -90,8 +92,9 @@ func TestIssueVerifyRotateRetire(t *testing.T) {
 	require.NoError(t, os.WriteFile(jwksFile, jwks, 0o600))
 
 	v, code := verifyWith(t, "https://register.example.org", jwksFile, oldTok)
-	require.Equal(t, 0, code, v.Reason)
-	assert.True(t, v.Valid)
+	require.Equal(t, 3, code, v.Reason)
+	assert.Equal(t, "status-not-checked", string(v.Outcome))
+	assert.False(t, v.Valid, "a signature-only check is never valid")
 	assert.Equal(t, reg.Number, v.Credential.RegistrationNumber)
 	assert.Equal(t, "Eilidh MacLeod", v.Credential.Name)
 	require.Len(t, v.Credential.Qualifications, 1)
@@ -112,10 +115,10 @@ func TestIssueVerifyRotateRetire(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	require.NoError(t, os.WriteFile(jwksFile, fetch(t, s.URL+"/.well-known/jwks.json"), 0o600))
 	v, code = verifyWith(t, "https://register.example.org", jwksFile, newTok)
-	require.Equal(t, 0, code, v.Reason)
+	require.Equal(t, 3, code, v.Reason)
 	assert.Equal(t, k.KID, v.KeyID)
 	v, code = verifyWith(t, "https://register.example.org", jwksFile, otherTok)
-	require.Equal(t, 0, code, "a credential signed before rotation still verifies: %s", v.Reason)
+	require.Equal(t, 3, code, "a credential signed before rotation still verifies: %s", v.Reason)
 	assert.Equal(t, oldKID, v.KeyID)
 
 	// Retiring the old key is refused while a credential it signed is
@@ -135,7 +138,7 @@ func TestIssueVerifyRotateRetire(t *testing.T) {
 		assert.Equal(t, "unknown-key", string(v.Outcome), "a retired key's credentials no longer verify")
 	}
 	v, code = verifyWith(t, "https://register.example.org", jwksFile, newTok)
-	assert.Equal(t, 0, code, v.Reason)
+	assert.Equal(t, 3, code, v.Reason)
 
 	// Key events are audited.
 	exp := s.run(t, "", "audit", "export")
@@ -180,7 +183,7 @@ func TestVerifyCannotCheckWithoutTrust(t *testing.T) {
 	assert.Contains(t, r.stderr, "empty")
 	jwks := filepath.Join(t.TempDir(), "jwks.json")
 	require.NoError(t, os.WriteFile(jwks, []byte(`{"keys":[]}`), 0o600))
-	r = runCLI(t, nil, "", "verify", "eyJhbGciOiJFZERTQSJ9.e30.c2ln", "--jwks", jwks, "--issuer", "https://register.example.org")
+	r = runCLI(t, nil, "", "verify", "eyJhbGciOiJFZERTQSJ9.e30.c2ln", "--jwks", jwks, "--issuer", "https://register.example.org", "--no-status")
 	assert.Equal(t, 2, r.code, "an empty key set is no trust material")
 	k, err := keys.Generate("")
 	require.NoError(t, err)
@@ -189,7 +192,7 @@ func TestVerifyCannotCheckWithoutTrust(t *testing.T) {
 	set, err := keys.JWKS(pub)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(jwks, set, 0o600))
-	r = runCLI(t, nil, "", "verify", "not a credential at all", "--jwks", jwks, "--issuer", "https://register.example.org", "--json")
+	r = runCLI(t, nil, "", "verify", "not a credential at all", "--jwks", jwks, "--issuer", "https://register.example.org", "--no-status", "--json")
 	assert.Equal(t, 1, r.code, r.stderr)
 	assert.True(t, strings.Contains(r.stdout, `"outcome": "malformed"`), r.stdout)
 }

@@ -43,11 +43,11 @@ func TestQRRoundTripThroughWallet(t *testing.T) {
 	s.runJSON(t, 0, &iss, "credential", "issue", reg.Number, "--out", tok, "--qr", png)
 	assert.Equal(t, "M", iss.QR.ECC)
 	assert.LessOrEqual(t, iss.QR.Version, 16, "the standard credential fits QR version 16 at ECC M")
-	jwks := filepath.Join(dir, "jwks.json")
-	require.NoError(t, os.WriteFile(jwks, fetch(t, s.URL+"/.well-known/jwks.json"), 0o600))
+	bundle := filepath.Join(dir, "bundle.json")
+	syncBundle(t, s, bundle)
 
 	// A practice reads the QR image and verifies it.
-	r = runCLI(t, nil, "", "verify", "--qr-image", png, "--jwks", jwks, "--issuer", "https://register.example.org")
+	r = runCLI(t, nil, "", "verify", "--qr-image", png, "--bundle", bundle)
 	require.Equal(t, 0, r.code, r.stdout+r.stderr)
 	assert.Contains(t, r.stdout, "VALID")
 	assert.Contains(t, r.stdout, "Siobhan Okonkwo-Fairweather")
@@ -55,7 +55,7 @@ func TestQRRoundTripThroughWallet(t *testing.T) {
 
 	// A link worker keeps it in a wallet and shows it.
 	wal := filepath.Join(dir, "wallet")
-	r = runCLI(t, nil, "", "wallet", "add", tok, "--wallet", wal, "--jwks", jwks, "--issuer", "https://register.example.org")
+	r = runCLI(t, nil, "", "wallet", "add", tok, "--wallet", wal, "--bundle", bundle)
 	require.Equal(t, 0, r.code, r.stdout+r.stderr)
 	r = runCLI(t, nil, "", "wallet", "list", "--wallet", wal)
 	require.Equal(t, 0, r.code, r.stderr)
@@ -70,12 +70,12 @@ func TestQRRoundTripThroughWallet(t *testing.T) {
 	decodeOne(t, r.stdout, &rep)
 	assert.Equal(t, iss.QR.Version, rep.Version)
 	assert.Equal(t, "M", rep.ECC)
-	r = runCLI(t, nil, "", "verify", "--qr-image", out, "--jwks", jwks, "--issuer", "https://register.example.org")
+	r = runCLI(t, nil, "", "verify", "--qr-image", out, "--bundle", bundle)
 	require.Equal(t, 0, r.code, r.stdout+r.stderr)
 	card := filepath.Join(dir, "card.png")
 	r = runCLI(t, nil, "", "wallet", "qr", reg.Number, "--wallet", wal, "--out", card, "--card")
 	require.Equal(t, 0, r.code, r.stderr)
-	r = runCLI(t, nil, "", "verify", "--qr-image", card, "--jwks", jwks, "--issuer", "https://register.example.org")
+	r = runCLI(t, nil, "", "verify", "--qr-image", card, "--bundle", bundle)
 	require.Equal(t, 0, r.code, "the printed card's QR code verifies: %s", r.stdout+r.stderr)
 	r = runCLI(t, nil, "", "wallet", "qr", "--wallet", wal, "--terminal")
 	require.Equal(t, 0, r.code, r.stderr)
@@ -85,7 +85,6 @@ func TestQRRoundTripThroughWallet(t *testing.T) {
 	// card as SUSPENDED.
 	r = s.run(t, "", "registrant", "suspend", reg.Number, "--reason", "interim order")
 	require.Equal(t, 0, r.code, r.stderr)
-	bundle := filepath.Join(dir, "bundle.json")
 	syncAfterChange(t, s, bundle, tok, "suspended")
 	r = runCLI(t, nil, "", "verify", "--qr-image", card, "--bundle", bundle)
 	assert.Equal(t, 1, r.code)
@@ -94,7 +93,7 @@ func TestQRRoundTripThroughWallet(t *testing.T) {
 	// An image with no QR code cannot be checked (exit 2), clearly.
 	notQR := filepath.Join(dir, "blank.png")
 	require.NoError(t, os.WriteFile(notQR, fetch(t, s.URL+"/.well-known/jwks.json"), 0o600))
-	r = runCLI(t, nil, "", "verify", "--qr-image", notQR, "--jwks", jwks, "--issuer", "https://register.example.org")
+	r = runCLI(t, nil, "", "verify", "--qr-image", notQR, "--bundle", bundle)
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "reading the QR code")
 }

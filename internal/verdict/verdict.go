@@ -26,7 +26,8 @@ type Verdict struct {
 	Issuer    string           `json:"issuer,omitempty"`
 	KeyID     string           `json:"kid,omitempty"`
 	// Status is valid, suspended, revoked, unknown, or not-checked when no
-	// status information was available.
+	// status list was consulted (then Outcome is status-not-checked, or
+	// the credential failed an earlier step).
 	Status             string     `json:"status"`
 	StatusListIssuedAt *time.Time `json:"status_list_issued_at,omitempty"`
 	StatusStale        bool       `json:"status_stale,omitempty"`
@@ -108,11 +109,13 @@ func From(res *verifier.Result, now time.Time) Verdict {
 }
 
 // Headline is the first thing a person reads: VALID, SUSPENDED, REVOKED,
-// EXPIRED or NOT VALID.
+// EXPIRED, STATUS NOT CHECKED or NOT VALID.
 func (v Verdict) Headline() string {
 	switch v.Outcome {
 	case verifier.OutcomeValid:
 		return "VALID"
+	case verifier.OutcomeStatusNotChecked:
+		return "STATUS NOT CHECKED"
 	case verifier.OutcomeSuspended:
 		return "SUSPENDED"
 	case verifier.OutcomeRevoked:
@@ -126,7 +129,11 @@ func (v Verdict) Headline() string {
 // WriteText writes the verdict for a receptionist.
 func (v Verdict) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "%s\n", v.Headline())
-	if !v.Valid {
+	switch {
+	case v.Outcome == verifier.OutcomeStatusNotChecked:
+		fmt.Fprintf(w, "  Why: %s\n", v.Reason)
+		fmt.Fprintln(w, "  Do not rely on this credential until its status is checked: it may be suspended. Check it from a synced trust bundle, online, or on the public register.")
+	case !v.Valid:
 		fmt.Fprintf(w, "  Why: %s\n", v.Reason)
 		fmt.Fprintln(w, "  Do not rely on this credential. Check the public register or contact NALW.")
 	}
@@ -180,7 +187,7 @@ func (v Verdict) WriteText(w io.Writer) {
 
 func (v Verdict) statusLine() string {
 	if v.Status == NotChecked {
-		return "not checked (no status information: sync a trust bundle or verify online)"
+		return "NOT CHECKED: whether this credential is suspended or revoked is not known"
 	}
 	s := v.Status
 	if v.StatusListIssuedAt != nil {

@@ -54,3 +54,17 @@ func TestCompareQualityMarkFollowsTheRegistersStandingNow(t *testing.T) {
 	v.CompareQualityMark(&trustbundle.QualityMarkStanding{Held: false}, now)
 	assert.Empty(t, v.QualityMarkNow, "nothing to compare when the credential shows no mark")
 }
+
+func TestStatusNotCheckedIsNeverReadAsValid(t *testing.T) {
+	res := &verifier.Result{Outcome: verifier.OutcomeStatusNotChecked, Reason: "its status was not checked",
+		Claims: &credential.Claims{CredentialSubject: credential.Subject{Name: "Amara Nwosu"}}}
+	v := From(res, time.Now())
+	assert.False(t, v.Valid)
+	assert.Equal(t, NotChecked, v.Status)
+	assert.Equal(t, "STATUS NOT CHECKED", v.Headline())
+	var out bytes.Buffer
+	v.WriteText(&out)
+	assert.NotContains(t, out.String(), "VALID\n")
+	assert.Contains(t, out.String(), "Do not rely on this credential until its status is checked")
+	assert.Contains(t, out.String(), "Status:                NOT CHECKED")
+}

@@ -19,7 +19,9 @@
     valid: { word: "VALID", icon: "check", cls: "valid" },
     suspended: { word: "SUSPENDED", icon: "pause", cls: "suspended" },
     revoked: { word: "REVOKED", icon: "ban", cls: "revoked" },
-    expired: { word: "EXPIRED", icon: "clock", cls: "expired" }
+    expired: { word: "EXPIRED", icon: "clock", cls: "expired" },
+    // Genuine, but nobody checked whether it was suspended: not valid.
+    "status-not-checked": { word: "STATUS NOT CHECKED", icon: "warning", cls: "invalid" }
   };
   var NOT_VALID = { word: "NOT VALID", icon: "cross", cls: "invalid" };
 
@@ -72,7 +74,7 @@
   function statusInfo(v) {
     var out = [];
     if (v.status === "not-checked") {
-      out.push("Not checked: no status information was available, so a suspension or revocation would not show. Check the public register.");
+      out.push("Not checked: whether this credential is suspended or revoked is not known, so do not rely on it. Check the public register.");
       return out;
     }
     var s = STATUS_WORDS[v.status] || v.status;
