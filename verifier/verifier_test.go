@@ -300,8 +300,8 @@ func TestCredentialWithoutStatusFromStatusRequiringIssuerIsRefused(t *testing.T)
 	f := newFixture(t)
 	require.NoError(t, f.trust.RequireStatus(testIssuer))
 	for name, tok := range map[string]string{
-		"no status":    signRaw(t, f.ed, stdHeader(f.ed), payloadJSON(t, claims(), func(m map[string]any) { delete(m, "status") })),
-		"status null":  signRaw(t, f.ed, stdHeader(f.ed), payloadJSON(t, claims(), func(m map[string]any) { m["status"] = nil })),
+		"no status":   signRaw(t, f.ed, stdHeader(f.ed), payloadJSON(t, claims(), func(m map[string]any) { delete(m, "status") })),
+		"status null": signRaw(t, f.ed, stdHeader(f.ed), payloadJSON(t, claims(), func(m map[string]any) { m["status"] = nil })),
 	} {
 		res := f.verifier.Verify(context.Background(), tok)
 		assert.Equal(t, OutcomeMissingClaim, res.Outcome, "%s: %s", name, res.Reason)
