@@ -30,6 +30,7 @@ import (
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/issuer/state"
 	"github.com/nalw/linkpass/issuer/statuspub"
+	"github.com/nalw/linkpass/issuer/trustroot"
 	"github.com/nalw/linkpass/statuslist"
 )
 
@@ -124,6 +125,7 @@ type Server struct {
 
 	marker  datadir.Marker
 	signers *signers
+	root    *trustroot.Signer
 	pub     *statuspub.Publisher
 	stopPub context.CancelFunc
 	pubDone chan struct{}
@@ -158,6 +160,9 @@ func Open(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if err := s.openKeys(); err != nil {
+		return nil, err
+	}
+	if err := s.openTrustRoot(); err != nil {
 		return nil, err
 	}
 	if err := s.openRaft(m, fresh); err != nil {

@@ -23,6 +23,7 @@ type benchEnv struct {
 	sc      *StatusChecker
 	token   string
 	ref     credential.StatusListRef
+	f       *fixture
 }
 
 func newBenchEnv(b *testing.B) *benchEnv {
@@ -34,7 +35,9 @@ func newBenchEnv(b *testing.B) *benchEnv {
 	for v, _ := l.Get(idx); v != 0; v, _ = l.Get(idx) {
 		idx++
 	}
-	f := &fixture{key: e.key, jwks: jwks}
+	root, _ := newKey(b)
+	f := &fixture{root: root, key: e.key, jwks: jwks}
+	e.f = f
 	e.bundle = f.makeBundle(b, signList(b, e.key, listClaims(b, testListURI, l, testNow.Add(-10*time.Minute))))
 	e.data = marshal(b, e.bundle)
 	var err error
@@ -98,8 +101,7 @@ func BenchmarkCheckStatus(b *testing.B) {
 func BenchmarkCheckStatusSystemClock(b *testing.B) {
 	e := newBenchEnv(b)
 	now := time.Now()
-	f := &fixture{key: e.key, jwks: e.bundle.JWKS}
-	bundle := f.makeBundle(b, signList(b, e.key, listClaims(b, testListURI, stressList(b), now)))
+	bundle := e.f.makeBundle(b, signList(b, e.key, listClaims(b, testListURI, stressList(b), now)))
 	c, err := bundle.Check(now)
 	require.NoError(b, err)
 	sc, err := c.StatusChecker()

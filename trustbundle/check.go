@@ -23,7 +23,8 @@ type Checked struct {
 	lists     map[string]*checkedList
 	order     []string // uris in bundle order
 
-	qualityMark *QualityMarkStanding
+	statement *Statement
+	root      *verifier.PinnedKey
 }
 
 // checkedList is one verified, decoded list.
@@ -44,24 +45,58 @@ type ListInfo struct {
 	Entries int
 }
 
-// Check validates b, builds a Trust holding b's JWKS for b's issuer, and
-// verifies every status list token in b with
-// verifier.VerifyStatusListToken: signed by a key of that JWKS, typ
+// CheckOption configures Check.
+type CheckOption func(*checkConfig)
+
+type checkConfig struct {
+	anchor string
+}
+
+// WithAnchor makes Check accept only a statement signed by the root key
+// whose fingerprint (RFC 7638 thumbprint) is fingerprint: the register's
+// root as NALW publishes it, configured rather than pinned at first sync.
+func WithAnchor(fingerprint string) CheckOption {
+	return func(c *checkConfig) { c.anchor = fingerprint }
+}
+
+// Check validates b and verifies its trust statement (signed by the root
+// key it names, which must be the anchor if one is given; see
+// verifyStatement), builds a Trust holding the statement's keys for b's
+// issuer (requiring status of its credentials when the statement says
+// they all carry one), and verifies every status list token in b with
+// verifier.VerifyStatusListToken: signed by a key of the statement, typ
 // statuslist+jwt, sub equal to its uri, uri under the issuer, issued no
 // later than now (with clock skew), list within the decoder's bound. Any
 // failure fails the whole bundle: a bundle is used whole or not at all.
 //
+// Check proves that the root named in the bundle signed it; whether that
+// root is the register's is the pin's business: the anchor, or the root
+// of the bundle held before (Follows).
+//
 // A list past its exp does not fail Check: whether it may still be used
 // is decided at each lookup by the StatusChecker's policy (see
 // verifier.StatusPolicy), because a bundle checked today is used for
-// days.
-func (b *Bundle) Check(now time.Time) (*Checked, error) {
+// days. Usable refuses one at sync time.
+func (b *Bundle) Check(now time.Time, opts ...CheckOption) (*Checked, error) {
+	var cfg checkConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	if err := b.Validate(); err != nil {
 		return nil, err
 	}
+	st, root, err := verifyStatement(b.Statement, b.Issuer, cfg.anchor, now, verifier.DefaultClockSkew)
+	if err != nil {
+		return nil, err
+	}
 	trust := verifier.NewTrust()
-	if err := trust.AddIssuer(b.Issuer, b.JWKS); err != nil {
+	if err := trust.AddIssuer(b.Issuer, st.Keys); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrKeys, err)
+	}
+	if st.Metadata.CredentialsCarryStatus {
+		if err := trust.RequireStatus(b.Issuer); err != nil {
+			return nil, err
+		}
 	}
 	c := &Checked{
 		Trust:     trust,
@@ -69,8 +104,8 @@ func (b *Bundle) Check(now time.Time) (*Checked, error) {
 		createdAt: b.CreatedAt,
 		lists:     make(map[string]*checkedList, len(b.StatusLists)),
 		order:     make([]string, 0, len(b.StatusLists)),
-
-		qualityMark: parseQualityMark(b.Metadata),
+		statement: st,
+		root:      root,
 	}
 	for _, sl := range b.StatusLists {
 		claims, list, err := verifier.VerifyStatusListToken(trust, b.Issuer, sl.URI, sl.Token, now,
@@ -87,7 +122,8 @@ func (b *Bundle) Check(now time.Time) (*Checked, error) {
 // Issuer returns the issuer the bundle is for.
 func (c *Checked) Issuer() string { return c.issuer }
 
-// CreatedAt returns when the register made the bundle.
+// CreatedAt returns when the register says it made the bundle. It is
+// not signed: show it, never decide on it (StatusAsOf is signed).
 func (c *Checked) CreatedAt() time.Time { return c.createdAt }
 
 // Lists describes the bundle's status lists, in bundle order.

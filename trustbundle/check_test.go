@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/nalw/linkpass/keys"
 	"github.com/nalw/linkpass/statuslist"
 	"github.com/nalw/linkpass/verifier"
 )
@@ -108,8 +109,35 @@ func TestCheckRejectsTamperedAndForgedBundles(t *testing.T) {
 			raw[0] ^= 1
 			b.StatusLists[0].Token = good[:strings.LastIndexByte(good, '.')+1] + base64.RawURLEncoding.EncodeToString(raw)
 		}, []error{ErrStatusList, verifier.ErrStatusListSignature}},
-		{"the JWKS swapped for another key", func(b *Bundle) {
-			b.JWKS = attackerJWKS
+		{"the statement's keys swapped by whoever serves it", func(b *Bundle) {
+			b.Statement = swapPayload(t, b.Statement, f.statement(t, func(st *Statement) { st.Keys = attackerJWKS }))
+		}, []error{ErrStatement, verifier.ErrPinnedJWS}},
+		{"a statement signed by another key under the root's kid", func(b *Bundle) {
+			tok, err := SignStatement(f.statement(t, func(st *Statement) { st.Keys = attackerJWKS }), forgedKid{attacker, f.root.KeyID()})
+			require.NoError(t, err)
+			b.Statement = tok
+		}, []error{ErrStatement, verifier.ErrPinnedJWS}},
+		{"a statement for another issuer", func(b *Bundle) {
+			b.Statement = f.sign(t, f.statement(t, func(st *Statement) { st.Issuer = "https://evil.example" }))
+		}, []error{ErrStatement}},
+		{"a statement dated in the future", func(b *Bundle) {
+			b.Statement = f.sign(t, f.statement(t, func(st *Statement) { st.IssuedAt = testNow.Add(time.Hour).Unix() }))
+		}, []error{ErrStatement}},
+		{"a key both trusted and retired", func(b *Bundle) {
+			b.Statement = f.sign(t, f.statement(t, func(st *Statement) { st.Retired = []RetiredKey{{KID: f.key.KeyID()}} }))
+		}, []error{ErrStatement}},
+		{"the root also a signing key", func(b *Bundle) {
+			pub, err := f.root.PublicJWK()
+			require.NoError(t, err)
+			set, err := keys.JWKS(pub)
+			require.NoError(t, err)
+			b.Statement = f.sign(t, f.statement(t, func(st *Statement) { st.Keys = set }))
+		}, []error{ErrStatement}},
+		{"a status list in place of the statement", func(b *Bundle) {
+			b.Statement = good
+		}, []error{ErrStatement}},
+		{"a list signed by the root key", func(b *Bundle) {
+			b.StatusLists[0].Token = signList(t, f.root, listClaims(t, testListURI, l, testNow))
 		}, []error{ErrStatusList, verifier.ErrStatusListKey}},
 		{"a list signed by another key under the same kid", func(b *Bundle) {
 			b.StatusLists[0].Token = signList(t, forgedKid{attacker, f.key.KeyID()}, listClaims(t, testListURI, l, testNow))
@@ -140,11 +168,12 @@ func TestCheckRejectsTamperedAndForgedBundles(t *testing.T) {
 		{"a credential in place of a list", func(b *Bundle) {
 			b.StatusLists[0].Token = credentialToken(t, f.key, 1)
 		}, []error{ErrStatusList, verifier.ErrStatusListType}},
-		{"a private key in the JWKS", func(b *Bundle) {
+		{"a private key in the statement's keys", func(b *Bundle) {
 			var set struct{ Keys []map[string]any }
 			require.NoError(t, json.Unmarshal(f.jwks, &set))
 			set.Keys[0]["d"] = base64.RawURLEncoding.EncodeToString(make([]byte, 32))
-			b.JWKS, _ = json.Marshal(set)
+			raw, _ := json.Marshal(set)
+			b.Statement = f.sign(t, f.statement(t, func(st *Statement) { st.Keys = raw }))
 		}, []error{ErrKeys, verifier.ErrInvalidJWKS}},
 	}
 	for _, tc := range cases {
@@ -161,20 +190,36 @@ func TestCheckRejectsTamperedAndForgedBundles(t *testing.T) {
 	}
 }
 
-// TestForgedBundleCannotValidateRealCredentials: an attacker who swaps
-// the JWKS and re-signs every list gets a bundle that checks, but that
-// trusts only the attacker: the register's credentials are then unknown,
-// never valid.
+// TestForgedBundleCannotValidateRealCredentials: an attacker who makes a
+// whole bundle of their own (their own root, keys and lists) gets one
+// that checks on its own, but that trusts only the attacker: the
+// register's credentials are then unknown, never valid; and a verifier
+// given the register's anchor, or holding its bundle, refuses it.
 func TestForgedBundleCannotValidateRealCredentials(t *testing.T) {
 	f := newFixture(t, entries, testNow)
 	attacker, attackerJWKS := newKey(t)
-	forged := *f.bundle
-	forged.JWKS = attackerJWKS
-	forged.StatusLists = []StatusList{{URI: testListURI, Token: signList(t, attacker, listClaims(t, testListURI, newList(t, nil), testNow))}}
-	c := checkedFromFile(t, &forged, testNow)
+	evil := &fixture{key: attacker, jwks: attackerJWKS}
+	evil.root, _ = newKey(t)
+	forged := evil.bundleWith(t, evil.statement(t, nil), signList(t, attacker, listClaims(t, testListURI, newList(t, nil), testNow)))
+	c := checkedFromFile(t, forged, testNow)
 
 	res := verifierAt(t, c, testNow).Verify(t.Context(), credentialToken(t, f.key, idxRevoked))
 	assert.Equal(t, verifier.OutcomeUnknownKey, res.Outcome)
+
+	_, err := forged.Check(testNow, WithAnchor(f.root.KeyID()))
+	assert.ErrorIs(t, err, ErrStatement, "the configured anchor is not the forger's root")
+	held, err := f.bundle.Check(testNow)
+	require.NoError(t, err)
+	assert.ErrorIs(t, c.Follows(held, ""), ErrRootChanged, "the pinned root is not the forger's root")
+}
+
+// swapPayload puts st's JSON in place of token's payload, keeping its
+// header and signature: what a mirror editing a bundle can do.
+func swapPayload(t *testing.T, token string, st *Statement) string {
+	raw, err := json.Marshal(st)
+	require.NoError(t, err)
+	parts := strings.Split(token, ".")
+	return parts[0] + "." + base64.RawURLEncoding.EncodeToString(raw) + "." + parts[2]
 }
 
 func TestStatusCheckerNeverAnswersValidForWhatItCannotVouchFor(t *testing.T) {
@@ -282,25 +327,26 @@ func TestStatusCheckerRefusesBadOptions(t *testing.T) {
 	assert.True(t, sc.Policy().AllowStale())
 }
 
-// TestCheckedReadsTheRegistersQualityMarkStanding checks the bundle's
-// metadata member: read when present, nil when absent or malformed (an
-// older register), never an error.
+// TestCheckedReadsTheRegistersQualityMarkStanding checks the statement's
+// metadata: the standing when present, nil when absent; and that a mirror
+// cannot change it.
 func TestCheckedReadsTheRegistersQualityMarkStanding(t *testing.T) {
 	f := newFixture(t, nil, testNow)
-	for name, tc := range map[string]struct {
-		meta string
-		want *QualityMarkStanding
-	}{
-		"present":   {`{"issuer":"` + f.bundle.Issuer + `","quality_mark":{"scheme":"PSA Accredited Registers","held":true,"until":"2027-06-30","as_of":"2026-11-24T10:00:00Z"}}`, &QualityMarkStanding{Scheme: "PSA Accredited Registers", Held: true, Until: "2027-06-30", AsOf: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)}},
-		"absent":    {`{"issuer":"` + f.bundle.Issuer + `"}`, nil},
-		"malformed": {`{"issuer":"` + f.bundle.Issuer + `","quality_mark":"yes"}`, nil},
-	} {
+	held := &QualityMarkStanding{Scheme: "PSA Accredited Registers", Held: true, Until: "2027-06-30", AsOf: time.Date(2026, 5, 24, 10, 0, 0, 0, time.UTC)}
+	for name, want := range map[string]*QualityMarkStanding{"present": held, "absent": nil} {
 		t.Run(name, func(t *testing.T) {
 			b := *f.bundle
-			b.Metadata = []byte(tc.meta)
+			b.Statement = f.sign(t, f.statement(t, func(st *Statement) { st.Metadata.QualityMark = want }))
 			c, err := b.Check(testNow)
 			require.NoError(t, err)
-			assert.Equal(t, tc.want, c.QualityMark())
+			assert.Equal(t, want, c.QualityMark())
 		})
 	}
+	withdrawn := *held
+	withdrawn.Held = false
+	b := *f.bundle
+	b.Statement = swapPayload(t, f.sign(t, f.statement(t, func(st *Statement) { st.Metadata.QualityMark = held })),
+		f.statement(t, func(st *Statement) { st.Metadata.QualityMark = &withdrawn }))
+	_, err := b.Check(testNow)
+	assert.ErrorIs(t, err, ErrStatement, "the standing is signed: a mirror cannot change it")
 }

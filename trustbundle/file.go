@@ -9,11 +9,29 @@ import (
 )
 
 // ReadFile reads and parses (Parse) the bundle file at path. A bundle
-// file is a trust store: whoever can change it decides which keys are
-// trusted. So on systems with Unix permissions ReadFile refuses a file
-// that is not a regular file, or that its group or others may write
-// (ErrInsecureFile).
+// file is a trust store and the verifier's memory of the register (its
+// pinned root, what it has seen retired): whoever can change or replace
+// it decides what is trusted. So ReadFile refuses (ErrInsecureFile) a
+// symbolic link (its target could be anyone's) or anything else that is
+// not a regular file and, on systems with Unix permissions, a file that
+// its group or others may write, or that sits in a folder its group or
+// others may write (they could put another file in its place), unless
+// the folder is sticky (like /tmp) and so lets nobody replace another's
+// file.
 func ReadFile(path string) (*Bundle, error) {
+	lfi, err := os.Lstat(path)
+	if err != nil {
+		return nil, fmt.Errorf("trustbundle: %w", err)
+	}
+	if lfi.Mode()&os.ModeSymlink != 0 {
+		return nil, fmt.Errorf("%w: %s is a symbolic link; give the path of the bundle file itself", ErrInsecureFile, path)
+	}
+	if !lfi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w: %s is not a regular file", ErrInsecureFile, path)
+	}
+	if err := checkDir(filepath.Dir(path)); err != nil {
+		return nil, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("trustbundle: %w", err)
@@ -23,17 +41,34 @@ func ReadFile(path string) (*Bundle, error) {
 	if err != nil {
 		return nil, fmt.Errorf("trustbundle: %w", err)
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%w: %s is not a regular file", ErrInsecureFile, path)
+	if !os.SameFile(lfi, fi) {
+		// Swapped between the check and the open.
+		return nil, fmt.Errorf("%w: %s was replaced while being read", ErrInsecureFile, path)
 	}
 	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o022 != 0 {
-		return nil, fmt.Errorf("%w: %s has mode %v; make it writable by its owner only (chmod go-w)", ErrInsecureFile, path, fi.Mode().Perm())
+		return nil, fmt.Errorf("%w: %s has mode %v; make it writable by its owner only (chmod go-w %s)", ErrInsecureFile, path, fi.Mode().Perm(), path)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("trustbundle: %w", err)
 	}
 	return Parse(data)
+}
+
+// checkDir refuses a folder whose group or others may write to it, unless
+// it is sticky.
+func checkDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	di, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("trustbundle: %w", err)
+	}
+	if di.Mode().Perm()&0o022 != 0 && di.Mode()&os.ModeSticky == 0 {
+		return fmt.Errorf("%w: the folder %s has mode %v, so others could replace the bundle in it; make it writable by its owner only (chmod go-w %s)", ErrInsecureFile, dir, di.Mode().Perm(), dir)
+	}
+	return nil
 }
 
 // WriteFile writes data, a bundle as fetched, to path atomically: to a

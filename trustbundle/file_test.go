@@ -90,7 +90,7 @@ func bundleServer(t *testing.T, contentType string, data func(issuer string) []b
 func bundleFor(t *testing.T, f *fixture, issuer string) []byte {
 	b := *f.bundle
 	b.Issuer = issuer
-	b.Metadata = []byte(`{"issuer":"` + issuer + `"}`)
+	b.Statement = f.sign(t, f.statement(t, func(st *Statement) { st.Issuer, st.Metadata.Issuer = issuer, issuer }))
 	b.StatusLists = []StatusList{{URI: issuer + "/status/1", Token: f.bundle.StatusLists[0].Token}}
 	return marshal(t, &b)
 }

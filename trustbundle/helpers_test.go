@@ -101,8 +101,9 @@ func signList(t testing.TB, k signer, claims statuslist.TokenClaims) string {
 	return input + "." + enc.EncodeToString(sig)
 }
 
-// fixture is a register's key and a bundle it made.
+// fixture is a register's root key, signing key and a bundle it made.
 type fixture struct {
+	root   *keys.Key
 	key    *keys.Key
 	jwks   []byte
 	bundle *Bundle
@@ -112,18 +113,46 @@ type fixture struct {
 // entries set.
 func newFixture(t testing.TB, set map[int]uint8, iat time.Time) *fixture {
 	f := &fixture{}
+	f.root, _ = newKey(t)
 	f.key, f.jwks = newKey(t)
 	f.bundle = f.makeBundle(t, signList(t, f.key, listClaims(t, testListURI, newList(t, set), iat)))
 	return f
 }
 
-// makeBundle returns a bundle of f's issuer, metadata and keys holding
+// statement returns the fixture's trust statement at sequence 1, signed a
+// minute before testNow, trusting f.jwks, after change edits it.
+func (f *fixture) statement(t testing.TB, change func(st *Statement)) *Statement {
+	rootJWK, err := f.root.PublicJWK()
+	require.NoError(t, err)
+	st := &Statement{
+		Issuer: testIssuer, Seq: 1, IssuedAt: testNow.Add(-time.Minute).Unix(), Root: rootJWK, Keys: f.jwks,
+		Retired:  []RetiredKey{},
+		Metadata: Metadata{Issuer: testIssuer, JWKSURI: testIssuer + "/.well-known/jwks.json", CredentialsCarryStatus: true},
+	}
+	if change != nil {
+		change(st)
+	}
+	return st
+}
+
+// sign signs st with the fixture's root key.
+func (f *fixture) sign(t testing.TB, st *Statement) string {
+	tok, err := SignStatement(st, f.root)
+	require.NoError(t, err)
+	return tok
+}
+
+// makeBundle returns a bundle of f's issuer with f's statement, holding
 // one list token at testListURI.
 func (f *fixture) makeBundle(t testing.TB, token string) *Bundle {
-	meta, err := json.Marshal(map[string]string{"issuer": testIssuer, "jwks_uri": testIssuer + "/.well-known/jwks.json"})
-	require.NoError(t, err)
+	return f.bundleWith(t, f.statement(t, nil), token)
+}
+
+// bundleWith returns a bundle with statement st, signed by f's root, and
+// one list token at testListURI.
+func (f *fixture) bundleWith(t testing.TB, st *Statement, token string) *Bundle {
 	return &Bundle{
-		Format: Format, Issuer: testIssuer, Metadata: meta, JWKS: f.jwks,
+		Format: Format, Issuer: testIssuer, Statement: f.sign(t, st),
 		StatusLists: []StatusList{{URI: testListURI, Token: token}},
 		CreatedAt:   testNow.Add(-time.Minute),
 	}

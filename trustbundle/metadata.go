@@ -1,9 +1,6 @@
 package trustbundle
 
-import (
-	"encoding/json"
-	"time"
-)
+import "time"
 
 // Metadata is the register's issuer metadata, served at
 // /.well-known/jwt-vc-issuer and carried in the trust bundle: the issuer
@@ -16,6 +13,9 @@ type Metadata struct {
 	// verifier compares the two so that a mark withdrawn since is not
 	// shown as current.
 	QualityMark *QualityMarkStanding `json:"quality_mark,omitempty"`
+	// CredentialsCarryStatus is true when every credential the register
+	// issues has a status list entry: a verifier then refuses one without.
+	CredentialsCarryStatus bool `json:"credentials_carry_status,omitempty"`
 }
 
 // QualityMarkStanding is whether the register holds the PSA Quality Mark.
@@ -29,17 +29,11 @@ type QualityMarkStanding struct {
 	AsOf time.Time `json:"as_of"`
 }
 
-// QualityMark returns the register's Quality Mark standing as the bundle
-// states it, or nil if the bundle does not say (a register of an older
-// release): then nothing is known beyond what each credential says.
-func (c *Checked) QualityMark() *QualityMarkStanding { return c.qualityMark }
+// QualityMark returns the register's Quality Mark standing as its signed
+// trust statement states it, or nil if it does not say: then nothing is
+// known beyond what each credential says.
+func (c *Checked) QualityMark() *QualityMarkStanding { return c.statement.Metadata.QualityMark }
 
-// parseQualityMark reads the standing out of metadata, leniently: the
-// member is optional and a malformed one is treated as absent.
-func parseQualityMark(metadata json.RawMessage) *QualityMarkStanding {
-	var m Metadata
-	if json.Unmarshal(metadata, &m) != nil || m.QualityMark == nil {
-		return nil
-	}
-	return m.QualityMark
-}
+// Metadata returns the register's issuer metadata from its signed trust
+// statement.
+func (c *Checked) Metadata() Metadata { return c.statement.Metadata }

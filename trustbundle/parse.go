@@ -39,7 +39,7 @@ var (
 
 // members lists the members of a bundle, all required.
 var members = map[string]bool{
-	"format": true, "issuer": true, "metadata": true, "jwks": true, "status_lists": true, "created_at": true,
+	"format": true, "issuer": true, "statement": true, "status_lists": true, "created_at": true,
 }
 
 // listMembers lists the members of each status_lists entry, all required.
@@ -84,6 +84,9 @@ func Parse(data []byte) (*Bundle, error) {
 	if !top["format"] || head.Format == nil {
 		return nil, fmt.Errorf("%w: no \"format\"", ErrInvalid)
 	}
+	if string(*head.Format) == "1" {
+		return nil, fmt.Errorf("%w: format 1, whose keys and metadata are not signed; this verifier reads format %d only (update the register to a release that signs its trust statement)", ErrFormat, Format)
+	}
 	if string(*head.Format) != fmt.Sprint(Format) {
 		return nil, fmt.Errorf("%w: format %s; this verifier reads format %d (update linkpass)", ErrFormat, clip(string(*head.Format)), Format)
 	}
@@ -122,8 +125,7 @@ func Parse(data []byte) (*Bundle, error) {
 
 // Validate reports the first problem with b's contents: a format other
 // than Format; an issuer that is not an absolute http(s) URL without a
-// trailing slash, query or fragment; metadata that is not a JSON object
-// or names another issuer; an empty jwks; more than MaxStatusLists
+// trailing slash, query or fragment; no statement; more than MaxStatusLists
 // lists, or a list whose uri is empty, not under the issuer or repeated,
 // or whose token is empty or larger than the verifier reads; no
 // created_at. It checks no signature: Check does.
@@ -134,18 +136,8 @@ func (b *Bundle) Validate() error {
 	if err := checkIssuerURL(b.Issuer); err != nil {
 		return err
 	}
-	var meta map[string]json.RawMessage
-	if err := json.Unmarshal(b.Metadata, &meta); err != nil || meta == nil {
-		return fmt.Errorf("%w: \"metadata\" is not a JSON object", ErrInvalid)
-	}
-	if raw, ok := meta["issuer"]; ok {
-		var iss string
-		if err := json.Unmarshal(raw, &iss); err != nil || iss != b.Issuer {
-			return fmt.Errorf("%w: the metadata names issuer %s, the bundle %q", ErrInvalid, clip(string(raw)), b.Issuer)
-		}
-	}
-	if t := bytes.TrimSpace(b.JWKS); len(t) == 0 || t[0] != '{' {
-		return fmt.Errorf("%w: \"jwks\" is not a JSON object", ErrInvalid)
+	if b.Statement == "" {
+		return fmt.Errorf("%w: no trust statement", ErrInvalid)
 	}
 	if len(b.StatusLists) > MaxStatusLists {
 		return fmt.Errorf("%w: %d status lists, more than %d", ErrInvalid, len(b.StatusLists), MaxStatusLists)

@@ -15,7 +15,7 @@ func TestParseReadsTheRegistersBundle(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, Format, b.Format)
 	assert.Equal(t, testIssuer, b.Issuer)
-	assert.JSONEq(t, string(f.jwks), string(b.JWKS))
+	assert.Equal(t, f.bundle.Statement, b.Statement)
 	require.Len(t, b.StatusLists, 1)
 	assert.Equal(t, f.bundle.StatusLists[0], b.StatusLists[0])
 	assert.True(t, f.bundle.CreatedAt.Equal(b.CreatedAt))
@@ -52,21 +52,28 @@ func TestParseRejects(t *testing.T) {
 		{"invalid UTF-8", []byte(strings.Replace(good, `"issuer"`, "\"issuer\xff\"", 1)), ErrMalformed},
 		{"trailing data", []byte(good + "{}"), ErrMalformed},
 		{"trailing garbage", []byte(good + "x"), ErrMalformed},
-		{"duplicate member", []byte(strings.Replace(good, `"format": 1,`, `"format": 1, "format": 1,`, 1)), ErrMalformed},
-		{"duplicate issuer, second one evil", []byte(strings.Replace(good, `"format": 1,`, `"format": 1, "issuer": "https://evil.example",`, 1)), ErrMalformed},
-		{"duplicate inside jwks", []byte(strings.Replace(good, `"keys":`, `"keys": [], "keys":`, 1)), ErrMalformed},
-		{"nested too deep", []byte(strings.Replace(good, `"metadata": {`, `"metadata": {"x":`+strings.Repeat("[", 40)+strings.Repeat("]", 40)+`,`, 1)), ErrMalformed},
+		{"duplicate member", []byte(strings.Replace(good, `"format": 2,`, `"format": 2, "format": 2,`, 1)), ErrMalformed},
+		{"duplicate issuer, second one evil", []byte(strings.Replace(good, `"format": 2,`, `"format": 2, "issuer": "https://evil.example",`, 1)), ErrMalformed},
+		{"duplicate inside a list", []byte(strings.Replace(good, `"uri":`, `"uri": "x", "uri":`, 1)), ErrMalformed},
+		{"nested too deep", []byte(strings.Replace(good, `"status_lists": [`, `"status_lists": [`+strings.Repeat("[", 40)+strings.Repeat("]", 40)+`,`, 1)), ErrMalformed},
 		{"unknown member", edit(t, f.bundle, func(m map[string]any) { m["signature"] = "x" }), ErrMalformed},
 		{"member in other case", []byte(strings.Replace(good, `"issuer": "https`, `"Issuer": "https`, 1)), ErrMalformed},
 		{"unknown list member", edit(t, f.bundle, func(m map[string]any) { list(m)["kid"] = "x" }), ErrMalformed},
 		{"list member in other case", edit(t, f.bundle, func(m map[string]any) { list(m)["URI"] = list(m)["uri"]; delete(list(m), "uri") }), ErrMalformed},
-		{"format 2", edit(t, f.bundle, func(m map[string]any) { m["format"] = 2 }), ErrFormat},
-		{"format 2 with new members", edit(t, f.bundle, func(m map[string]any) { m["format"] = 2; m["signatures"] = []any{} }), ErrFormat},
-		{"format as string", edit(t, f.bundle, func(m map[string]any) { m["format"] = "1" }), ErrFormat},
+		{"format 3", edit(t, f.bundle, func(m map[string]any) { m["format"] = 3 }), ErrFormat},
+		{"format 3 with new members", edit(t, f.bundle, func(m map[string]any) { m["format"] = 3; m["signatures"] = []any{} }), ErrFormat},
+		{"format 1, unsigned keys", edit(t, f.bundle, func(m map[string]any) {
+			m["format"] = 1
+			delete(m, "statement")
+			m["jwks"] = map[string]any{"keys": []any{}}
+			m["metadata"] = map[string]any{}
+		}), ErrFormat},
+		{"format as string", edit(t, f.bundle, func(m map[string]any) { m["format"] = "2" }), ErrFormat},
 		{"no format", edit(t, f.bundle, func(m map[string]any) { delete(m, "format") }), ErrInvalid},
 		{"no issuer", edit(t, f.bundle, func(m map[string]any) { delete(m, "issuer") }), ErrInvalid},
-		{"no metadata", edit(t, f.bundle, func(m map[string]any) { delete(m, "metadata") }), ErrInvalid},
-		{"no jwks", edit(t, f.bundle, func(m map[string]any) { delete(m, "jwks") }), ErrInvalid},
+		{"no statement", edit(t, f.bundle, func(m map[string]any) { delete(m, "statement") }), ErrInvalid},
+		{"empty statement", edit(t, f.bundle, func(m map[string]any) { m["statement"] = "" }), ErrInvalid},
+		{"unsigned jwks beside the statement", edit(t, f.bundle, func(m map[string]any) { m["jwks"] = map[string]any{"keys": []any{}} }), ErrMalformed},
 		{"no status_lists", edit(t, f.bundle, func(m map[string]any) { delete(m, "status_lists") }), ErrInvalid},
 		{"no created_at", edit(t, f.bundle, func(m map[string]any) { delete(m, "created_at") }), ErrInvalid},
 		{"status_lists null", edit(t, f.bundle, func(m map[string]any) { m["status_lists"] = nil }), ErrInvalid},
@@ -80,9 +87,6 @@ func TestParseRejects(t *testing.T) {
 			m["status_lists"] = append(m["status_lists"].([]any), list(m))
 		}), ErrInvalid},
 		{"too many lists", edit(t, f.bundle, func(m map[string]any) { m["status_lists"] = manyLists }), ErrInvalid},
-		{"metadata of another issuer", edit(t, f.bundle, func(m map[string]any) { m["metadata"] = map[string]any{"issuer": "https://evil.example"} }), ErrInvalid},
-		{"metadata not an object", edit(t, f.bundle, func(m map[string]any) { m["metadata"] = "x" }), ErrInvalid},
-		{"jwks not an object", edit(t, f.bundle, func(m map[string]any) { m["jwks"] = []any{} }), ErrInvalid},
 		{"created_at not a time", edit(t, f.bundle, func(m map[string]any) { m["created_at"] = "yesterday" }), ErrMalformed},
 	}
 	for _, tc := range cases {
@@ -99,7 +103,7 @@ func TestValidateRefusesBuiltBundles(t *testing.T) {
 	require.NoError(t, f.bundle.Validate())
 
 	b := *f.bundle
-	b.Format = 2
+	b.Format = 1
 	assert.ErrorIs(t, b.Validate(), ErrFormat)
 
 	b = *f.bundle

@@ -4,19 +4,21 @@
 // Status List, each still signed by the register.
 //
 // The register serves it at GET /trust-bundle; `linkpass verify sync`
-// fetches, checks and stores it. The bundle as a whole is not signed: each
-// status list inside is, by a key of the bundle's own JWKS, and the JWKS is
-// the verifier's trust anchor, fetched from the issuer URL the practice
-// chose. A bundle file is a trust store: protect it like one.
+// fetches, checks and stores it. Nothing in it is taken on the word of
+// whoever served it: the keys, the metadata and the Quality Mark standing
+// are in a trust statement signed by the register's root key, and each
+// status list is signed by a key the statement names. A verifier pins the
+// root at its first sync (or is given its fingerprint) and from then on
+// refuses a bundle that another root signed, or that is older than the
+// one it holds (Checked.Follows). The bundle file is the verifier's
+// memory of the register: protect it like a trust store.
 package trustbundle
 
-import (
-	"encoding/json"
-	"time"
-)
+import "time"
 
-// Format is the version of the bundle layout.
-const Format = 1
+// Format is the version of the bundle layout. Format 1 bundles carried
+// unsigned keys and metadata; they are refused.
+const Format = 2
 
 // MediaType is the Content-Type of a bundle.
 const MediaType = "application/vnd.linkpass.trust-bundle+json"
@@ -26,13 +28,14 @@ type Bundle struct {
 	Format int `json:"format"`
 	// Issuer is the issuer URL credentials name in "iss".
 	Issuer string `json:"issuer"`
-	// Metadata is the issuer metadata document (/.well-known/jwt-vc-issuer).
-	Metadata json.RawMessage `json:"metadata"`
-	// JWKS is the issuer's public key set (/.well-known/jwks.json).
-	JWKS json.RawMessage `json:"jwks"`
+	// Statement is the register's trust statement (a compact JWS of type
+	// StatementTyp, signed by its root key): its keys, retired keys and
+	// metadata.
+	Statement string `json:"statement"`
 	// StatusLists are the signed Status List Tokens, one per list.
 	StatusLists []StatusList `json:"status_lists"`
-	// CreatedAt is when the register made the bundle.
+	// CreatedAt is when the register made the bundle. It is not signed
+	// and is for people only: every decision uses the signed times.
 	CreatedAt time.Time `json:"created_at"`
 }
 

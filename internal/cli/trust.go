@@ -59,13 +59,63 @@ func fetchBundle(ctx context.Context, from, issuer string) (*trustbundle.Bundle,
 	return trustbundle.Fetch(ctx, issuer, opts...)
 }
 
-// storeBundle writes a fetched bundle, creating its folder (0700) on a
-// machine that has never synced.
-func storeBundle(path string, raw []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("creating the folder for the trust bundle: %w", err)
+// synced is what a sync did.
+type synced struct {
+	checked *trustbundle.Checked
+	// pinned is true when no bundle was held, so the register's root key
+	// was pinned by this sync (or by --anchor).
+	pinned bool
+	// unchanged is true when the bundle fetched was the one held.
+	unchanged bool
+}
+
+// syncBundleFile fetches the bundle of issuer from `from` and stores it at
+// path, only if it is at least as new as the bundle held there, in every
+// part (trustbundle.Checked.Follows), signed by the root pinned by that
+// bundle or by anchor (a fingerprint), and fit to use (Usable). Whatever
+// fails, the bundle held is kept. A bundle held that cannot be read is an
+// error too: it is the verifier's memory of the register, so it is never
+// silently replaced.
+func syncBundleFile(ctx context.Context, path, from, issuer, anchor string) (*synced, error) {
+	var held *trustbundle.Checked
+	if _, err := os.Lstat(path); err == nil {
+		b, err := trustbundle.ReadFile(path)
+		if err == nil {
+			held, err = b.Check(time.Now())
+		}
+		if err != nil {
+			return nil, fmt.Errorf("the trust bundle held in %s cannot be used (%w), so it cannot vouch for a newer one; fix or move it aside, then sync again (you will be shown the register's root key to confirm, or pass --anchor FINGERPRINT)", path, err)
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("the trust bundle held in %s: %w", path, err)
 	}
-	return trustbundle.WriteFile(path, raw)
+	b, raw, err := fetchBundle(ctx, from, issuer)
+	if err != nil {
+		return nil, fmt.Errorf("fetching the trust bundle from %s: %w", from, err)
+	}
+	now := time.Now()
+	var opts []trustbundle.CheckOption
+	if anchor != "" {
+		opts = append(opts, trustbundle.WithAnchor(anchor))
+	}
+	next, err := b.Check(now, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("the trust bundle from %s does not check out, so it was not stored: %w", from, err)
+	}
+	if err := next.Follows(held, anchor); err != nil {
+		return nil, fmt.Errorf("the trust bundle from %s was refused and the one held kept: %w", from, err)
+	}
+	if err := next.Usable(now); err != nil {
+		return nil, fmt.Errorf("the trust bundle from %s was refused and the one held kept: %w", from, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("creating the folder for the trust bundle: %w", err)
+	}
+	if err := trustbundle.WriteFile(path, raw); err != nil {
+		return nil, fmt.Errorf("storing the trust bundle: %w", err)
+	}
+	return &synced{checked: next, pinned: held == nil,
+		unchanged: held != nil && held.Sequence() == next.Sequence() && held.StatusAsOf().Equal(next.StatusAsOf())}, nil
 }
 
 // defaultBundlePath is where `verify sync` stores the bundle by default.

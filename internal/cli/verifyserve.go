@@ -22,6 +22,7 @@ import (
 
 type verifyServeFlags struct {
 	bundle, addr, syncFrom, issuer string
+	anchor                         string
 	syncEvery, maxAge              time.Duration
 	allowStale                     bool
 	log                            logFlags
@@ -52,6 +53,7 @@ checked.`,
 	fl.StringVar(&f.addr, "addr", "127.0.0.1:8090", "address to listen on")
 	fl.StringVar(&f.syncFrom, "sync-from", "", "the register's URL to sync the bundle from")
 	fl.StringVar(&f.issuer, "issuer", "", "with --sync-from: the issuer URL the register's credentials name, if --sync-from is another address for it")
+	fl.StringVar(&f.anchor, "anchor", "", "with --sync-from: the fingerprint of the register's root key, as NALW publishes it (default: pin the root at the first sync)")
 	fl.DurationVar(&f.syncEvery, "sync-every", time.Hour, "how often to sync, with --sync-from")
 	fl.DurationVar(&f.maxAge, "max-age", verifier.DefaultStatusMaxAge, "status information older than this cannot vouch for a credential")
 	fl.BoolVar(&f.allowStale, "allow-stale", false, "answer from status information older than --max-age, saying how old it is")
@@ -94,14 +96,7 @@ func (a *app) verifyServe(ctx context.Context, f verifyServeFlags) error {
 		return nil
 	}
 	sync := func(ctx context.Context) error {
-		b, raw, err := fetchBundle(ctx, f.syncFrom, f.issuer)
-		if err != nil {
-			return err
-		}
-		if _, err := b.Check(time.Now()); err != nil {
-			return fmt.Errorf("the bundle does not check out: %w", err)
-		}
-		if err := storeBundle(f.bundle, raw); err != nil {
+		if _, err := syncBundleFile(ctx, f.bundle, f.syncFrom, f.issuer, f.anchor); err != nil {
 			return err
 		}
 		return load()
@@ -164,10 +159,11 @@ func (a *app) verifyServe(ctx context.Context, f verifyServeFlags) error {
 
 // bundleInfo says how fresh the bundle is, for the page.
 func bundleInfo(c *trustbundle.Checked, maxAge time.Duration, now time.Time) web.BundleInfo {
-	info := web.BundleInfo{SyncedAt: c.CreatedAt(), Issuer: c.Issuer()}
-	if age := now.Sub(c.CreatedAt()); age > maxAge {
+	// Signed times only: created_at is the server's unsigned word.
+	info := web.BundleInfo{SyncedAt: c.StatusAsOf(), Issuer: c.Issuer()}
+	if age := now.Sub(c.StatusAsOf()); age > maxAge {
 		info.Stale = true
-		info.StaleReason = fmt.Sprintf("the trust bundle was made %s ago, more than %s: suspensions since then are not known here; sync it", age.Round(time.Minute), maxAge)
+		info.StaleReason = fmt.Sprintf("the trust bundle's status information is %s old, more than %s: suspensions since then are not known here; sync it", age.Round(time.Minute), maxAge)
 	}
 	return info
 }
