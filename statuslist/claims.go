@@ -61,6 +61,11 @@ type TokenClaims struct {
 	TTL time.Duration
 	// StatusList (status_list) is required.
 	StatusList *Claim
+	// Sequence (seq, a private claim of this register) grows with every
+	// change to the register, so that of two tokens of a list signed in
+	// the same second a verifier can tell which is newer; zero means
+	// absent.
+	Sequence uint64
 }
 
 // tokenClaimsJSON is the wire form. Pointers tell an absent member from a
@@ -73,6 +78,7 @@ type tokenClaimsJSON struct {
 	Expiry     *float64 `json:"exp,omitempty"`
 	TTL        *float64 `json:"ttl,omitempty"`
 	StatusList *Claim   `json:"status_list,omitempty"`
+	Sequence   *uint64  `json:"seq,omitempty"`
 }
 
 // MarshalJSON encodes the claims with times as integer seconds since the
@@ -88,6 +94,9 @@ func (c TokenClaims) MarshalJSON() ([]byte, error) {
 	}
 	if !c.Expiry.IsZero() {
 		w.Expiry = ptr(float64(c.Expiry.Unix()))
+	}
+	if c.Sequence != 0 {
+		w.Sequence = &c.Sequence
 	}
 	if c.TTL != 0 {
 		// Round up so a sub-second TTL does not become 0, which is invalid.
@@ -106,7 +115,7 @@ func (c *TokenClaims) UnmarshalJSON(b []byte) error {
 	if err := strictjson.Valid(b); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidClaim, err)
 	}
-	if err := exactMemberNames(b, "sub", "iss", "iat", "exp", "ttl", "status_list"); err != nil {
+	if err := exactMemberNames(b, "sub", "iss", "iat", "exp", "ttl", "status_list", "seq"); err != nil {
 		return err
 	}
 	var w tokenClaimsJSON
@@ -114,6 +123,9 @@ func (c *TokenClaims) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("%w: %w", ErrInvalidClaim, err)
 	}
 	out := TokenClaims{Subject: w.Subject, Issuer: w.Issuer, StatusList: w.StatusList}
+	if w.Sequence != nil {
+		out.Sequence = *w.Sequence
+	}
 	var err error
 	if out.IssuedAt, err = numericDate("iat", w.IssuedAt); err != nil {
 		return err

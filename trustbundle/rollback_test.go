@@ -178,3 +178,25 @@ func TestACredentialWithoutStatusFromTheRegisterIsRefused(t *testing.T) {
 	assert.Equal(t, verifier.OutcomeMissingClaim, res.Outcome, res.Reason)
 	assert.False(t, res.Valid)
 }
+
+// TestListsOfTheSameSecondAreOrderedBySequence: the register can sign a
+// list twice in one second (a suspension just after a re-sign); the one
+// with the lower seq, served after the other, is refused.
+func TestListsOfTheSameSecondAreOrderedBySequence(t *testing.T) {
+	f := newFixture(t, nil, testNow)
+	list := func(seq uint64, set map[int]uint8) string {
+		c := listClaims(t, testListURI, newList(t, set), testNow)
+		c.Sequence = seq
+		return signList(t, f.key, c)
+	}
+	held := checkAt(t, f.bundleWith(t, f.statement(t, nil), list(11, entries)), testNow)
+	earlier := checkAt(t, f.bundleWith(t, f.statement(t, nil), list(10, nil)), testNow)
+	later := checkAt(t, f.bundleWith(t, f.statement(t, nil), list(12, entries)), testNow)
+	assert.ErrorIs(t, earlier.Follows(held, ""), ErrRollback)
+	assert.NoError(t, later.Follows(held, ""))
+
+	noSeqHeld := checkAt(t, f.bundleWith(t, f.statement(t, nil), list(0, entries)), testNow)
+	noSeqOther := checkAt(t, f.bundleWith(t, f.statement(t, nil), list(0, nil)), testNow)
+	assert.ErrorIs(t, noSeqOther.Follows(noSeqHeld, ""), ErrRollback, "same second, other content, no seq: cannot tell, keep the held one")
+	assert.NoError(t, noSeqHeld.Follows(noSeqHeld, ""))
+}

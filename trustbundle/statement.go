@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/nalw/linkpass/statuslist"
 	"github.com/nalw/linkpass/verifier"
 )
 
@@ -257,10 +258,24 @@ func (c *Checked) Follows(held *Checked, repin string) error {
 		if n == nil {
 			return fmt.Errorf("%w: it lacks status list %s, which the bundle held has", ErrRollback, uri)
 		}
-		if n.claims.IssuedAt.Before(h.claims.IssuedAt) {
-			return fmt.Errorf("%w: its status list %s was issued %s, the one held %s", ErrRollback, uri,
-				n.claims.IssuedAt.UTC().Format(time.RFC3339), h.claims.IssuedAt.UTC().Format(time.RFC3339))
+		if err := listFollows(n.claims, h.claims); err != nil {
+			return fmt.Errorf("%w: its status list %s %s", ErrRollback, uri, err)
 		}
+	}
+	return nil
+}
+
+// listFollows says why token claims n are older than h, or returns nil.
+// Times are whole seconds, so two tokens of the same second are told
+// apart by their seq: a token without one cannot follow one with one.
+func listFollows(n, h *statuslist.TokenClaims) error {
+	switch {
+	case n.IssuedAt.Before(h.IssuedAt):
+		return fmt.Errorf("was issued %s, the one held %s", n.IssuedAt.UTC().Format(time.RFC3339), h.IssuedAt.UTC().Format(time.RFC3339))
+	case h.Sequence != 0 && n.Sequence < h.Sequence:
+		return fmt.Errorf("is at sequence %d, the one held at %d", n.Sequence, h.Sequence)
+	case h.Sequence == 0 && n.IssuedAt.Equal(h.IssuedAt) && *n.StatusList != *h.StatusList:
+		return fmt.Errorf("says something else than the one held, issued in the same second, and neither says which is newer")
 	}
 	return nil
 }

@@ -378,6 +378,11 @@ func (o *Online) fetchList(ctx context.Context, issuer, uri string, held *online
 		return nil, fmt.Errorf("%w: %s served a list of %s, older than the list of %s already held",
 			ErrStatusListFetch, uri, formatTime(claims.IssuedAt), formatTime(held.claims.IssuedAt))
 	}
+	if held != nil && claims.Sequence < held.claims.Sequence {
+		// Same second, earlier change: times are whole seconds.
+		return nil, fmt.Errorf("%w: %s served a list at sequence %d, older than the one already held (%d)",
+			ErrStatusListFetch, uri, claims.Sequence, held.claims.Sequence)
+	}
 	etag := resp.Header.Get("ETag")
 	if o.cache != nil {
 		o.cache.Store(uri, token, etag)

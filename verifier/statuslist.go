@@ -361,6 +361,12 @@ func decodeStatusListClaims(data []byte) (*statuslist.TokenClaims, time.Time, er
 		case "status_list":
 			c.StatusList = &statuslist.Claim{}
 			err = decodeListClaim(d, c.StatusList)
+		case "seq":
+			var n int64
+			if n, err = d.Int(); err == nil && n <= 0 {
+				err = fmt.Errorf("%d is not a positive sequence number", n)
+			}
+			c.Sequence = uint64(n)
 		default:
 			err = d.Skip()
 		}

@@ -233,6 +233,10 @@ func (p *Publisher) build(tx *state.ReadTxn, now time.Time) (*published, error) 
 	}
 	issuerURL := tx.Settings().IssuerURL
 	iat := now.UTC().Truncate(time.Second)
+	// The log index of the snapshot the lists are built from: it orders
+	// two tokens signed in the same second (verifiers refuse a list whose
+	// seq goes down).
+	seq := tx.Index()
 	out := make(map[string]*List, len(lists))
 	for _, l := range lists {
 		list, err := statuslist.New(l.Bits, l.Size)
@@ -261,7 +265,7 @@ func (p *Publisher) build(tx *state.ReadTxn, now time.Time) (*published, error) 
 		}
 		uri := URI(issuerURL, l.ID)
 		tok, err := sign(signer, statuslist.TokenClaims{
-			Subject: uri, Issuer: issuerURL, IssuedAt: iat, Expiry: iat.Add(p.cfg.Validity), TTL: p.cfg.TTL, StatusList: &claim,
+			Subject: uri, Issuer: issuerURL, IssuedAt: iat, Expiry: iat.Add(p.cfg.Validity), TTL: p.cfg.TTL, StatusList: &claim, Sequence: seq,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("signing status list %s: %w", l.ID, err)
