@@ -35,6 +35,9 @@ var (
 	ErrInsecureFile   = errors.New("trustbundle: bundle file may be changed by others")
 	ErrIssuerMismatch = errors.New("trustbundle: bundle of another issuer")
 	ErrFetch          = errors.New("trustbundle: bundle could not be fetched")
+	// ErrUnsignedFormat (with ErrFormat) is a format 1 bundle, from before
+	// the register signed its keys and metadata: it proves nothing.
+	ErrUnsignedFormat = errors.New("trustbundle: bundle of the unsigned format 1")
 )
 
 // members lists the members of a bundle, all required.
@@ -85,7 +88,7 @@ func Parse(data []byte) (*Bundle, error) {
 		return nil, fmt.Errorf("%w: no \"format\"", ErrInvalid)
 	}
 	if string(*head.Format) == "1" {
-		return nil, fmt.Errorf("%w: format 1, whose keys and metadata are not signed; this verifier reads format %d only (update the register to a release that signs its trust statement)", ErrFormat, Format)
+		return nil, fmt.Errorf("%w: %w, whose keys and metadata are not signed; this verifier reads format %d only (update the register to a release that signs its trust statement)", ErrFormat, ErrUnsignedFormat, Format)
 	}
 	if string(*head.Format) != fmt.Sprint(Format) {
 		return nil, fmt.Errorf("%w: format %s; this verifier reads format %d (update linkpass)", ErrFormat, clip(string(*head.Format)), Format)

@@ -83,6 +83,11 @@ func syncBundleFile(ctx context.Context, path, from, issuer, anchor string) (*sy
 		if err == nil {
 			held, err = b.Check(time.Now())
 		}
+		if errors.Is(err, trustbundle.ErrUnsignedFormat) {
+			// A bundle of an older release pins nothing: this sync is a
+			// first sync, and shows the root to confirm.
+			held, err = nil, nil
+		}
 		if err != nil {
 			return nil, fmt.Errorf("the trust bundle held in %s cannot be used (%w), so it cannot vouch for a newer one; fix or move it aside, then sync again (you will be shown the register's root key to confirm, or pass --anchor FINGERPRINT)", path, err)
 		}

@@ -50,7 +50,7 @@ func (rv *registerVerifier) current() (*verifier.Verifier, *trustbundle.Checked,
 	if err != nil {
 		return nil, nil, err
 	}
-	checked, err := b.Check(time.Now())
+	checked, err := b.Check(time.Now(), trustbundle.WithAnchor(rv.srv.RootFingerprint()))
 	if err != nil {
 		return nil, nil, err
 	}

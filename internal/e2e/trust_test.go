@@ -53,7 +53,10 @@ func TestJWKSAloneNeverSaysValidForASuspendedCredential(t *testing.T) {
 	assert.NotRegexp(t, `(?m)^VALID`, r.stdout)
 
 	// From a synced bundle, --no-status is still never VALID.
+	// A bundle of the old, unsigned format held from an older release
+	// pins nothing: the sync over it is a first sync.
 	bundle := filepath.Join(dir, "bundle.json")
+	require.NoError(t, os.WriteFile(bundle, []byte(`{"format":1,"issuer":"`+issuer+`","metadata":{},"jwks":{"keys":[]},"status_lists":[],"created_at":"2026-01-01T00:00:00Z"}`), 0o644))
 	syncAfterChange(t, s, bundle, tok, "suspended")
 	v, code := verifyBundle(t, bundle, tok, "--no-status")
 	assert.Equal(t, 3, code, v.Reason)
