@@ -23,6 +23,7 @@ import (
 	"github.com/hashicorp/raft"
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 	"go.etcd.io/bbolt"
+	"golang.org/x/time/rate"
 
 	"github.com/nalw/linkpass/issuer/backup"
 	"github.com/nalw/linkpass/issuer/datadir"
@@ -69,6 +70,9 @@ type Config struct {
 	// StatusListTTL is how long verifiers may cache a Status List Token
 	// before fetching a fresh one.
 	StatusListTTL time.Duration
+	// StorageCheckEvery is how often the data directory is checked while
+	// the register runs (still there, writable, disk not full).
+	StorageCheckEvery time.Duration
 	// StatusListValidity is how long a Status List Token is valid (its exp).
 	StatusListValidity time.Duration
 	// PublishTimeout bounds how long a change to a credential's status
@@ -85,6 +89,9 @@ func (c *Config) init() {
 	}
 	if c.LapseCheckEvery == 0 {
 		c.LapseCheckEvery = 10 * time.Minute
+	}
+	if c.StorageCheckEvery == 0 {
+		c.StorageCheckEvery = time.Second
 	}
 	if c.ApplyTimeout == 0 {
 		c.ApplyTimeout = 10 * time.Second
@@ -124,11 +131,14 @@ type Server struct {
 	ready  atomic.Bool
 
 	marker  datadir.Marker
+	watch   *datadir.Watch
 	signers *signers
 	root    *trustroot.Signer
 	pub     *statuspub.Publisher
 	stopPub context.CancelFunc
 	pubDone chan struct{}
+	// stopWatch ends the data directory watch.
+	stopWatch context.CancelFunc
 
 	// AdminTokenPath is where the first admin token was written.
 	AdminTokenPath string
@@ -156,6 +166,9 @@ func Open(cfg Config) (*Server, error) {
 		cfg.Logger.Warn("starting the register afresh: an earlier first start in this directory did not finish, so it held nothing anyone had been told", "data", cfg.DataDir)
 	}
 	s := &Server{cfg: cfg, logger: cfg.Logger, marker: m, AdminTokenPath: datadir.Layout(cfg.DataDir).AdminToken()}
+	if s.watch, err = datadir.NewWatch(cfg.DataDir, cfg.Logger); err != nil {
+		return nil, err
+	}
 	if s.fsm, err = fsm.New(cfg.Logger); err != nil {
 		return nil, err
 	}
@@ -193,6 +206,9 @@ func Open(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
+	var wctx context.Context
+	wctx, s.stopWatch = context.WithCancel(context.Background())
+	go s.watch.Run(wctx, s.cfg.StorageCheckEvery)
 	s.ready.Store(true)
 	return s, nil
 }
@@ -218,7 +234,7 @@ func (s *Server) openRaft(m datadir.Marker, fresh bool) error {
 	s.logs = logs
 	// Raft's own warnings include an election at every start of a single
 	// node, which is expected; errors still reach the operator.
-	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Error, Output: os.Stderr})
+	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Error, Output: newRaftLog(s.logger)})
 	snaps, err := raft.NewFileSnapshotStoreWithLogger(dir, 2, hlog)
 	if err != nil {
 		logs.Close()
@@ -263,6 +279,36 @@ func (s *Server) openRaft(m datadir.Marker, fresh bool) error {
 	}
 	s.raft = r
 	return nil
+}
+
+// raftLog passes Raft's error lines to the operational log, at most a few
+// every ten seconds: on a full disk Raft retries its election and logs
+// every failure, which once made 88,000 lines in 10 seconds and buried the
+// one line that said why.
+type raftLog struct {
+	logger     *slog.Logger
+	mu         sync.Mutex
+	every      rate.Sometimes
+	suppressed int
+}
+
+func newRaftLog(logger *slog.Logger) *raftLog {
+	return &raftLog{logger: logger, every: rate.Sometimes{First: 5, Interval: 10 * time.Second}}
+}
+
+func (l *raftLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	logged := false
+	l.every.Do(func() {
+		logged = true
+		l.logger.Error("raft", "line", strings.TrimSpace(string(p)), "suppressed_since_last", l.suppressed)
+		l.suppressed = 0
+	})
+	if !logged {
+		l.suppressed++
+	}
+	return len(p), nil
 }
 
 // waitReady waits for leadership and for every committed entry to be
@@ -395,7 +441,13 @@ func (s *Server) State() *state.Store { return s.fsm.State() }
 func (s *Server) Now() time.Time { return s.cfg.Clock() }
 
 // Ready reports whether the server has caught up and may serve.
-func (s *Server) Ready() bool { return s.ready.Load() && s.raft.State() == raft.Leader }
+func (s *Server) Ready() bool {
+	return s.ready.Load() && s.raft.State() == raft.Leader && s.watch.Fault() == nil
+}
+
+// StorageFault says why the data directory cannot take changes now (gone,
+// unwritable, disk full), or is nil.
+func (s *Server) StorageFault() error { return s.watch.Fault() }
 
 // Apply writes cmd to the log on behalf of actor and returns once it is
 // committed and applied: the change is durable when Apply returns nil.
@@ -443,6 +495,11 @@ func (s *Server) applyAt(actor register.Actor, cmd fsm.Command, at time.Time) (a
 }
 
 func (s *Server) commitAt(actor register.Actor, cmd fsm.Command, at time.Time) (*Committed, error) {
+	// A log in a deleted directory still takes writes, into a file nobody
+	// will ever read again: look before every change.
+	if err := s.watch.Check(); err != nil {
+		return nil, err
+	}
 	if s.raft.State() != raft.Leader {
 		return nil, fmt.Errorf("%w: this node is not the leader", register.ErrUnavailable)
 	}
@@ -452,6 +509,9 @@ func (s *Server) commitAt(actor register.Actor, cmd fsm.Command, at time.Time) (
 	}
 	f := s.raft.Apply(data, s.cfg.ApplyTimeout)
 	if err := f.Error(); err != nil {
+		if ferr := s.watch.Failed(err); ferr != nil {
+			return nil, ferr
+		}
 		return nil, fmt.Errorf("%w: the change was not committed: %v", register.ErrUnavailable, err)
 	}
 	if err, ok := f.Response().(error); ok {
@@ -549,6 +609,9 @@ const snapshotOnCloseAfter = 128
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		wasReady := s.ready.Swap(false)
+		if s.stopWatch != nil {
+			s.stopWatch()
+		}
 		if s.stopPub != nil {
 			s.stopPub()
 			<-s.pubDone

@@ -95,6 +95,9 @@ func (s *Server) RotateKey(actor register.Actor, alg string) (*register.SigningK
 		return nil, err
 	}
 	if err := s.signers.dir.Save(k); err != nil {
+		if f := s.watch.Failed(err); f != nil {
+			return nil, f
+		}
 		return nil, fmt.Errorf("saving the new signing key: %w", err)
 	}
 	s.signers.put(k)

@@ -194,6 +194,7 @@ var errorKinds = []struct {
 	{register.ErrConflict, http.StatusConflict, "conflict"},
 	{errTooLarge, http.StatusRequestEntityTooLarge, "too_large"},
 	{errContentType, http.StatusUnsupportedMediaType, "unsupported_media_type"},
+	{register.ErrDiskFull, http.StatusInsufficientStorage, "disk_full"},
 	{register.ErrUnavailable, http.StatusServiceUnavailable, "unavailable"},
 	{errNotImplemented, http.StatusNotImplemented, "not_implemented"},
 }

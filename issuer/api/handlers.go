@@ -22,7 +22,11 @@ func (a *API) healthz(w http.ResponseWriter, _ *http.Request) {
 
 func (a *API) readyz(w http.ResponseWriter, _ *http.Request) {
 	if !a.srv.Ready() {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready"})
+		body := map[string]string{"status": "not ready"}
+		if err := a.srv.StorageFault(); err != nil {
+			body["reason"] = err.Error()
+		}
+		writeJSON(w, http.StatusServiceUnavailable, body)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "index": a.srv.State().Index("")})

@@ -22,4 +22,8 @@ var (
 	// ErrUnavailable means the register cannot take changes right now (not
 	// the leader, shutting down, or not yet caught up).
 	ErrUnavailable = errors.New("register unavailable")
+	// ErrDiskFull means the register's disk is full: the change was not
+	// written, so nothing was changed. Changes are taken again by
+	// themselves once space is freed.
+	ErrDiskFull = errors.New("the register's disk is full")
 )
