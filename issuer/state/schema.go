@@ -1,7 +1,6 @@
 package state
 
 import (
-	"encoding/binary"
 	"fmt"
 
 	"github.com/hashicorp/go-memdb"
@@ -43,7 +42,6 @@ var tables = []func() *memdb.TableSchema{
 	statusListsTableSchema,
 	credentialsTableSchema,
 	staffTableSchema,
-	auditTableSchema,
 	offersTableSchema,
 	grantsTableSchema,
 	messagesTableSchema,
@@ -99,16 +97,6 @@ func registrantsTableSchema() *memdb.TableSchema {
 	}
 }
 
-func auditTableSchema() *memdb.TableSchema {
-	return &memdb.TableSchema{
-		Name: tableAudit,
-		Indexes: map[string]*memdb.IndexSchema{
-			indexID:         {Name: indexID, Unique: true, Indexer: auditKeyIndex{}},
-			indexRegistrant: {Name: indexRegistrant, AllowMissing: true, Indexer: &memdb.StringFieldIndex{Field: "Registrant"}},
-		},
-	}
-}
-
 func tokensTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name: tableTokens,
@@ -154,38 +142,6 @@ func metaTableSchema() *memdb.TableSchema {
 type meta struct {
 	Key   string `json:"key"`
 	Value uint64 `json:"value"`
-}
-
-// auditKeyIndex orders audit events by (log index, seq). memdb's
-// UintFieldIndex uses varints, which do not sort in numeric order, so the
-// key is big-endian.
-type auditKeyIndex struct{}
-
-func (auditKeyIndex) FromObject(obj any) (bool, []byte, error) {
-	ev, ok := obj.(*register.AuditEvent)
-	if !ok {
-		return false, nil, fmt.Errorf("audit index: unexpected type %T", obj)
-	}
-	return true, auditKey(ev.Index, ev.Seq), nil
-}
-
-func (auditKeyIndex) FromArgs(args ...any) ([]byte, error) {
-	if len(args) != 2 {
-		return nil, fmt.Errorf("audit index: want (index uint64, seq uint32), got %d args", len(args))
-	}
-	idx, ok1 := args[0].(uint64)
-	seq, ok2 := args[1].(uint32)
-	if !ok1 || !ok2 {
-		return nil, fmt.Errorf("audit index: want (uint64, uint32), got (%T, %T)", args[0], args[1])
-	}
-	return auditKey(idx, seq), nil
-}
-
-func auditKey(idx uint64, seq uint32) []byte {
-	b := make([]byte, 12)
-	binary.BigEndian.PutUint64(b, idx)
-	binary.BigEndian.PutUint32(b[8:], seq)
-	return b
 }
 
 // duplicateIndex indexes registrants by register.DuplicateKey; those

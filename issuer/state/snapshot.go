@@ -33,7 +33,7 @@ var recordTables = []struct {
 	{3, tableTokens, func() any { return new(register.Token) }},
 	{4, tableKeys, func() any { return new(register.SigningKey) }},
 	{5, tableRegistrants, func() any { return new(register.Registrant) }},
-	{6, tableAudit, func() any { return new(register.AuditEvent) }},
+	{6, tableAudit, func() any { return new(restoredEvent) }},
 	{7, tableStatusLists, func() any { return new(register.StatusList) }},
 	{8, tableCredentials, func() any { return new(register.IssuedCredential) }},
 	{9, tableStaff, func() any { return new(staff.Account) }},
@@ -47,11 +47,16 @@ const recordEnd = 0xff
 // Snapshot is a point-in-time view of the store. Taking one is cheap (the
 // radix trees are immutable); writing it out happens off the write path.
 type Snapshot struct {
-	tx *memdb.Txn
+	tx    *memdb.Txn
+	audit auditView
 }
 
-// Snapshot returns a snapshot of the store as it is now.
-func (s *Store) Snapshot() *Snapshot { return &Snapshot{tx: s.db.Snapshot().Txn(false)} }
+// Snapshot returns a snapshot of the store as it is now. It must not run
+// concurrently with a write (the FSM never does), so that the tables and
+// the audit trail are of the same moment.
+func (s *Store) Snapshot() *Snapshot {
+	return &Snapshot{tx: s.db.Snapshot().Txn(false), audit: s.audit.view()}
+}
 
 // Persist streams the snapshot to w.
 func (snap *Snapshot) Persist(w io.Writer) error {
@@ -60,7 +65,25 @@ func (snap *Snapshot) Persist(w io.Writer) error {
 		return fmt.Errorf("state: snapshot: %w", err)
 	}
 	var lenBuf [binary.MaxVarintLen64 + 1]byte
+	record := func(typ byte, body []byte) error {
+		lenBuf[0] = typ
+		n := binary.PutUvarint(lenBuf[1:], uint64(len(body)))
+		if _, err := bw.Write(lenBuf[:1+n]); err != nil {
+			return fmt.Errorf("state: snapshot: %w", err)
+		}
+		if _, err := bw.Write(body); err != nil {
+			return fmt.Errorf("state: snapshot: %w", err)
+		}
+		return nil
+	}
 	for _, rt := range recordTables {
+		if rt.table == tableAudit {
+			// Stored as their snapshot records already.
+			if err := snap.audit.each(func(raw []byte) error { return record(rt.typ, raw) }); err != nil {
+				return err
+			}
+			continue
+		}
 		it, err := snap.tx.Get(rt.table, indexID)
 		if err != nil {
 			return fmt.Errorf("state: snapshot %s: %w", rt.table, err)
@@ -70,13 +93,8 @@ func (snap *Snapshot) Persist(w io.Writer) error {
 			if err != nil {
 				return fmt.Errorf("state: snapshot %s: %w", rt.table, err)
 			}
-			lenBuf[0] = rt.typ
-			n := binary.PutUvarint(lenBuf[1:], uint64(len(body)))
-			if _, err := bw.Write(lenBuf[:1+n]); err != nil {
-				return fmt.Errorf("state: snapshot: %w", err)
-			}
-			if _, err := bw.Write(body); err != nil {
-				return fmt.Errorf("state: snapshot: %w", err)
+			if err := record(rt.typ, body); err != nil {
+				return err
 			}
 		}
 	}
@@ -127,6 +145,10 @@ func Restore(r io.Reader) (*Store, error) {
 			continue // drain so the decoder can finish
 		}
 		for _, d := range batch {
+			if ev, ok := d.obj.(*restoredEvent); ok {
+				s.audit.append(ev.pendingEvent)
+				continue
+			}
 			if err := tx.Insert(d.table, d.obj); err != nil {
 				insertErr = fmt.Errorf("%w: restoring %s: %v", ErrCorruptSnapshot, d.table, err)
 				close(done)

@@ -24,7 +24,8 @@ const (
 
 // Store is the state store.
 type Store struct {
-	db *memdb.MemDB
+	db    *memdb.MemDB
+	audit *auditTrail
 }
 
 // New returns an empty store.
@@ -33,7 +34,7 @@ func New() (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state: building schema: %w", err)
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, audit: newAuditTrail()}, nil
 }
 
 // Write runs fn in one write transaction for the change at log index idx.
@@ -53,6 +54,7 @@ func (s *Store) Write(idx uint64, fn func(tx *Txn) error) error {
 	if err := tx.tx.Insert(tableMeta, &meta{Key: metaIndex + "*", Value: idx}); err != nil {
 		return fmt.Errorf("state: updating last index: %w", err)
 	}
+	s.audit.append(tx.events...)
 	tx.tx.Commit()
 	return nil
 }
@@ -64,6 +66,7 @@ type Txn struct {
 	seq      uint32
 	touched  map[string]bool
 	settings *register.Settings
+	events   []pendingEvent
 }
 
 // Index is the log index this transaction writes at.
@@ -122,7 +125,13 @@ func (t *Txn) LikelyDuplicate(k string) (*register.Registrant, error) {
 func (t *Txn) Audit(ev register.AuditEvent) error {
 	ev.Index, ev.Seq = t.idx, t.seq
 	t.seq++
-	return t.insert(tableAudit, &ev)
+	p, err := encodeEvent(&ev)
+	if err != nil {
+		return err
+	}
+	t.events = append(t.events, p)
+	t.touch(tableAudit)
+	return nil
 }
 
 // Settings returns the register settings (defaults before any are set).
@@ -226,31 +235,7 @@ type AuditFilter struct {
 
 // Audit returns audit events in log order.
 func (s *Store) Audit(f AuditFilter) ([]*register.AuditEvent, error) {
-	tx := s.read()
-	var it memdb.ResultIterator
-	var err error
-	if f.Registrant != "" {
-		it, err = tx.Get(tableAudit, indexRegistrant, f.Registrant)
-	} else {
-		it, err = tx.LowerBound(tableAudit, indexID, f.After+1, uint32(0))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("state: audit: %w", err)
-	}
-	var out []*register.AuditEvent
-	for obj := it.Next(); obj != nil; obj = it.Next() {
-		ev := obj.(*register.AuditEvent)
-		if ev.Index <= f.After {
-			continue
-		}
-		// A page never splits the events of one change, so that paging
-		// by After loses nothing.
-		if f.Limit > 0 && len(out) >= f.Limit && ev.Index != out[len(out)-1].Index {
-			break
-		}
-		out = append(out, ev)
-	}
-	return out, nil
+	return s.audit.view().query(f)
 }
 
 // Settings returns the register settings.
