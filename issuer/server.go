@@ -596,6 +596,17 @@ func (s *Server) Backup() (*backup.Archive, error) {
 	return backup.Take(s.State().Snapshot(), datadir.Layout(s.cfg.DataDir), s.marker, s.cfg.Clock())
 }
 
+// SnapshotSoon starts a snapshot in the background, for after a bulk
+// change: taking one of a large register can outlast a client's patience,
+// and nothing waits on it.
+func (s *Server) SnapshotSoon() {
+	go func() {
+		if err := s.Snapshot(); err != nil && !errors.Is(err, raft.ErrNothingNewToSnapshot) && !errors.Is(err, raft.ErrRaftShutdown) {
+			s.logger.Warn("snapshot failed; the next start replays the log", "err", err)
+		}
+	}()
+}
+
 // Snapshot asks Raft to take a snapshot now.
 func (s *Server) Snapshot() error { return s.raft.Snapshot().Error() }
 

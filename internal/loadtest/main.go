@@ -228,7 +228,7 @@ func importViaAPI(srv *server, path string) error {
 		}
 		m["qualifications"] = quals
 		batch = append(batch, m)
-		if len(batch) == 5000 {
+		if len(batch) == 2000 {
 			if err := flush(); err != nil {
 				return err
 			}

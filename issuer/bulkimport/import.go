@@ -16,7 +16,7 @@ const BatchSize = 1000
 
 // MaxRecords is how many records one call of Import may carry; the command
 // line sends a larger file in chunks of this size.
-const MaxRecords = 5000
+const MaxRecords = 2000
 
 // Register is what an import needs of the register.
 type Register interface {
