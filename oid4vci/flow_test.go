@@ -513,3 +513,32 @@ func TestSendNeedsAnAddress(t *testing.T) {
 	assert.ErrorIs(t, err, register.ErrConflict)
 	assert.Contains(t, err.Error(), "no private email address")
 }
+
+// issueToWallet redeems a new offer and fetches the SD-JWT VC with a new
+// holder key, returning the credential's record id.
+func (tr *testRegister) issueToWallet(t *testing.T) string {
+	t.Helper()
+	o := tr.offer(t)
+	status, tok := tr.token(t, redeem(tr.code(t, o), o.TxCode))
+	require.Equal(t, http.StatusOK, status, tok)
+	status, body := tr.credential(t, tok["access_token"].(string), oid4vci.ConfigSDJWT, tr.goodProof(t, newHolder(t, keys.AlgES256)))
+	require.Equal(t, http.StatusOK, status, body)
+	return body["notification_id"].(string)
+}
+
+func TestTwoWalletsDoNotSupersedeEachOtherButAReissueSupersedesBoth(t *testing.T) {
+	tr := newRegister(t)
+	phone, tablet := tr.issueToWallet(t), tr.issueToWallet(t)
+	for _, jti := range []string{phone, tablet} {
+		rec, err := tr.srv.State().Credential(jti)
+		require.NoError(t, err)
+		assert.Equal(t, register.CredentialValid, rec.Status, "a second wallet leaves the first one's credential alone")
+	}
+	_, err := tr.srv.IssueCredential(context.Background(), tr.admin, tr.number)
+	require.NoError(t, err)
+	for _, jti := range []string{phone, tablet} {
+		rec, err := tr.srv.State().Credential(jti)
+		require.NoError(t, err)
+		assert.Equal(t, register.CredentialRevoked, rec.Status, "a registrar's re-issue supersedes wallets' credentials")
+	}
+}
