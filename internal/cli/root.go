@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nalw/linkpass/internal/apiclient"
+	"github.com/nalw/linkpass/internal/version"
 )
 
 // Exit codes shared by every command.
@@ -115,7 +116,9 @@ func (a *app) rootCmd() *cobra.Command {
 		Short:         "The NALW register of social prescribing link workers: register, credentials, verifier and wallet",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version.Get().String(),
 	}
+	root.SetVersionTemplate("linkpass {{.Version}}\n")
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.server, "server", envOr("LINKPASS_SERVER", "http://127.0.0.1:8080"), "register URL (env LINKPASS_SERVER)")
 	pf.StringVar(&a.token, "token", "", "API token (env LINKPASS_TOKEN)")

@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/nalw/linkpass/console"
+	"github.com/nalw/linkpass/internal/version"
 	"github.com/nalw/linkpass/issuer"
 	"github.com/nalw/linkpass/issuer/api"
 	"github.com/nalw/linkpass/mail"
@@ -165,7 +166,8 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	con.Register(router)
 	router.NotFoundHandler = api.New(srv, logger, api.WithIssuance(issuance), api.WithStaff(staffSvc))
 
-	logger.Info("register listening", "addr", ln.Addr().String(), "issuer_url", srv.State().Settings().IssuerURL, "data", f.data, "admin_token_file", srv.AdminTokenPath, "mail", mailer.Transport())
+	v := version.Get()
+	logger.Info("register listening", "addr", ln.Addr().String(), "version", v.Version, "commit", v.Commit, "issuer_url", srv.State().Settings().IssuerURL, "data", f.data, "admin_token_file", srv.AdminTokenPath, "mail", mailer.Transport())
 	if err := serveHTTP(ctx, ln, api.HSTS(router, srv.State().Settings().IssuerURL), logger); err != nil {
 		return err
 	}

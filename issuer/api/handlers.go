@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/nalw/linkpass/internal/version"
 	"github.com/nalw/linkpass/issuer/backup"
 	"github.com/nalw/linkpass/issuer/fsm"
 	"github.com/nalw/linkpass/issuer/register"
@@ -30,6 +31,12 @@ func (a *API) readyz(w http.ResponseWriter, _ *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "index": a.srv.State().Index("")})
+}
+
+// version says which build is running, so that operators and integrators
+// can tell what they are talking to.
+func (a *API) version(*http.Request, register.Actor) (int, any, error) {
+	return http.StatusOK, version.Get(), nil
 }
 
 // Registrants.

@@ -24,6 +24,7 @@ var routeAccess = []struct {
 }{
 	{"GET", "/healthz", public},
 	{"GET", "/readyz", public},
+	{"GET", "/v1/version", public},
 	{"GET", "/v1/register", public},
 	{"GET", "/v1/register/{regno}", public},
 

@@ -13,6 +13,7 @@ func (a *API) routes() {
 
 	a.raw("/healthz", a.healthz)
 	a.raw("/readyz", a.readyz)
+	a.handle(g, "/v1/version", public, a.version)
 
 	// Public register: no token, only what public protection needs.
 	a.handle(g, "/v1/register", public, a.searchRegister)
