@@ -23,8 +23,8 @@ const minFree = 1 << 20
 // register: deleted, renamed or replaced (the log then lives on in an
 // unlinked file, and every acknowledged change would be lost), made
 // unwritable, or its disk full. While it is, Check refuses changes with a
-// message that says nothing was changed; it logs each change of condition
-// once. A full disk, or a directory put back where it was, clears by
+// message that says nothing was changed; it logs once when the register
+// stops taking changes and once when it takes them again. A full disk, or a directory put back where it was, clears by
 // itself; a different directory at the path never does.
 type Watch struct {
 	dir    string
@@ -34,6 +34,9 @@ type Watch struct {
 
 	mu    sync.Mutex
 	fault error
+	// gen counts conditions set, so that a look begun before one was set
+	// never clears it.
+	gen uint64
 }
 
 // NewWatch records the identity (device and inode) of dir.
@@ -149,10 +152,11 @@ func (w *Watch) diskFull() error {
 func (w *Watch) set(f error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.fault == nil || w.fault.Error() != f.Error() {
+	if w.fault == nil {
 		w.logger.Error("the register stopped taking changes", "data", w.dir, "reason", f.Error())
 	}
 	w.fault = f
+	w.gen++
 }
 
 // Run looks again every interval until ctx ends: it notices a directory
@@ -167,16 +171,19 @@ func (w *Watch) Run(ctx context.Context, interval time.Duration) {
 			return
 		case <-t.C:
 		}
+		w.mu.Lock()
+		gen := w.gen
+		w.mu.Unlock()
 		f := w.where()
 		if f == nil {
 			f = w.probe(nil)
 		}
+		if f != nil {
+			w.set(f)
+			continue
+		}
 		w.mu.Lock()
-		switch {
-		case f != nil && (w.fault == nil || w.fault.Error() != f.Error()):
-			w.logger.Error("the register stopped taking changes", "data", w.dir, "reason", f.Error())
-			w.fault = f
-		case f == nil && w.fault != nil:
+		if w.fault != nil && w.gen == gen {
 			w.logger.Info("the register takes changes again", "data", w.dir)
 			w.fault = nil
 		}
