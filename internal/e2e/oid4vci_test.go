@@ -85,6 +85,7 @@ func TestOWFWalletIsIssuedAndVerifiesTheSDJWTVC(t *testing.T) {
 		KB               map[string]any `json:"kb"`
 		Presented        []string       `json:"presented_claims"`
 		TamperedRefused  bool           `json:"tampered_refused"`
+		Notified         int            `json:"notifications_accepted"`
 		VCJWTHeader      map[string]any `json:"vcjwt_header"`
 		VCJWTStatus      map[string]any `json:"vcjwt_status"`
 	}
@@ -98,6 +99,7 @@ func TestOWFWalletIsIssuedAndVerifiesTheSDJWTVC(t *testing.T) {
 	assert.Equal(t, "https://practice.example", got.KB["aud"])
 	assert.NotContains(t, got.Presented, "nation", "the holder withheld nation")
 	assert.True(t, got.TamperedRefused, "sd-jwt-vc must refuse a changed credential")
+	assert.Equal(t, 2, got.Notified, "the notification endpoint took the client's credential_accepted for both")
 	assert.Equal(t, "vc+jwt", got.VCJWTHeader["typ"])
 	assert.Equal(t, got.Payload["status"], got.VCJWTStatus, "both formats share the status entry")
 

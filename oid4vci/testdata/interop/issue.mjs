@@ -69,8 +69,16 @@ async function credential(configId) {
     issuerMetadata, accessToken: accessTokenResponse.access_token,
     credentialConfigurationId: configId, proofs: { jwt: [jwt] },
   })
-  return res.credentialResponse.credentials[0].credential
+  const { credential, } = res.credentialResponse.credentials[0]
+  // Tell the issuer the wallet stored it (the notification endpoint).
+  const sent = await client.sendNotification({
+    issuerMetadata, accessToken: accessTokenResponse.access_token,
+    notification: { notificationId: res.credentialResponse.notification_id, event: 'credential_accepted' },
+  })
+  if (sent.ok) notified++
+  return credential
 }
+let notified = 0
 
 const sdjwt = await credential('link-worker-registration-sd-jwt')
 const vcjwt = await credential('link-worker-registration-vc-jwt')
@@ -138,6 +146,7 @@ console.log(JSON.stringify({
   kb: bound.kb?.payload ?? null,
   presented_claims: Object.keys(bound.payload).sort(),
   tampered_refused: tamperedRefused,
+  notifications_accepted: notified,
   vcjwt_header: jose.decodeProtectedHeader(vcjwt),
   vcjwt_status: jose.decodeJwt(vcjwt).status ?? null,
 }))
