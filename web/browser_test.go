@@ -3,25 +3,19 @@ package web
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/input"
-	"github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/nalw/linkpass/internal/browsertest"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/regno"
 )
@@ -31,207 +25,54 @@ import (
 // page logs an error or warning, throws, or asks for anything from a host
 // other than 127.0.0.1.
 
-// chromium returns the path of the browser, or skips the test when there is
-// none (fails instead when LINKPASS_REQUIRE_TOOLS names chromium).
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	msg := "chromium not found on PATH: the browser tests need it (Debian: apt-get install chromium)"
-	if strings.Contains(os.Getenv("LINKPASS_REQUIRE_TOOLS"), "chromium") {
-		t.Fatal(msg + "; LINKPASS_REQUIRE_TOOLS requires it")
-	}
-	t.Skip(msg)
-	return ""
-}
+// browser and tab adapt the shared harness (internal/browsertest) to
+// these tests' short names.
+type browser struct{ b *browsertest.Browser }
 
-// browser is one headless Chromium; ctx keeps it alive.
-type browser struct {
-	ctx context.Context
-}
-
-// startBrowser starts Chromium with a fresh profile and the flags that keep
-// it off the network; extra adds flags (the fake camera).
 func startBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
-	opts := append([]chromedp.ExecAllocatorOption{}, chromedp.DefaultExecAllocatorOptions[:]...)
-	opts = append(opts,
-		chromedp.ExecPath(chromium(t)),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-domain-reliability", true),
-		chromedp.WindowSize(1280, 800),
-	)
-	opts = append(opts, extra...)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(cancel)
-	// The first run starts the browser; it must not have a timeout, which
-	// would end the browser with it.
-	require.NoError(t, chromedp.Do(ctx), "starting chromium")
-	return &browser{ctx: ctx}
+	return &browser{browsertest.Start(t, extra...)}
 }
 
-// tab is a browser tab with a record of its requests and problems.
 type tab struct {
+	*browsertest.Tab
 	t   *testing.T
 	ctx context.Context
+}
 
-	mu       sync.Mutex
-	requests []string
-	problems []string
-	expected []string // problems the test causes on purpose
+func (b *browser) newTab(t *testing.T) *tab {
+	t.Helper()
+	bt := b.b.NewTab(t)
+	return &tab{Tab: bt, t: t, ctx: bt.Ctx}
 }
 
 // expect tells the tab that the test causes a logged problem containing
 // substr on purpose, such as a 404 for an unknown registration number.
-func (tb *tab) expect(substr string) {
-	tb.mu.Lock()
-	defer tb.mu.Unlock()
-	tb.expected = append(tb.expected, substr)
-}
-
-// newTab opens a tab whose requests and console are checked when the test
-// ends.
-func (b *browser) newTab(t *testing.T) *tab {
-	t.Helper()
-	tb := &tab{t: t}
-	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithListener(tb.record))
-	t.Cleanup(cancel)
-	tb.ctx = ctx
-	require.NoError(t, chromedp.Do(ctx), "opening a tab")
-	t.Cleanup(tb.assertClean) // runs before cancel
-	return tb
-}
-
-// record is called on the tab's event loop: it only appends.
-func (tb *tab) record(ev any) {
-	tb.mu.Lock()
-	defer tb.mu.Unlock()
-	switch ev := ev.(type) {
-	case *network.EventRequestWillBeSent:
-		tb.requests = append(tb.requests, ev.Request.URL)
-	case *runtime.EventConsoleAPICalled:
-		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeWarning || ev.Type == runtime.ConsoleAPICalledTypeAssert {
-			var args []string
-			for _, a := range ev.Args {
-				if a.Description != "" {
-					args = append(args, a.Description)
-				} else {
-					args = append(args, string(a.Value))
-				}
-			}
-			tb.problems = append(tb.problems, fmt.Sprintf("console.%s: %s", ev.Type, strings.Join(args, " ")))
-		}
-	case *runtime.EventExceptionThrown:
-		d := ev.ExceptionDetails
-		desc := d.Text
-		if d.Exception != nil {
-			desc += " " + d.Exception.Description
-		}
-		tb.problems = append(tb.problems, "exception: "+desc)
-	case *log.EventEntryAdded:
-		if e := ev.Entry; e.Level == log.EntryLevelError || e.Level == log.EntryLevelWarning {
-			tb.problems = append(tb.problems, fmt.Sprintf("log %s (%s): %s %s", e.Level, e.Source, e.Text, e.URL))
-		}
-	}
-}
-
-// assertClean fails the test if the tab logged a problem or made a request
-// to a host other than 127.0.0.1.
-func (tb *tab) assertClean() {
-	tb.mu.Lock()
-	defer tb.mu.Unlock()
-	var problems []string
-	for _, p := range tb.problems {
-		if !slices.ContainsFunc(tb.expected, func(e string) bool { return strings.Contains(p, e) }) {
-			problems = append(problems, p)
-		}
-	}
-	assert.Empty(tb.t, problems, "the page logged errors or warnings")
-	assert.NotEmpty(tb.t, tb.requests, "no requests were recorded: the network listener is broken")
-	for _, raw := range tb.requests {
-		assert.True(tb.t, loopbackOnly(raw), "request left the loopback host: %s", raw)
-	}
-}
-
-// loopbackOnly reports whether a request URL stays on 127.0.0.1: http(s)
-// and ws(s) to 127.0.0.1, blob: URLs of such an origin, and data: URLs,
-// which are not requests at all.
-func loopbackOnly(raw string) bool {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return false
-	}
-	switch u.Scheme {
-	case "http", "https", "ws", "wss":
-		return u.Hostname() == "127.0.0.1"
-	case "blob":
-		return loopbackOnly(u.Opaque)
-	case "data":
-		return true
-	}
-	return false
-}
-
-func TestLoopbackOnlyAcceptsOnlyTheLoopbackHost(t *testing.T) {
-	for raw, want := range map[string]bool{
-		"http://127.0.0.1:4000/verify":             true,
-		"blob:http://127.0.0.1:4000/1b2c-3d":       true,
-		"data:image/png;base64,AAAA":               true,
-		"http://localhost:4000/":                   false,
-		"https://cdn.example.com/jsQR.js":          false,
-		"blob:https://evil.example/1b2c":           false,
-		"chrome-extension://abc/x.js":              false,
-		"http://127.0.0.1.evil.example:4000/x.css": false,
-	} {
-		assert.Equal(t, want, loopbackOnly(raw), raw)
-	}
-}
+func (tb *tab) expect(substr string) { tb.Expect(substr) }
 
 // do runs actions with a time limit.
 func (tb *tab) do(limit time.Duration, actions ...chromedp.Action[chromedp.Void]) {
 	tb.t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, limit)
-	defer cancel()
-	require.NoError(tb.t, chromedp.Do(ctx, actions...))
+	tb.Do(limit, actions...)
 }
 
 // eval evaluates a JavaScript expression and returns its value.
 func eval[T any](tb *tab, expr string) T {
 	tb.t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
-	require.NoError(tb.t, err, expr)
-	return v
+	return browsertest.Eval[T](tb.Tab, expr)
 }
 
 // waitFor waits until a JavaScript expression is truthy.
 func (tb *tab) waitFor(limit time.Duration, expr string) {
 	tb.t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, limit)
-	defer cancel()
-	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(limit)))
-	require.NoError(tb.t, err, "waiting for %s", expr)
+	tb.WaitFor(limit, expr)
 }
 
 // text returns the visible text of the first element matching a CSS
 // selector.
 func (tb *tab) text(sel string) string {
 	tb.t.Helper()
-	return eval[string](tb, fmt.Sprintf(`document.querySelector(%q).innerText`, sel))
+	return tb.Text(sel)
 }
 
 // paste puts text into the focused field as a paste or IME would.
