@@ -74,7 +74,7 @@ func (a *app) staffCmd() *cobra.Command {
 			}
 			return a.render(res, func(w io.Writer) {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tNAME\tEMAIL\tROLE\tSTATUS\tSECOND FACTOR\tLAST SIGN-IN")
+				fmt.Fprintln(tw, "ID\tNAME\tEMAIL\tROLE\tSTATUS\tSECOND FACTOR\tRECOVERY CODES\tLAST SIGN-IN")
 				for _, s := range res.Staff {
 					status := s.Status
 					if !s.LockedUntil.IsZero() {
@@ -84,7 +84,7 @@ func (a *app) staffCmd() *cobra.Command {
 					if !s.LastSignInAt.IsZero() {
 						last = s.LastSignInAt.UTC().Format("2006-01-02 15:04")
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Name, s.Email, s.Role, status, orDash(s.SecondFactor), last)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", s.ID, s.Name, s.Email, s.Role, status, orDash(s.SecondFactor), s.RecoveryCodesLeft, last)
 				}
 				tw.Flush()
 			})
