@@ -2,10 +2,10 @@ package issuer
 
 import (
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/nalw/linkpass/credential"
+	"github.com/nalw/linkpass/issuer/datadir"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/issuer/trustroot"
 	"github.com/nalw/linkpass/trustbundle"
@@ -24,14 +24,11 @@ func (s *Server) Metadata() trustbundle.Metadata {
 		CredentialsCarryStatus: true} // every credential is issued with a status list entry
 }
 
-// rootKeyDir is the folder of the data directory that holds the root key.
-const rootKeyDir = "root-key"
-
 // openTrustRoot loads the register's root key, making it on first start,
 // and logs its fingerprint: the operator publishes it so that practices
 // can confirm the root they pin.
 func (s *Server) openTrustRoot() error {
-	dir := filepath.Join(s.cfg.DataDir, rootKeyDir)
+	dir := datadir.Layout(s.cfg.DataDir).RootKey()
 	root, made, err := trustroot.Open(dir)
 	if err != nil {
 		return fmt.Errorf("%w: root key in %s: %v", ErrDataDir, dir, err)

@@ -5,9 +5,10 @@
 // (docs/backup-format.md). Its first member, linkpass-backup.json, is the
 // manifest: what the register is, the log index the copy was taken at, and
 // the size and SHA-256 of every other member. Then come state.bin (the
-// state store's snapshot, as the Raft snapshots hold it) and keys/KID.jwk
-// for each signing key still in use. The archive holds the private signing
-// keys and personal data: whoever holds it can sign credentials.
+// state store's snapshot, as the Raft snapshots hold it), keys/KID.jwk
+// for each signing key still in use, and root-key/KID.jwk, the root key
+// practices have pinned. The archive holds the private keys and personal
+// data: whoever holds it can sign credentials.
 package backup
 
 import (
@@ -19,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -42,6 +44,7 @@ const (
 	manifestName = "linkpass-backup.json"
 	stateName    = "state.bin"
 	keysPrefix   = "keys/"
+	rootPrefix   = "root-key/"
 )
 
 // Limits on what Read accepts, so that a hostile or damaged file cannot
@@ -72,7 +75,11 @@ type Manifest struct {
 	Node NodeInfo `json:"node"`
 	// ActiveKID is the key that signs new credentials.
 	ActiveKID string `json:"active_kid"`
-	Files     []File `json:"files"`
+	// RootKID is the register's root key (root-key/), which practices have
+	// pinned: a restore without it would make every practice refuse the
+	// register's bundles until they confirm a new one.
+	RootKID string `json:"root_kid,omitempty"`
+	Files   []File `json:"files"`
 }
 
 // NodeInfo is what a data directory's marker says.
@@ -95,6 +102,8 @@ type Archive struct {
 	Manifest Manifest
 	State    []byte
 	Keys     map[string][]byte
+	// RootKey is the root key's private JWK file, if the register has one.
+	RootKey []byte
 }
 
 // Take copies the register as of snap: the state, and the private key
@@ -145,7 +154,41 @@ func Take(snap *state.Snapshot, dir datadir.Layout, node datadir.Marker, now tim
 	if a.Manifest.ActiveKID == "" {
 		return nil, fmt.Errorf("backup: the register has no active signing key")
 	}
+	if err := a.takeRootKey(dir.RootKey()); err != nil {
+		return nil, err
+	}
 	return a, nil
+}
+
+// takeRootKey copies the root key kept in dir, if there is one.
+func (a *Archive) takeRootKey(dir string) error {
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	rd, err := keys.OpenDir(dir)
+	if err != nil {
+		return fmt.Errorf("backup: root key: %w", err)
+	}
+	kids, err := rd.List()
+	if err != nil {
+		return fmt.Errorf("backup: root key: %w", err)
+	}
+	switch len(kids) {
+	case 0:
+		return nil
+	case 1:
+	default:
+		return fmt.Errorf("backup: %s holds %d root keys; it must hold exactly one", dir, len(kids))
+	}
+	if _, err := rd.Load(kids[0]); err != nil {
+		return fmt.Errorf("backup: root key %s: %w", kids[0], err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, kids[0]+".jwk"))
+	if err != nil {
+		return fmt.Errorf("backup: root key %s: %w", kids[0], err)
+	}
+	a.Manifest.RootKID, a.RootKey = kids[0], b
+	return nil
 }
 
 // members returns the members after the manifest in archive order.
@@ -167,6 +210,12 @@ func (a *Archive) members() []struct {
 			name string
 			data []byte
 		}{keysPrefix + kid + ".jwk", a.Keys[kid]})
+	}
+	if a.RootKey != nil {
+		out = append(out, struct {
+			name string
+			data []byte
+		}{rootPrefix + a.Manifest.RootKID + ".jwk", a.RootKey})
 	}
 	return out
 }
@@ -268,6 +317,8 @@ func Read(r io.Reader) (*Archive, error) {
 		switch kid, isKey := strings.CutPrefix(hdr.Name, keysPrefix); {
 		case hdr.Name == stateName:
 			a.State = data
+		case m.RootKID != "" && hdr.Name == rootPrefix+m.RootKID+".jwk" && keys.ValidKeyID(m.RootKID):
+			a.RootKey = data
 		case isKey && strings.HasSuffix(kid, ".jwk") && keys.ValidKeyID(strings.TrimSuffix(kid, ".jwk")) && len(a.Keys) < maxKeys:
 			a.Keys[strings.TrimSuffix(kid, ".jwk")] = data
 		default:

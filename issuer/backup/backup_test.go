@@ -113,6 +113,7 @@ func TestRestoredRegisterIsTheOriginal(t *testing.T) {
 		require.NoError(t, err, "key %s restored", k.Name())
 		assert.Equal(t, a, b, "the same signing key")
 	}
+	assert.Equal(t, srv.RootFingerprint(), restored.RootFingerprint(), "the root key is restored: practices keep their pin")
 	j1, err := restored.JWKS()
 	require.NoError(t, err)
 	assert.Contains(t, string(j1), arc.Manifest.ActiveKID)

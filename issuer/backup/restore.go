@@ -74,6 +74,22 @@ func Restore(a *Archive, dir string) (err error) {
 		}
 	}
 
+	if a.RootKey != nil {
+		if err := os.Mkdir(l.RootKey(), 0o700); err != nil {
+			return fmt.Errorf("backup: %w", err)
+		}
+		if err := datadir.WriteFileAtomic(filepath.Join(l.RootKey(), a.Manifest.RootKID+".jwk"), a.RootKey, 0o600); err != nil {
+			return fmt.Errorf("backup: %w", err)
+		}
+		rd, err := keys.OpenDir(l.RootKey())
+		if err != nil {
+			return fmt.Errorf("backup: %w", err)
+		}
+		if _, err := rd.Load(a.Manifest.RootKID); err != nil {
+			return fmt.Errorf("%w: root key %s: %v", ErrInvalid, a.Manifest.RootKID, err)
+		}
+	}
+
 	if err := os.Mkdir(l.Raft(), 0o700); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}

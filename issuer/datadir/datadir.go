@@ -25,6 +25,7 @@ const (
 	raftDBFile     = "raft.db"
 	snapshotsDir   = "snapshots"
 	keysDir        = "keys"
+	rootKeyDir     = "root-key"
 )
 
 // Layout is a data directory's path; its methods name the files in it.
@@ -44,6 +45,10 @@ func (l Layout) Snapshots() string { return filepath.Join(string(l), raftDir, sn
 
 // Keys is the folder of private signing keys.
 func (l Layout) Keys() string { return filepath.Join(string(l), keysDir) }
+
+// RootKey is the folder of the register's root key, which signs its
+// trust statement (package issuer/trustroot).
+func (l Layout) RootKey() string { return filepath.Join(string(l), rootKeyDir) }
 
 // AdminToken is the file the first admin token is handed over in.
 func (l Layout) AdminToken() string { return filepath.Join(string(l), adminTokenFile) }
