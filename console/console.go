@@ -22,6 +22,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -31,6 +32,18 @@ import (
 	"github.com/nalw/linkpass/staff"
 	"github.com/nalw/linkpass/web"
 )
+
+// PathSetup starts every setup link: PathSetup + the link's secret. Logs
+// must show IsSetupLink paths without the secret.
+const PathSetup = "/setup/"
+
+// IsSetupLink reports whether path is a setup link, which carries a secret.
+func IsSetupLink(path string) bool {
+	rest, ok := strings.CutPrefix(path, PathSetup)
+	return ok && setupToken.MatchString(rest)
+}
+
+var setupToken = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
 
 //go:embed templates
 var templateFS embed.FS
@@ -183,9 +196,9 @@ func (c *Console) Register(r *mux.Router) {
 	h(p, "/console/staff/{id}/reset-2fa", c.signedIn(staff.ManageStaff, c.resetStaff))
 }
 
-// Routes lists the console's routes as "METHOD /path", with the
-// permission each needs ("" for any signed-in session, "-" for none): the
-// role matrix test walks it.
+// Routes lists the signed-in console's routes as "METHOD /path", with the
+// permission each needs ("" for any signed-in session): the role matrix
+// test walks it, and a test keeps it equal to what Register mounts.
 var Routes = map[string]staff.Permission{
 	"GET /console":                       staff.ReadRegister,
 	"GET /console/staff":                 staff.ManageStaff,

@@ -273,7 +273,7 @@ func (c *Console) setupPage(w http.ResponseWriter, r *http.Request) {
 // again with the error.
 func (c *Console) setupStep(w http.ResponseWriter, r *http.Request, next string, step func(sid string) error) {
 	sid := c.sessionID(r)
-	ss, a, err := c.cfg.Staff.SetupSession(sid)
+	ss, _, err := c.cfg.Staff.SetupSession(sid)
 	if err != nil {
 		c.setupProblem(w, err)
 		return
@@ -282,17 +282,17 @@ func (c *Console) setupStep(w http.ResponseWriter, r *http.Request, next string,
 		return
 	}
 	if err := step(sid); err != nil {
-		ss, a2, err2 := c.cfg.Staff.SetupSession(sid)
+		// The page again, as it is now, with what was wrong.
+		ss, a, err2 := c.cfg.Staff.SetupSession(sid)
 		if err2 != nil {
 			c.setupProblem(w, err)
 			return
 		}
-		page, d, err2 := c.setupData(sid, ss, a2)
+		page, d, err2 := c.setupData(sid, ss, a)
 		if err2 != nil {
 			c.setupProblem(w, err2)
 			return
 		}
-		_ = a
 		c.fail(w, page, d, err)
 		return
 	}

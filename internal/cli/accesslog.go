@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nalw/linkpass/console"
 	"github.com/nalw/linkpass/oid4vci"
 )
 
@@ -40,11 +41,15 @@ func accessLog(next http.Handler, logger *slog.Logger) http.Handler {
 	})
 }
 
-// loggedPath hides the secret in a credential offer's path: the last
-// segment of /oid4vci/offers/... is the pre-authorised code.
+// loggedPath hides the secrets paths carry: the last segment of
+// /oid4vci/offers/... is the pre-authorised code, that of a staff setup
+// link /setup/... the link's secret.
 func loggedPath(p string) string {
 	if strings.HasPrefix(p, oid4vci.PathOffer) {
 		return oid4vci.PathOffer + "{code}"
+	}
+	if console.IsSetupLink(p) {
+		return console.PathSetup + "{token}"
 	}
 	return p
 }

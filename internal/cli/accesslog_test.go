@@ -24,12 +24,16 @@ func TestAccessLogNeverRecordsQueriesBodiesOrTokens(t *testing.T) {
 	req.Header.Set("Authorization", "Bearer lpt_secret")
 	h.ServeHTTP(httptest.NewRecorder(), req)
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/boom", bytes.NewBufferString(`{"credential":"LP1:SECRET"}`)))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/setup/hIUnHtsPbrSB_13UptIfv41KEKGxArwIb6bRpp_b88E", nil))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/setup/done", nil))
 	out := buf.String()
 	assert.Contains(t, out, "path=/v1/register")
 	assert.Contains(t, out, "status=200")
 	assert.Contains(t, out, "level=WARN")
 	assert.Contains(t, out, "status=500")
-	for _, secret := range []string{"Siobhan", "Okonkwo", "lpt_secret", "LP1:SECRET"} {
+	assert.Contains(t, out, "path=/setup/{token}")
+	assert.Contains(t, out, "path=/setup/done")
+	for _, secret := range []string{"Siobhan", "Okonkwo", "lpt_secret", "LP1:SECRET", "hIUnHtsPbrSB"} {
 		assert.NotContains(t, out, secret)
 	}
 }
