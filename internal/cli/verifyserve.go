@@ -96,8 +96,13 @@ func (a *app) verifyServe(ctx context.Context, f verifyServeFlags) error {
 		return nil
 	}
 	sync := func(ctx context.Context) error {
-		if _, err := syncBundleFile(ctx, f.bundle, f.syncFrom, f.issuer, f.anchor); err != nil {
+		s, err := syncBundleFile(ctx, f.bundle, f.syncFrom, f.issuer, f.anchor)
+		if err != nil {
 			return err
+		}
+		if s.pinned {
+			logger.Warn("first sync: this verifier now trusts the register's root key; confirm its fingerprint is the one NALW publishes",
+				"root_fingerprint", s.checked.RootFingerprint())
 		}
 		return load()
 	}

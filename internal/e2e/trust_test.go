@@ -283,3 +283,46 @@ func TestAMirrorCanServeButNotChangeOrRollBackTheBundle(t *testing.T) {
 	got := postVerify(t, url, strings.TrimSpace(string(mustRead(t, newTok))))
 	assert.Equal(t, "suspended", string(got.Outcome), got.Reason)
 }
+
+// TestACredentialOfTheRegisterWithoutStatusIsRefusedEverywhere: a
+// credential signed with the register's own key but with no status claim
+// (or "status": null) verified VALID even with status lists loaded. The
+// register's signed metadata says all its credentials carry status, so
+// the CLI from a bundle, verify serve, and the register's own /v1/verify
+// refuse it; --online does not vouch for it either.
+func TestACredentialOfTheRegisterWithoutStatusIsRefusedEverywhere(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "reg")
+	s := startServer(t, data)
+	issuer := s.issuerURL(t)
+	var keyList struct{ Keys []struct{ KID string } }
+	s.runJSON(t, 0, &keyList, "keys", "list")
+	kd, err := keys.OpenDir(filepath.Join(data, "keys"))
+	require.NoError(t, err)
+	key, err := kd.Load(keyList.Keys[0].KID)
+	require.NoError(t, err)
+
+	c := credentialtest.Claims(time.Now().Add(-time.Minute))
+	c.Iss, c.Issuer, c.Status = issuer, issuer, nil
+	noStatus, err := credential.Sign(c, key)
+	require.NoError(t, err)
+	bundle := filepath.Join(dir, "bundle.json")
+	syncBundle(t, s, bundle)
+
+	r := runCLI(t, nil, "", "verify", noStatus, "--bundle", bundle, "--json")
+	assert.Equal(t, 1, r.code, r.stdout+r.stderr)
+	assert.Contains(t, r.stdout, `"outcome": "missing-claim"`)
+	assert.Contains(t, r.stdout, "states that all its credentials carry one")
+
+	v := postVerify(t, s.URL, noStatus)
+	assert.Equal(t, "missing-claim", string(v.Outcome), v.Reason)
+	assert.False(t, v.Valid)
+
+	url, _ := startVerifier(t, "--bundle", bundle)
+	v = postVerify(t, url, noStatus)
+	assert.Equal(t, "missing-claim", string(v.Outcome), v.Reason)
+
+	r = runCLI(t, nil, "", "verify", noStatus, "--online", "--issuer", issuer, "--json")
+	assert.NotEqual(t, 0, r.code, r.stdout+r.stderr)
+	assert.NotContains(t, r.stdout, `"valid": true`)
+}
