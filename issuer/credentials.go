@@ -75,7 +75,7 @@ func (s *Server) IssueWith(ctx context.Context, actor register.Actor, number str
 		if err != nil {
 			return nil, nil, err
 		}
-		c, err := s.commitAt(actor, cmd, s.cfg.Clock())
+		c, err := s.commitNow(actor, cmd)
 		if errors.Is(err, fsm.ErrSlotTaken) {
 			continue // another issuance took the entry first: draw again
 		}

@@ -58,6 +58,11 @@ type Config struct {
 	Clock func() time.Time
 	// LapseCheckEvery is how often registrations past their end are lapsed.
 	LapseCheckEvery time.Duration
+	// LapseConfirmShare is the largest share of registered registrants
+	// (0 to 1) the automatic sweep lapses on its own; a sweep that would
+	// lapse more (and more than one) waits for an operator's confirmation.
+	// Zero means the default, 5%.
+	LapseConfirmShare float64
 	// ApplyTimeout bounds how long a change may wait to be committed.
 	ApplyTimeout time.Duration
 	// SnapshotThreshold is how many log entries trigger a snapshot.
@@ -89,6 +94,9 @@ func (c *Config) init() {
 	}
 	if c.LapseCheckEvery == 0 {
 		c.LapseCheckEvery = 10 * time.Minute
+	}
+	if c.LapseConfirmShare == 0 {
+		c.LapseConfirmShare = 0.05
 	}
 	if c.StorageCheckEvery == 0 {
 		c.StorageCheckEvery = time.Second
@@ -137,6 +145,8 @@ type Server struct {
 	pub     *statuspub.Publisher
 	stopPub context.CancelFunc
 	pubDone chan struct{}
+
+	lapseHold lapseHold
 	// stopWatch ends the data directory watch.
 	stopWatch context.CancelFunc
 
@@ -190,7 +200,11 @@ func Open(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.pub = s.newPublisher()
-	if err := s.pub.Rebuild(); err != nil {
+	if err := s.pub.Rebuild(); errors.Is(err, statuspub.ErrClockBehind) {
+		// Serve, but not ready and without lists, until the clock is right:
+		// readyz says why, and the publisher retries every second.
+		s.logger.Error("not publishing status lists: the clock is behind", "err", err)
+	} else if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("publishing status lists: %w", err)
 	}
@@ -442,7 +456,7 @@ func (s *Server) Now() time.Time { return s.cfg.Clock() }
 
 // Ready reports whether the server has caught up and may serve.
 func (s *Server) Ready() bool {
-	return s.ready.Load() && s.raft.State() == raft.Leader && s.watch.Fault() == nil
+	return s.ready.Load() && s.raft.State() == raft.Leader && s.watch.Fault() == nil && s.ClockFault() == nil
 }
 
 // StorageFault says why the data directory cannot take changes now (gone,
@@ -478,11 +492,24 @@ func (s *Server) Commit(ctx context.Context, actor register.Actor, cmd fsm.Comma
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return s.commitAt(actor, cmd, s.cfg.Clock())
+	return s.commitNow(actor, cmd)
 }
 
 func (s *Server) apply(actor register.Actor, cmd fsm.Command) (any, error) {
-	return s.applyAt(actor, cmd, s.cfg.Clock())
+	c, err := s.commitNow(actor, cmd)
+	if err != nil {
+		return nil, err
+	}
+	return c.Result, nil
+}
+
+// commitNow commits cmd dated now, refusing to when the clock reads
+// earlier than the last committed change.
+func (s *Server) commitNow(actor register.Actor, cmd fsm.Command) (*Committed, error) {
+	if err := s.ClockFault(); err != nil {
+		return nil, fmt.Errorf("%w: nothing was changed", err)
+	}
+	return s.commitAt(actor, cmd, s.cfg.Clock())
 }
 
 // applyAt writes cmd dated at. Only the demonstration seed backdates.
@@ -530,31 +557,6 @@ func (s *Server) commitAt(actor register.Actor, cmd fsm.Command, at time.Time) (
 		}
 	}
 	return c, nil
-}
-
-// LapseExpired lapses registrations that have run out. It writes to the log
-// only when there is something to lapse.
-func (s *Server) LapseExpired() (int, error) {
-	regs, err := s.State().Registrants(register.Registered)
-	if err != nil {
-		return 0, err
-	}
-	today := register.DateOf(s.Now())
-	due := false
-	for _, r := range regs {
-		if r.RegisteredUntil.Before(today) {
-			due = true
-			break
-		}
-	}
-	if !due {
-		return 0, nil
-	}
-	res, err := s.apply(register.System, fsm.LapseSweep{})
-	if err != nil {
-		return 0, err
-	}
-	return res.(int), nil
 }
 
 // Run runs background work (lapsing registrations) until ctx ends. The

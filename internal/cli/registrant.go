@@ -23,7 +23,7 @@ func (a *app) registrantCmd() *cobra.Command {
 		a.statusCmd("remove", "Remove a registrant from the register (final)", true, false),
 		a.statusCmd("renew", "Renew a registration for a year, or until a date", false, true),
 		a.restrictCmd(), a.statusCmd("unrestrict", "Lift all restrictions on practice", true, false),
-		a.cpdCmd())
+		a.cpdCmd(), a.lapseSweepCmd())
 	return c
 }
 
@@ -301,5 +301,51 @@ func (a *app) qualificationCmd() *cobra.Command {
 		_ = add.MarkFlagRequired(n)
 	}
 	c.AddCommand(add)
+	return c
+}
+
+// lapseSweepCmd shows, and on --confirm runs, the lapse sweep that the
+// register holds when it would lapse more than its configured share.
+func (a *app) lapseSweepCmd() *cobra.Command {
+	var confirm bool
+	c := &cobra.Command{
+		Use:   "lapse-sweep [--confirm]",
+		Short: "Show how many registrations would lapse now; --confirm lapses them (admin)",
+		Long: `The register lapses registrations past their end date by itself, but not
+more than serve --lapse-confirm-share of the register at once (5% by
+default): a sweep that large is more likely a clock set wrong than real
+lapses. It then waits for this command. Without --confirm it says how many
+would lapse; with --confirm it lapses them, each lapse audited with your
+token. Check the register's clock first.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var p struct {
+				Due        int  `json:"due"`
+				Registered int  `json:"registered"`
+				Limit      int  `json:"limit"`
+				Held       bool `json:"held"`
+				Lapsed     int  `json:"lapsed"`
+			}
+			if !confirm {
+				if err := a.call(cmd, http.MethodGet, "/v1/lapse-sweep", nil, &p); err != nil {
+					return err
+				}
+				return a.render(p, func(w io.Writer) {
+					fmt.Fprintf(w, "%d of %d registered registrants are past their end date and would lapse.\n", p.Due, p.Registered)
+					switch {
+					case p.Held:
+						fmt.Fprintf(w, "That is more than the automatic sweep lapses by itself (%d), so it is waiting.\nCheck the register's clock; if they really ran out, run: linkpass registrant lapse-sweep --confirm\n", p.Limit)
+					case p.Due > 0:
+						fmt.Fprintln(w, "The automatic sweep lapses them at its next run.")
+					}
+				})
+			}
+			if err := a.call(cmd, http.MethodPost, "/v1/lapse-sweep", map[string]bool{"confirm": true}, &p); err != nil {
+				return err
+			}
+			return a.render(p, func(w io.Writer) { fmt.Fprintf(w, "Lapsed %d registration(s).\n", p.Lapsed) })
+		},
+	}
+	c.Flags().BoolVar(&confirm, "confirm", false, "lapse every registration past its end date now, however many")
 	return c
 }

@@ -32,6 +32,7 @@ type serveFlags struct {
 	data, addr, issuerURL, registerName string
 	demo, init                          bool
 	statusTTL                           time.Duration
+	lapseShare                          float64
 	log                                 logFlags
 	mail                                mailFlags
 }
@@ -92,6 +93,7 @@ needed); with no --data it uses a new temporary directory.`,
 	fl.StringVar(&f.registerName, "register-name", "", "name of the register (default: NALW Register of Social Prescribing Link Workers)")
 	fl.BoolVar(&f.demo, "demo", false, "seed an empty register with demonstration registrants")
 	fl.DurationVar(&f.statusTTL, "status-ttl", 5*time.Minute, "how long verifiers may cache a status list (its ttl); a suspension reaches online verifiers within this")
+	fl.Float64Var(&f.lapseShare, "lapse-confirm-share", 0.05, "largest share (0 to 1) of registered registrants the automatic lapse sweep lapses by itself; a sweep of more waits for `linkpass registrant lapse-sweep --confirm`")
 	f.log.register(fl)
 	f.mail.register(fl)
 	return c
@@ -112,6 +114,9 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 		// A throwaway demo leaves nothing behind, its admin token least of all.
 		defer os.RemoveAll(f.data)
 	}
+	if f.lapseShare <= 0 || f.lapseShare > 1 {
+		return withCode(ExitCannot, fmt.Errorf("--lapse-confirm-share %g: give a share between 0 and 1, e.g. 0.05 for 5%%", f.lapseShare))
+	}
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return withCode(ExitCannot, fmt.Errorf("cannot listen on %s: %w; choose another --addr", f.addr, err))
@@ -119,7 +124,7 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	defer ln.Close()
 	// A demonstration on a new directory is a request for a new register.
 	srv, err := issuer.Open(issuer.Config{DataDir: f.data, Create: f.init || f.demo, IssuerURL: f.issuerURL, DefaultIssuerURL: issuer.DefaultIssuerURL(ln.Addr().String()),
-		RegisterName: f.registerName, Logger: logger, StatusListTTL: f.statusTTL})
+		RegisterName: f.registerName, Logger: logger, StatusListTTL: f.statusTTL, LapseConfirmShare: f.lapseShare})
 	if err != nil {
 		return withCode(ExitCannot, err)
 	}

@@ -26,6 +26,8 @@ func (a *API) readyz(w http.ResponseWriter, _ *http.Request) {
 		body := map[string]string{"status": "not ready"}
 		if err := a.srv.StorageFault(); err != nil {
 			body["reason"] = err.Error()
+		} else if err := a.srv.ClockFault(); err != nil {
+			body["reason"] = err.Error()
 		}
 		writeJSON(w, http.StatusServiceUnavailable, body)
 		return

@@ -29,6 +29,8 @@ var routeAccess = []struct {
 	{"GET", "/v1/register/{regno}", public},
 
 	{"GET", "/v1/registrants", reader},
+	{"GET", "/v1/lapse-sweep", reader},
+	{"POST", "/v1/lapse-sweep", admin},
 	{"GET", "/v1/registrants/{regno}", reader},
 	{"GET", "/v1/settings", reader},
 	{"GET", "/v1/audit", reader},

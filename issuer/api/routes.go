@@ -32,6 +32,8 @@ func (a *API) routes() {
 	a.handle(p, "/v1/registrants/{regno}/unrestrict", registrar, a.unrestrict)
 	a.handle(p, "/v1/registrants/{regno}/qualifications", registrar, a.addQualification)
 	a.handle(p, "/v1/registrants/{regno}/cpd", registrar, a.recordCPD)
+	a.handle(g, "/v1/lapse-sweep", reader, a.pendingLapse)
+	a.handle(p, "/v1/lapse-sweep", admin, a.confirmLapse)
 
 	// Credentials.
 	a.handle(p, "/v1/registrants/{regno}/credentials", registrar, a.issueCredential)
@@ -63,7 +65,7 @@ func (a *API) routes() {
 	a.raw("/.well-known/openid-credential-issuer", oid.IssuerMetadata)
 	a.raw("/.well-known/oauth-authorization-server", oid.ServerMetadata)
 	a.raw(oid4vci.PathVCT, oid.TypeMetadata)
-	a.raw(oid4vci.PathOffer + "{code}", oid.Offer)
+	a.raw(oid4vci.PathOffer+"{code}", oid.Offer)
 	a.router.Methods(p, o).Path(oid4vci.PathToken).HandlerFunc(oid.Token)
 	a.router.Methods(p, o).Path(oid4vci.PathNonce).HandlerFunc(oid.Nonce)
 	a.router.Methods(p, o).Path(oid4vci.PathCredential).HandlerFunc(oid.Credential)

@@ -300,3 +300,25 @@ func TestWaitFailsClearlyWhenNothingIsPublished(t *testing.T) {
 	after, _ := p.Published("1")
 	require.Equal(t, before.Token, after.Token, "the previous list is still served")
 }
+
+// TestNoListDatedBeforeTheLastOneIsPublished: with the clock moved back,
+// a rebuild is refused and the list published before stays served.
+func TestNoListDatedBeforeTheLastOneIsPublished(t *testing.T) {
+	r := newReg(t)
+	r.addHolder("Clock", 1)
+	var mu sync.Mutex
+	now := time.Now().Add(time.Hour) // ahead of the log, so only the last list matters
+	p := statuspub.New(statuspub.Config{State: r.f.State, TTL: time.Hour, Validity: 24 * time.Hour,
+		Signer: func() (keys.Signer, error) { return r.key, nil },
+		Clock:  func() time.Time { mu.Lock(); defer mu.Unlock(); return now }})
+	require.NoError(t, p.Rebuild())
+	before, _ := p.Published("1")
+	mu.Lock()
+	now = now.Add(-30 * time.Minute)
+	mu.Unlock()
+	err := p.Rebuild()
+	require.ErrorIs(t, err, statuspub.ErrClockBehind)
+	require.ErrorContains(t, err, "earlier than the lists published at")
+	after, _ := p.Published("1")
+	require.Equal(t, before.Token, after.Token)
+}
