@@ -7,6 +7,11 @@
 // wallets can depend on it.
 package credential
 
+import (
+	"bytes"
+	_ "embed" // the JSON-LD context document
+)
+
 // Media types and header values fixed by VC-JOSE-COSE.
 const (
 	// Typ is the JOSE "typ" header of a credential.
@@ -112,3 +117,12 @@ type StatusListRef struct {
 	Idx uint64 `json:"idx"`
 	URI string `json:"uri"`
 }
+
+//go:embed link-worker-v1.jsonld
+var contextDocument []byte
+
+// ContextDocument returns the JSON-LD context document that
+// ContextLinkpass names, defining every term of the credential that the
+// VC 2.0 context does not, so that a JSON-LD processor can expand a
+// credential. The register serves it at that URL's path.
+func ContextDocument() []byte { return bytes.Clone(contextDocument) }

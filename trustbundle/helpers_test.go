@@ -78,7 +78,8 @@ func stressList(t testing.TB) *statuslist.List {
 }
 
 // listClaims returns the claims of a token for uri over l, issued at
-// iat with ttl one hour and exp 36 hours, as the register writes them.
+// iat with ttl one hour (the register's default is 5 minutes; an hour
+// keeps these tests' ages simple) and exp 36 hours, as the register writes.
 func listClaims(t testing.TB, uri string, l *statuslist.List, iat time.Time) statuslist.TokenClaims {
 	c, err := l.Claim()
 	require.NoError(t, err)

@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"time"
 
 	"github.com/gorilla/mux"
 
+	"github.com/nalw/linkpass/credential"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/keys"
 )
@@ -190,6 +192,27 @@ func (a *API) jwks(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	_, _ = w.Write(b)
+}
+
+// contextPath is where the register serves the JSON-LD context its
+// credentials name: the path of credential.ContextLinkpass. The register at
+// register.nalw.org.uk thus serves it at the very URL; a register at
+// another address serves the same document at the same path.
+var contextPath = func() string {
+	u, err := url.Parse(credential.ContextLinkpass)
+	if err != nil {
+		panic(err)
+	}
+	return u.Path
+}()
+
+// jsonLDContext serves the JSON-LD context document of the credentials,
+// which never changes at this URL (a new version gets a new URL).
+func (a *API) jsonLDContext(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	_, _ = w.Write(credential.ContextDocument())
 }
 
 // issuerMetadata serves the JWT VC issuer metadata document, with the

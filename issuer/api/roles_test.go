@@ -50,6 +50,7 @@ var routeAccess = []struct {
 
 	{"GET", "/.well-known/jwks.json", public},
 	{"GET", "/.well-known/jwt-vc-issuer", public},
+	{"GET", "/ns/link-worker/v1", public},
 	{"GET", "/status/{list}", public},
 	{"GET", "/trust-bundle", public},
 	{"GET", "/v1/registrants/{regno}/credentials", reader},

@@ -46,6 +46,7 @@ func (a *API) routes() {
 	a.handle(p, "/v1/keys/{kid}/retire", admin, a.retireKey)
 	a.raw("/.well-known/jwks.json", a.jwks)
 	a.raw("/.well-known/jwt-vc-issuer", a.issuerMetadata)
+	a.raw(contextPath, a.jsonLDContext)
 
 	// Status lists and the offline trust bundle: public, served from what
 	// the publisher last signed.
