@@ -23,7 +23,6 @@ const (
 // Index names.
 const (
 	indexID         = "id"
-	indexStatus     = "status"
 	indexRegistrant = "registrant"
 	indexList       = "list"
 	indexSlot       = "slot"
@@ -86,8 +85,7 @@ func registrantsTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name: tableRegistrants,
 		Indexes: map[string]*memdb.IndexSchema{
-			indexID:     {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Number"}},
-			indexStatus: {Name: indexStatus, Indexer: &memdb.StringFieldIndex{Field: "Status"}},
+			indexID: {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Number"}},
 			// Imports are idempotent on the other register's reference.
 			indexExternal: {Name: indexExternal, Unique: true, AllowMissing: true, Indexer: &memdb.StringFieldIndex{Field: "ExternalRef"}},
 			// Likely duplicates (register.DuplicateKey) are found without

@@ -306,20 +306,19 @@ func firstRegistrant(tx *memdb.Txn, index, key string) (*register.Registrant, er
 	return obj.(*register.Registrant), nil
 }
 
+// registrants reads the whole table, keeping those with status. Most of a
+// register is registered, so an index by status would save little of the
+// scan and cost a radix-tree leaf and node for every registrant.
 func registrants(tx *memdb.Txn, status register.Status) ([]*register.Registrant, error) {
-	var it memdb.ResultIterator
-	var err error
-	if status == "" {
-		it, err = tx.Get(tableRegistrants, indexID)
-	} else {
-		it, err = tx.Get(tableRegistrants, indexStatus, string(status))
-	}
+	it, err := tx.Get(tableRegistrants, indexID)
 	if err != nil {
 		return nil, fmt.Errorf("state: registrants: %w", err)
 	}
 	var out []*register.Registrant
 	for obj := it.Next(); obj != nil; obj = it.Next() {
-		out = append(out, obj.(*register.Registrant))
+		if r := obj.(*register.Registrant); status == "" || r.Status == status {
+			out = append(out, r)
+		}
 	}
 	return out, nil
 }
