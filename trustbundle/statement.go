@@ -222,8 +222,12 @@ func parseStatement(payload []byte) (*Statement, error) {
 // Follows checks that c may replace held, the bundle a verifier holds,
 // so that a verifier never moves backwards: same issuer; a statement
 // signed by the same root (unless repin, a fingerprint the practice has
-// confirmed, names c's root); a sequence and issued-at no lower than
-// held's; every key held retired still retired; every status list held
+// confirmed, names c's root); a sequence no lower than held's (the
+// sequence, a log index, orders statements whatever the clocks say: a
+// register whose clock went back after a restart re-signs the same
+// statement with an earlier iat, and must not lock verifiers out; at one
+// sequence the content is the same state); every key held retired still
+// retired; every status list held
 // still there and issued no earlier. It returns nil when c is the same
 // as held or newer; otherwise an error wrapping ErrRootChanged or
 // ErrRollback that says what went backwards.
@@ -241,10 +245,6 @@ func (c *Checked) Follows(held *Checked, repin string) error {
 	ns, hs := c.statement, held.statement
 	if ns.Seq < hs.Seq {
 		return fmt.Errorf("%w: its keys and settings are at sequence %d, the bundle held at %d", ErrRollback, ns.Seq, hs.Seq)
-	}
-	if ns.IssuedAt < hs.IssuedAt {
-		return fmt.Errorf("%w: its trust statement was signed %s, the one held %s", ErrRollback,
-			formatUnix(ns.IssuedAt), formatUnix(hs.IssuedAt))
 	}
 	retired := ns.retiredSet()
 	for _, r := range hs.Retired {
