@@ -65,8 +65,6 @@ type synced struct {
 	// pinned is true when no bundle was held, so the register's root key
 	// was pinned by this sync (or by --anchor).
 	pinned bool
-	// unchanged is true when the bundle fetched was the one held.
-	unchanged bool
 }
 
 // syncBundleFile fetches the bundle of issuer from `from` and stores it at
@@ -119,8 +117,7 @@ func syncBundleFile(ctx context.Context, path, from, issuer, anchor string) (*sy
 	if err := trustbundle.WriteFile(path, raw); err != nil {
 		return nil, fmt.Errorf("storing the trust bundle: %w", err)
 	}
-	return &synced{checked: next, pinned: held == nil,
-		unchanged: held != nil && held.Sequence() == next.Sequence() && held.StatusAsOf().Equal(next.StatusAsOf())}, nil
+	return &synced{checked: next, pinned: held == nil}, nil
 }
 
 // defaultBundlePath is where `verify sync` stores the bundle by default.
