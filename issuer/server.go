@@ -67,6 +67,10 @@ type Config struct {
 	ApplyTimeout time.Duration
 	// SnapshotThreshold is how many log entries trigger a snapshot.
 	SnapshotThreshold uint64
+	// TrailingLogs is how many log entries a snapshot leaves in the log
+	// (1024 by default); tests lower it to make the log start after a
+	// snapshot.
+	TrailingLogs uint64
 	// KeyAlgorithm is the algorithm of the first signing key: "EdDSA"
 	// (default) or "ES256".
 	KeyAlgorithm string
@@ -103,6 +107,9 @@ func (c *Config) init() {
 	}
 	if c.ApplyTimeout == 0 {
 		c.ApplyTimeout = 10 * time.Second
+	}
+	if c.TrailingLogs == 0 {
+		c.TrailingLogs = 1024
 	}
 	if c.SnapshotThreshold == 0 {
 		c.SnapshotThreshold = 8192
@@ -237,6 +244,15 @@ func (s *Server) openRaft(m datadir.Marker, fresh bool) error {
 		if _, err := os.Stat(dbPath); err != nil {
 			return fmt.Errorf("%w: %s: %v", ErrDataDir, dbPath, err)
 		}
+		// Raft and bbolt end the process with a stack trace on a damaged
+		// log or a missing snapshot: look first, and say which file.
+		info, err := datadir.CheckLog(dbPath)
+		if err != nil {
+			return fmt.Errorf("%w: the register's log %s is damaged (%v). Do not delete it: restore the register from a backup with `linkpass restore` into a new directory, keeping this one aside", ErrDataDir, dbPath, err)
+		}
+		if err := datadir.CheckSnapshots(datadir.Layout(s.cfg.DataDir), info.First, s.logger); err != nil {
+			return err
+		}
 	}
 	logs, err := raftboltdb.New(raftboltdb.Options{Path: dbPath, BoltOptions: &bbolt.Options{Timeout: 2 * time.Second, NoFreelistSync: true}})
 	if err != nil {
@@ -260,7 +276,7 @@ func (s *Server) openRaft(m datadir.Marker, fresh bool) error {
 	conf.LocalID = raft.ServerID(m.NodeID)
 	conf.Logger = hlog
 	conf.SnapshotThreshold = s.cfg.SnapshotThreshold
-	conf.TrailingLogs = 1024
+	conf.TrailingLogs = s.cfg.TrailingLogs
 	conf.MaxAppendEntries = 256
 	// One voter elects itself: short timeouts make start-up quick. A
 	// cluster would use the defaults.
@@ -371,6 +387,9 @@ func (s *Server) firstStart() error {
 	}
 	if err := s.ensureSigningKey(); err != nil {
 		return fmt.Errorf("making the first signing key: %w", err)
+	}
+	if err := s.checkActiveKeyFile(); err != nil {
+		return err
 	}
 	toks, err := st.Tokens()
 	if err != nil {

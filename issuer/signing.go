@@ -3,6 +3,7 @@ package issuer
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -64,6 +65,21 @@ func (s *Server) ensureSigningKey() error {
 	}
 	_, err := s.RotateKey(register.System, s.cfg.KeyAlgorithm)
 	return err
+}
+
+// checkActiveKeyFile refuses to start when the active key's file is
+// missing or damaged: the register could not sign a status list, so no
+// suspension would reach verifiers.
+func (s *Server) checkActiveKeyFile() error {
+	k, err := s.activeKey()
+	if err != nil {
+		return err
+	}
+	if _, err := s.signers.get(k.KID); err != nil {
+		path := filepath.Join(s.signers.dir.Path(), k.KID+".jwk")
+		return fmt.Errorf("%w: the active signing key %s cannot be used (%v). A private key cannot be made again: put back this file from a backup of the data directory, or restore the register from a backup with `linkpass restore`. Do not start a new register over it", ErrDataDir, path, err)
+	}
+	return nil
 }
 
 // activeKey returns the record of the key that signs new credentials.

@@ -112,6 +112,9 @@ func Open(dir string, now time.Time, create bool) (m Marker, fresh, cleared bool
 		if rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
 			return m, false, false, fmt.Errorf("%w: cannot read %s: %v", ErrUnusable, dir, rerr)
 		}
+		if _, err := os.Stat(filepath.Join(dir, raftDir, raftDBFile)); err == nil {
+			return m, false, false, fmt.Errorf("%w: %s has a register's log (%s) but its %s is missing. The marker names this node in the log, so it cannot be made anew: put it back from a copy of the data directory, or restore the register from a backup with `linkpass restore` into a new directory", ErrUnusable, dir, filepath.Join(raftDir, raftDBFile), path)
+		}
 		if len(entries) > 0 {
 			return m, false, false, fmt.Errorf("%w: %s is not empty and has no %s; it is not a linkpass data directory. Check the --data path, or choose an empty or new directory", ErrUnusable, dir, markerFile)
 		}
