@@ -248,35 +248,30 @@ func TestReadAcceptsEveryCommonImageType(t *testing.T) {
 	}
 }
 
-func nrgba64(g *image.Gray) *image.NRGBA64 {
-	out := image.NewNRGBA64(g.Rect)
+// each16 calls set with every pixel of g widened to 16 bits.
+func each16(g *image.Gray, set func(x, y int, v uint16)) {
 	for y := range g.Rect.Dy() {
 		for x := range g.Rect.Dx() {
-			v := uint16(g.GrayAt(x, y).Y) * 0x101
-			out.SetNRGBA64(x, y, color.NRGBA64{R: v, G: v, B: v, A: 0xffff})
+			set(x, y, uint16(g.GrayAt(x, y).Y)*0x101)
 		}
 	}
+}
+
+func nrgba64(g *image.Gray) *image.NRGBA64 {
+	out := image.NewNRGBA64(g.Rect)
+	each16(g, func(x, y int, v uint16) { out.SetNRGBA64(x, y, color.NRGBA64{R: v, G: v, B: v, A: 0xffff}) })
 	return out
 }
 
 func rgba64(g *image.Gray) *image.RGBA64 {
 	out := image.NewRGBA64(g.Rect)
-	for y := range g.Rect.Dy() {
-		for x := range g.Rect.Dx() {
-			v := uint16(g.GrayAt(x, y).Y) * 0x101
-			out.SetRGBA64(x, y, color.RGBA64{R: v, G: v, B: v, A: 0xffff})
-		}
-	}
+	each16(g, func(x, y int, v uint16) { out.SetRGBA64(x, y, color.RGBA64{R: v, G: v, B: v, A: 0xffff}) })
 	return out
 }
 
 func gray16(g *image.Gray) *image.Gray16 {
 	out := image.NewGray16(g.Rect)
-	for y := range g.Rect.Dy() {
-		for x := range g.Rect.Dx() {
-			out.SetGray16(x, y, color.Gray16{Y: uint16(g.GrayAt(x, y).Y) * 0x101})
-		}
-	}
+	each16(g, func(x, y int, v uint16) { out.SetGray16(x, y, color.Gray16{Y: v}) })
 	return out
 }
 

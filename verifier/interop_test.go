@@ -15,33 +15,17 @@ import (
 
 	"github.com/nalw/linkpass/credential"
 	"github.com/nalw/linkpass/credential/credentialtest"
+	"github.com/nalw/linkpass/internal/tooltest"
 	"github.com/nalw/linkpass/keys"
 )
 
 // interopDir holds verify.mjs and its pinned panva/jose dependency.
 const interopDir = "testdata/interop"
 
-// requireNode returns the path of node, skipping the test when node or the
-// jose dependency is missing, unless LINKPASS_REQUIRE_TOOLS names node
-// (as CI sets it), in which case the test fails instead.
+// requireNode returns the path of node with jose installed, or skips.
 func requireNode(t *testing.T) string {
 	t.Helper()
-	required := strings.Contains(os.Getenv("LINKPASS_REQUIRE_TOOLS"), "node")
-	missing := func(format string, args ...any) {
-		t.Helper()
-		if required {
-			t.Fatalf(format+" (LINKPASS_REQUIRE_TOOLS requires node)", args...)
-		}
-		t.Skipf(format, args...)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing("node is not installed; install Node.js 20+ to run the jose interop check")
-	}
-	if _, err := os.Stat(filepath.Join(interopDir, "node_modules", "jose")); err != nil {
-		missing("jose is not installed; run `npm ci` in verifier/%s", interopDir)
-	}
-	return node
+	return tooltest.Node(t, interopDir, "jose", "the jose interop check")
 }
 
 // TestInteropJoseVerifiesOurCredentials checks credential.Sign's output

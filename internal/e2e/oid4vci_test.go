@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"io"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -15,31 +14,19 @@ import (
 	"github.com/emersion/go-smtp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/nalw/linkpass/internal/tooltest"
 )
 
 // owfInterop holds issue.mjs and its pinned OpenWallet Foundation
 // OpenID4VCI client and @sd-jwt/sd-jwt-vc (npm ci installs them).
 const owfInterop = "../../oid4vci/testdata/interop"
 
-// requireOWFClient returns node, skipping when node or the pinned packages
-// are missing unless LINKPASS_REQUIRE_TOOLS names node (CI), then failing.
+// requireOWFClient returns node with the pinned packages installed, or
+// skips (fails when LINKPASS_REQUIRE_TOOLS names node, as in CI).
 func requireOWFClient(t *testing.T) string {
 	t.Helper()
-	missing := func(msg string) {
-		t.Helper()
-		if strings.Contains(os.Getenv("LINKPASS_REQUIRE_TOOLS"), "node") {
-			t.Fatal(msg + " (LINKPASS_REQUIRE_TOOLS requires node)")
-		}
-		t.Skip(msg)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing("node is not installed; install Node.js 20+ to run the OpenID4VCI interop check")
-	}
-	if _, err := os.Stat(filepath.Join(owfInterop, "node_modules", "@openid4vc", "openid4vci")); err != nil {
-		missing("the OpenID4VCI client is not installed; run `npm ci` in oid4vci/testdata/interop")
-	}
-	return node
+	return tooltest.Node(t, owfInterop, "@openid4vc/openid4vci", "the OpenID4VCI interop check")
 }
 
 type offer struct {

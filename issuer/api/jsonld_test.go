@@ -14,31 +14,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/nalw/linkpass/credential"
+	"github.com/nalw/linkpass/internal/tooltest"
 	"github.com/nalw/linkpass/issuer/register"
 )
 
 // jsonldDir holds the pinned jsonld.js used to expand credentials.
 const jsonldDir = "testdata/jsonld"
 
-// requireJSONLD returns the path of node, skipping the test when node or
-// jsonld.js is missing, unless LINKPASS_REQUIRE_TOOLS names node.
+// requireJSONLD returns node with jsonld.js installed, or skips.
 func requireJSONLD(t *testing.T) string {
 	t.Helper()
-	missing := func(format string, args ...any) {
-		t.Helper()
-		if strings.Contains(os.Getenv("LINKPASS_REQUIRE_TOOLS"), "node") {
-			t.Fatalf(format+" (LINKPASS_REQUIRE_TOOLS requires node)", args...)
-		}
-		t.Skipf(format, args...)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing("node is not installed; install Node.js 20+ to run the JSON-LD expansion check")
-	}
-	if _, err := os.Stat(filepath.Join(jsonldDir, "node_modules", "jsonld")); err != nil {
-		missing("jsonld is not installed; run `npm ci` in issuer/api/%s", jsonldDir)
-	}
-	return node
+	return tooltest.Node(t, jsonldDir, "jsonld", "the JSON-LD expansion check")
 }
 
 func TestTheRegisterServesTheJSONLDContextItsCredentialsName(t *testing.T) {
