@@ -26,13 +26,18 @@ func (t *Txn) CredentialsOf(number string) ([]*register.IssuedCredential, error)
 }
 
 // SlotTaken reports whether an entry of a status list is allocated.
-func (t *Txn) SlotTaken(list string, idx uint64) (bool, error) {
-	obj, err := t.tx.First(tableCredentials, indexSlot, list, idx)
+func (t *Txn) SlotTaken(list string, idx uint64) (bool, error) { return slotTaken(t.tx, list, idx) }
+
+func slotTaken(tx *memdb.Txn, list string, idx uint64) (bool, error) {
+	obj, err := tx.First(tableCredentials, indexSlot, list, idx)
 	if err != nil {
 		return false, fmt.Errorf("state: slot lookup: %w", err)
 	}
 	return obj != nil, nil
 }
+
+// SlotTaken reports whether an entry of a status list is allocated.
+func (s *Store) SlotTaken(list string, idx uint64) (bool, error) { return slotTaken(s.read(), list, idx) }
 
 // StatusList returns a status list's record, or nil if it does not exist.
 func (t *Txn) StatusList(id string) (*register.StatusList, error) { return statusList(t.tx, id) }
