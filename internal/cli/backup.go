@@ -7,11 +7,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/nalw/linkpass/issuer/backup"
+	"github.com/nalw/linkpass/issuer/datadir"
 )
 
 func (a *app) backupCmd() *cobra.Command {
@@ -45,7 +45,10 @@ reach it. Restore it with ` + "`linkpass restore --from FILE --data DIR`" + `.`,
 			if err != nil {
 				return withCode(ExitCannot, fmt.Errorf("the register sent a backup that does not check: %w", err))
 			}
-			if err := writeNew(out, buf.Bytes()); err != nil {
+			if err := datadir.WriteFileNew(out, buf.Bytes(), 0o600); err != nil {
+				if errors.Is(err, fs.ErrExist) {
+					return withCode(ExitRefused, fmt.Errorf("%s exists; choose a new file name (a backup never overwrites one)", out))
+				}
 				return withCode(ExitCannot, err)
 			}
 			m := arc.Manifest
@@ -56,39 +59,6 @@ reach it. Restore it with ` + "`linkpass restore --from FILE --data DIR`" + `.`,
 	}
 	c.Flags().StringVar(&out, "out", "", "file to write (must not exist)")
 	return c
-}
-
-// writeNew writes data to a new file, mode 0600, durably: a temporary file
-// in the same folder is synced, then linked to name, which fails if name
-// appeared meanwhile.
-func writeNew(name string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	if err := os.Link(tmp.Name(), name); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("%s exists; choose a new file name", name)
-		}
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	return nil
 }
 
 func (a *app) restoreCmd() *cobra.Command {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -112,4 +113,25 @@ func (s *server) get(t *testing.T, path string) string {
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", b)
 	return string(b)
+}
+
+// TestDeletedDataDirUnderRunningServe deletes the data directory under a
+// running `linkpass serve`: changes are refused saying nothing was changed,
+// /readyz answers 503 with the reason, and the log has one line.
+func TestDeletedDataDirUnderRunningServe(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "reg")
+	s := startServer(t, data)
+	require.NoError(t, os.RemoveAll(data))
+	for i := 0; i < 20; i++ {
+		r := s.run(t, "", "registrant", "add", "--given", "Lost", "--family", "Write", "--nation", "england")
+		require.Equal(t, 2, r.code, "a change into a deleted directory is never acknowledged: %s", r.stdout)
+		assert.Contains(t, r.stderr, "nothing was changed")
+	}
+	resp, err := http.Get(s.URL + "/readyz")
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	assert.Contains(t, string(b), "has gone")
+	assert.Equal(t, 1, strings.Count(s.stderr.String(), "the register stopped taking changes"), s.stderr.String())
 }

@@ -173,6 +173,19 @@ func errOrEmpty(err error) error {
 // WriteFileAtomic writes a file so that a crash leaves either the old or the
 // new content, never a torn file.
 func WriteFileAtomic(path string, data []byte, mode os.FileMode) error {
+	return writeFile(path, data, mode, os.Rename)
+}
+
+// WriteFileNew writes a new file as WriteFileAtomic does, but fails with
+// fs.ErrExist rather than replace a file already at path.
+func WriteFileNew(path string, data []byte, mode os.FileMode) error {
+	return writeFile(path, data, mode, os.Link)
+}
+
+// writeFile writes data to a synced temporary file beside path, then puts
+// it in place with place (rename, or link to refuse an existing file) and
+// syncs the directory.
+func writeFile(path string, data []byte, mode os.FileMode, place func(tmp, path string) error) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
@@ -194,7 +207,7 @@ func WriteFileAtomic(path string, data []byte, mode os.FileMode) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := place(tmp.Name(), path); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if d, err := os.Open(dir); err == nil {
