@@ -78,6 +78,13 @@ func TestOpenRefusesOrFixesUnsafePermissions(t *testing.T) {
 		{"admin token readable by group", func(_ *testing.T, d string) string { return filepath.Join(d, "admin.token") }, 0o640, 0},
 		{"key file readable by others", keyFile, 0o644, 0},
 		{"key file writable by group", keyFile, 0o620, 0},
+		{"root key file readable by others", func(t *testing.T, d string) string {
+			m, err := filepath.Glob(filepath.Join(d, "root-key", "*.jwk"))
+			require.NoError(t, err)
+			require.Len(t, m, 1)
+			return m[0]
+		}, 0o644, 0},
+		{"world-writable root key dir", func(_ *testing.T, d string) string { return filepath.Join(d, "root-key") }, 0o777, 0},
 		{"data dir listable by others", func(_ *testing.T, d string) string { return d }, 0o755, 0o700},
 		{"keys dir listable by others", func(_ *testing.T, d string) string { return filepath.Join(d, "keys") }, 0o755, 0o700},
 		{"log file readable by others", func(_ *testing.T, d string) string { return filepath.Join(d, "raft", "raft.db") }, 0o644, 0o600},

@@ -223,7 +223,7 @@ func writeFile(path string, data []byte, mode os.FileMode, place func(tmp, path 
 // nothing secret could have leaked (a directory others can list, the log
 // file), it fixes the mode and warns instead.
 func CheckPermissions(dir string, logger *slog.Logger) error {
-	for _, d := range []string{dir, filepath.Join(dir, raftDir), filepath.Join(dir, keysDir)} {
+	for _, d := range []string{dir, filepath.Join(dir, raftDir), filepath.Join(dir, keysDir), filepath.Join(dir, rootKeyDir)} {
 		info, err := os.Stat(d)
 		if errors.Is(err, fs.ErrNotExist) && d != dir {
 			continue
@@ -255,10 +255,14 @@ func CheckPermissions(dir string, logger *slog.Logger) error {
 		logger.Warn("the register's log could be read by group or others; restricted it to its owner", "path", db, "was", fmt.Sprintf("%#o", info.Mode().Perm()))
 	}
 	secrets := []string{filepath.Join(dir, adminTokenFile)}
-	if entries, err := os.ReadDir(filepath.Join(dir, keysDir)); err == nil {
+	for _, kd := range []string{keysDir, rootKeyDir} {
+		entries, err := os.ReadDir(filepath.Join(dir, kd))
+		if err != nil {
+			continue
+		}
 		for _, e := range entries {
 			if strings.HasSuffix(e.Name(), ".jwk") {
-				secrets = append(secrets, filepath.Join(dir, keysDir, e.Name()))
+				secrets = append(secrets, filepath.Join(dir, kd, e.Name()))
 			}
 		}
 	}
