@@ -102,12 +102,18 @@ func alternatives(words []string) [][]string {
 // starts some term, NoMatch otherwise. Exact needs the name's fields and is
 // decided by Exact.
 func (q Query) Match(terms []string) Rank {
+	return q.MatchWith(func(tok string) Rank { return matchToken(tok, terms) })
+}
+
+// MatchWith is Match for a caller that ranks each token against a name
+// itself (an index, from its own term ids): token returns Word when tok is
+// a whole term of the name, Prefix when it starts one, NoMatch otherwise.
+func (q Query) MatchWith(token func(tok string) Rank) Rank {
 	best := NoMatch
 	for _, alt := range q.alts {
 		r := Word
 		for _, tok := range alt {
-			tr := matchToken(tok, terms)
-			if tr < r {
+			if tr := token(tok); tr < r {
 				r = tr
 			}
 			if r == NoMatch {
