@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/nalw/linkpass/namefold"
 )
@@ -45,9 +46,10 @@ type doc struct {
 	// exact holds hashes of the whole name, given then family and family
 	// then given, with every break removed, to rank exact matches first.
 	exact [2]uint64
-	// hidden marks a document left out of every search (an entry no longer
-	// shown to the public).
-	hidden bool
+	// removed is the day the entry was removed, as days since 1970 plus
+	// one; 0 means not removed. Searches may leave out entries removed
+	// before a cut-off (those the public no longer sees).
+	removed int32
 }
 
 var seed = maphash.MakeSeed()
@@ -65,9 +67,16 @@ type Name struct {
 	Key    string
 	Given  string
 	Family string
-	// Hidden leaves the entry out of searches while keeping its place, for
-	// an entry the public no longer sees.
-	Hidden bool
+	// Removed is when the entry was removed from the register; zero means
+	// it was not. See HideRemovedBefore.
+	Removed time.Time
+}
+
+func dayOf(t time.Time) int32 {
+	if t.IsZero() {
+		return 0
+	}
+	return int32(t.Unix()/86400) + 1
 }
 
 // Put adds or replaces the entry with n.Key.
@@ -101,7 +110,7 @@ func (ix *Index) put(n Name, terms []string, exact [2]uint64) {
 			ix.postings[id] = insertSorted(ix.postings[id], ord)
 		}
 	}
-	d.terms, d.exact, d.hidden = ids, exact, n.Hidden
+	d.terms, d.exact, d.removed = ids, exact, dayOf(n.Removed)
 }
 
 // Len returns the number of entries indexed, hidden ones included.

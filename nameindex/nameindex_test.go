@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -26,7 +27,7 @@ func search(ix *Index, q string) Result { return ix.Search(namefold.NewQuery(q),
 func TestSearchRanksExactThenWordThenPrefix(t *testing.T) {
 	ix := New()
 	ix.Put(Name{Key: "p1", Given: "Evangeline", Family: "Smith"}) // prefix of "evan"
-	ix.Put(Name{Key: "w1", Given: "Siân", Family: "Evans"})         // whole word "evans"
+	ix.Put(Name{Key: "w1", Given: "Siân", Family: "Evans"})       // whole word "evans"
 	ix.Put(Name{Key: "e1", Given: "Evans", Family: ""})           // exactly "evans"
 	ix.Put(Name{Key: "x1", Given: "Ada", Family: "Lovelace"})
 	r := search(ix, "evans")
@@ -42,15 +43,26 @@ func TestSearchRanksExactThenWordThenPrefix(t *testing.T) {
 	assert.Empty(t, search(ix, "’ -").Hits)
 }
 
-func TestPutReplacesAndHides(t *testing.T) {
+func TestPutReplaces(t *testing.T) {
 	ix := New()
 	ix.Put(Name{Key: "LW1", Given: "Mary", Family: "Jones"})
 	ix.Put(Name{Key: "LW1", Given: "Mary", Family: "Ó Néill"})
 	assert.Empty(t, search(ix, "jones").Hits, "the old name no longer matches")
 	assert.Equal(t, []string{"LW1"}, keys(search(ix, "mary o'neill")))
-	ix.Put(Name{Key: "LW1", Given: "Mary", Family: "Ó Néill", Hidden: true})
-	assert.Empty(t, search(ix, "mary").Hits)
 	assert.Equal(t, 1, ix.Len())
+}
+
+func TestHideRemovedBefore(t *testing.T) {
+	ix := New()
+	removed := time.Date(2020, 3, 1, 12, 0, 0, 0, time.UTC)
+	ix.Put(Name{Key: "gone", Given: "Mary", Family: "Jones", Removed: removed})
+	ix.Put(Name{Key: "here", Given: "Mary", Family: "Evans"})
+	q := namefold.NewQuery("mary")
+	assert.Equal(t, []string{"gone", "here"}, keys(ix.Search(q, 50)))
+	assert.Equal(t, []string{"gone", "here"}, keys(ix.Search(q, 50, HideRemovedBefore(removed))), "removed that day: still shown")
+	r := ix.Search(q, 50, HideRemovedBefore(removed.AddDate(0, 0, 1)))
+	assert.Equal(t, []string{"here"}, keys(r))
+	assert.Equal(t, 1, r.Total, "hidden entries are not counted")
 }
 
 func TestLimitAndTotal(t *testing.T) {

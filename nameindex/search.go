@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/nalw/linkpass/namefold"
 )
@@ -34,9 +35,24 @@ type Result struct {
 
 var candPool = sync.Pool{New: func() any { s := make([]uint32, 0, 256); return &s }}
 
+// Option changes a search.
+type Option func(*options)
+
+type options struct{ removedCutoff int32 }
+
+// HideRemovedBefore leaves out entries removed before t, as the public
+// register does once a removal has been visible for its set time.
+func HideRemovedBefore(t time.Time) Option {
+	return func(o *options) { o.removedCutoff = dayOf(t) }
+}
+
 // Search finds the entries whose name matches every word of q (see
 // namefold.Query) and returns at most limit of them, best first.
-func (ix *Index) Search(q namefold.Query, limit int) Result {
+func (ix *Index) Search(q namefold.Query, limit int, opts ...Option) Result {
+	var o options
+	for _, fn := range opts {
+		fn(&o)
+	}
 	var res Result
 	if q.Empty() {
 		return res
@@ -60,7 +76,13 @@ func (ix *Index) Search(q namefold.Query, limit int) Result {
 
 	// Each candidate is ranked from its own term ids. A token's rank is
 	// worked out once per candidate, however many alternatives share it.
+	// A query of one word needs no check: its candidates are exactly its
+	// matches, whole words being those on the word's own posting list.
 	toks := distinctTokens(q)
+	if alts := q.Alternatives(); len(alts) == 1 && len(alts[0]) == 1 {
+		ix.oneWord(&res, q.Alternatives()[0][0], cands, limit, exactHash, o)
+		return res
+	}
 	for i := range toks {
 		toks[i].id, toks[i].whole = ix.termIDs[toks[i].tok]
 	}
@@ -93,7 +115,7 @@ func (ix *Index) Search(q namefold.Query, limit int) Result {
 	var tiers [namefold.Exact + 1][]uint32
 	for _, ord := range cands {
 		d = &ix.docs[ord]
-		if d.hidden {
+		if d.removed != 0 && d.removed < o.removedCutoff {
 			continue
 		}
 		for i := range memo {
@@ -111,6 +133,43 @@ func (ix *Index) Search(q namefold.Query, limit int) Result {
 			tiers[r] = append(tiers[r], ord)
 		}
 	}
+	ix.fill(&res, &tiers, limit)
+	return res
+}
+
+// oneWord ranks the candidates of a one-word query.
+func (ix *Index) oneWord(res *Result, tok string, cands []uint32, limit int, exactHash uint64, o options) {
+	var whole []uint32
+	if id, ok := ix.termIDs[tok]; ok {
+		whole = ix.postings[id]
+	}
+	var tiers [namefold.Exact + 1][]uint32
+	w := 0
+	for _, ord := range cands {
+		for w < len(whole) && whole[w] < ord {
+			w++
+		}
+		d := &ix.docs[ord]
+		if d.removed != 0 && d.removed < o.removedCutoff {
+			continue
+		}
+		r := namefold.Prefix
+		if w < len(whole) && whole[w] == ord {
+			r = namefold.Word
+			if d.exact[0] == exactHash || d.exact[1] == exactHash {
+				r = namefold.Exact
+			}
+		}
+		res.Total++
+		if len(tiers[r]) < limit {
+			tiers[r] = append(tiers[r], ord)
+		}
+	}
+	ix.fill(res, &tiers, limit)
+}
+
+// fill takes the hits from the tiers, best first.
+func (ix *Index) fill(res *Result, tiers *[namefold.Exact + 1][]uint32, limit int) {
 	for r := namefold.Exact; r > namefold.NoMatch && len(res.Hits) < limit; r-- {
 		for _, ord := range tiers[r] {
 			if len(res.Hits) == limit {
@@ -119,7 +178,6 @@ func (ix *Index) Search(q namefold.Query, limit int) Result {
 			res.Hits = append(res.Hits, Hit{Key: ix.docs[ord].key, Rank: r})
 		}
 	}
-	return res
 }
 
 type token struct {

@@ -24,6 +24,7 @@ import (
 
 	"github.com/nalw/linkpass/internal/strictjson"
 	"github.com/nalw/linkpass/issuer"
+	"github.com/nalw/linkpass/issuer/publicregister"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/oid4vci"
 	"github.com/nalw/linkpass/regno"
@@ -37,6 +38,7 @@ const MaxBodyBytes = 64 << 10
 type API struct {
 	srv      *issuer.Server
 	staff    *staff.Service
+	public   *publicregister.Register
 	logger   *slog.Logger
 	router   *mux.Router
 	issuance *oid4vci.Service
@@ -66,6 +68,9 @@ func New(srv *issuer.Server, logger *slog.Logger, opts ...Option) *API {
 	}
 	if a.issuance == nil {
 		a.issuance = oid4vci.New(srv, oid4vci.Config{Logger: logger})
+	}
+	if srv != nil {
+		a.public = publicregister.New(srv.State, srv.Now)
 	}
 	a.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, fmt.Errorf("%w: no such endpoint %s %s; see docs/openapi.yaml", register.ErrNotFound, r.Method, r.URL.Path))

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"github.com/nalw/linkpass/issuer/publicregister"
 	"net/http"
 	"net/url"
 	"slices"
@@ -17,7 +18,7 @@ import (
 	"github.com/nalw/linkpass/issuer/register"
 )
 
-var publicEntryKeys = []string{"registration_number", "name", "status", "status_since", "suspended_until", "restrictions", "nation", "registered_until", "qualifications"}
+var publicEntryKeys = []string{"registration_number", "name", "status", "status_since", "suspended_until", "restrictions", "nation", "registered_until", "may_practise", "qualifications"}
 
 func keysOf(m map[string]any) []string {
 	var out []string
@@ -83,7 +84,7 @@ func TestPublicSearchShowsOnlyPublicFields(t *testing.T) {
 		res := f.get("/v1/register?q="+url.QueryEscape(q), "")
 		require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
 		body := res.json(t)
-		assert.Equal(t, []string{"checked_at", "quality_mark", "query", "register", "results", "truncated"}, keysOf(body))
+		assert.Equal(t, []string{"checked_at", "quality_mark", "query", "refine", "register", "results", "total", "truncated"}, keysOf(body))
 		results := body["results"].([]any)
 		require.Len(t, results, 1, q)
 		assert.Equal(t, sorted(publicEntryKeys), keysOf(results[0].(map[string]any)))
@@ -112,27 +113,40 @@ func TestPublicSearchByNumberAndName(t *testing.T) {
 	assert.Equal(t, []string{"Amara Nwosu"}, numbers("nwosu"))
 	assert.Equal(t, []string{"Amara Nwosu"}, numbers("NWOSU amara"))
 	assert.Equal(t, []string{"Ciaran O'Neill", "Ann O'Neill"}, numbers("o'neill"))
+	for _, q := range []string{"oneill", "O Neill", "O’Neill", "o‘neill", "Oʼneill"} {
+		assert.Equal(t, []string{"Ciaran O'Neill", "Ann O'Neill"}, numbers(q), q)
+	}
+	assert.Equal(t, []string{"Ann O'Neill"}, numbers("ann o'neill"), "exact full name")
+	assert.Equal(t, []string{"Ann O'Neill"}, numbers("an"), "a prefix of a part")
+	assert.Equal(t, []string{"Amara Nwosu"}, numbers("nw am"), "prefixes of parts, any order")
 	assert.Empty(t, numbers("zzzz"))
+	assert.Empty(t, numbers("mara"), "words match from the start of a part of the name")
 	// A mistyped number is reported as mistyped, not as "nobody found".
 	requireError(t, f.get("/v1/register?q="+mistyped(amara.Number), ""), 400, "invalid", "mistyped")
 
 	for _, q := range []string{"", "a", "  a  ", strings.Repeat("x", 101)} {
 		requireError(t, f.get("/v1/register?q="+url.QueryEscape(q), ""), 400, "invalid", "2 to 100")
 	}
+	requireError(t, f.get("/v1/register?q="+url.QueryEscape("’ - ."), ""), 400, "invalid", "enter a name")
+	requireError(t, f.get("/v1/register?q="+url.QueryEscape("a b c d e f g h i"), ""), 400, "invalid", "at most 8 words")
 	requireError(t, f.get("/v1/register", ""), 400, "invalid")
 }
 
 func TestPublicSearchIsCapped(t *testing.T) {
 	f := newFixture(t)
-	for i := range maxPublicResults + 1 {
+	for i := range publicregister.MaxResults + 1 {
 		f.add(fmt.Sprintf("Person%02d", i), "Smith", "")
 	}
 	body := f.get("/v1/register?q=smith", "").json(t)
-	assert.Len(t, body["results"], maxPublicResults)
+	assert.Len(t, body["results"], publicregister.MaxResults)
 	assert.Equal(t, true, body["truncated"])
+	assert.Equal(t, true, body["refine"])
+	assert.Equal(t, float64(publicregister.MaxResults+1), body["total"])
 	body = f.get("/v1/register?q=person00", "").json(t)
 	assert.Len(t, body["results"], 1)
 	assert.Equal(t, false, body["truncated"])
+	assert.Equal(t, false, body["refine"])
+	assert.Equal(t, float64(1), body["total"])
 }
 
 func TestRemovedVisibleThenHiddenAfterRemovedVisibleDays(t *testing.T) {
@@ -159,6 +173,10 @@ func TestRemovedVisibleThenHiddenAfterRemovedVisibleDays(t *testing.T) {
 		require.Len(t, byNumber, 1)
 		require.Len(t, byName, 1)
 		assert.Equal(t, "removed", byName[0].(map[string]any)["status"])
+		e := res.json(t)["entry"].(map[string]any)
+		assert.NotContains(t, e, "registered_until", "a removed entry shows no registered-until date")
+		assert.Equal(t, "2026-03-15", e["removed_on"])
+		assert.Equal(t, false, e["may_practise"])
 		return true
 	}
 	assert.True(t, visible(), "removed today")

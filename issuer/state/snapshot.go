@@ -154,6 +154,9 @@ func Restore(r io.Reader) (*Store, error) {
 				close(done)
 				break
 			}
+			if r, ok := d.obj.(*register.Registrant); ok {
+				s.names.Put(indexName(r))
+			}
 		}
 	}
 	if err := <-decodeErr; err != nil {

@@ -9,11 +9,13 @@ package state
 
 import (
 	"fmt"
-	"strings"
+	"time"
 
 	"github.com/hashicorp/go-memdb"
 
 	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/namefold"
+	"github.com/nalw/linkpass/nameindex"
 )
 
 // Meta keys.
@@ -26,6 +28,10 @@ const (
 type Store struct {
 	db    *memdb.MemDB
 	audit *auditTrail
+	// names is the search index of registrants' names, brought up to date
+	// as each write commits (see nameindex for why it is not a memdb
+	// index).
+	names *nameindex.Index
 }
 
 // New returns an empty store.
@@ -34,7 +40,16 @@ func New() (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state: building schema: %w", err)
 	}
-	return &Store{db: db, audit: newAuditTrail()}, nil
+	return &Store{db: db, audit: newAuditTrail(), names: nameindex.New()}, nil
+}
+
+// indexName is what the name index keeps of a registrant.
+func indexName(r *register.Registrant) nameindex.Name {
+	n := nameindex.Name{Key: r.Number, Given: r.Given, Family: r.Family}
+	if r.Status == register.Removed {
+		n.Removed = r.StatusChangedAt
+	}
+	return n
 }
 
 // Write runs fn in one write transaction for the change at log index idx.
@@ -56,6 +71,11 @@ func (s *Store) Write(idx uint64, fn func(tx *Txn) error) error {
 	}
 	s.audit.append(tx.events...)
 	tx.tx.Commit()
+	// Readers may for a moment find a committed change through its old
+	// name; they read the record itself, so nothing they show is stale.
+	for _, r := range tx.registrants {
+		s.names.Put(indexName(r))
+	}
 	return nil
 }
 
@@ -67,6 +87,8 @@ type Txn struct {
 	touched  map[string]bool
 	settings *register.Settings
 	events   []pendingEvent
+	// registrants are those put, for the name index once committed.
+	registrants []*register.Registrant
 }
 
 // Index is the log index this transaction writes at.
@@ -103,7 +125,13 @@ func (t *Txn) Registrant(number string) (*register.Registrant, error) {
 }
 
 // PutRegistrant stores a registrant (a new value, never a mutated one).
-func (t *Txn) PutRegistrant(r *register.Registrant) error { return t.insert(tableRegistrants, r) }
+func (t *Txn) PutRegistrant(r *register.Registrant) error {
+	if err := t.insert(tableRegistrants, r); err != nil {
+		return err
+	}
+	t.registrants = append(t.registrants, r)
+	return nil
+}
 
 // Registrants returns every registrant with status.
 func (t *Txn) Registrants(status register.Status) ([]*register.Registrant, error) {
@@ -194,31 +222,35 @@ func (s *Store) Registrants(status register.Status) ([]*register.Registrant, err
 	return registrants(s.read(), status)
 }
 
-// Search returns registrants whose number is q, or whose full name contains
-// every word of q (case-insensitive), at most limit of them.
-func (s *Store) Search(q string, limit int) ([]*register.Registrant, error) {
-	words := strings.Fields(strings.ToLower(q))
-	if len(words) == 0 {
-		return nil, nil
+// NameSearch is the answer to a name search.
+type NameSearch struct {
+	// Registrants are the best matches, best first, with their Ranks.
+	Registrants []*register.Registrant
+	Ranks       []namefold.Rank
+	// Total counts every match; AtLeast means it is a lower bound (the
+	// query was too broad to count in full).
+	Total   int
+	AtLeast bool
+}
+
+// Search finds registrants by name (see namefold for how names match),
+// at most limit of them, best first, leaving out those removed before
+// removedBefore (zero: none left out).
+func (s *Store) Search(q namefold.Query, limit int, removedBefore time.Time) (NameSearch, error) {
+	var opts []nameindex.Option
+	if !removedBefore.IsZero() {
+		opts = append(opts, nameindex.HideRemovedBefore(removedBefore))
 	}
-	it, err := s.read().Get(tableRegistrants, indexID)
-	if err != nil {
-		return nil, fmt.Errorf("state: search: %w", err)
-	}
-	var out []*register.Registrant
-	for obj := it.Next(); obj != nil && len(out) < limit; obj = it.Next() {
-		r := obj.(*register.Registrant)
-		name := strings.ToLower(r.FullName())
-		match := true
-		for _, w := range words {
-			if !strings.Contains(name, w) {
-				match = false
-				break
-			}
+	res := s.names.Search(q, limit, opts...)
+	out := NameSearch{Total: res.Total, AtLeast: res.AtLeast}
+	tx := s.read()
+	for _, h := range res.Hits {
+		r, err := registrant(tx, h.Key)
+		if err != nil {
+			return NameSearch{}, fmt.Errorf("state: search index names %s: %w", h.Key, err)
 		}
-		if match {
-			out = append(out, r)
-		}
+		out.Registrants = append(out.Registrants, r)
+		out.Ranks = append(out.Ranks, h.Rank)
 	}
 	return out, nil
 }
