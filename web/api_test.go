@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/nalw/linkpass/internal/verdict"
+	"github.com/nalw/linkpass/issuer/publicregister"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/verifier"
 )
@@ -27,16 +28,17 @@ import (
 func TestNewRefusesIncompleteConfig(t *testing.T) {
 	ok := func(context.Context, string) verdict.Verdict { return verdict.Verdict{} }
 	for name, cfg := range map[string]Config{
-		"no mode":                      {Verify: ok},
-		"no verify":                    {Mode: RegisterMode},
-		"verifier mode without bundle": {Mode: VerifierMode, Verify: ok},
+		"no mode":                        {Verify: ok},
+		"no verify":                      {Mode: RegisterMode},
+		"verifier mode without bundle":   {Mode: VerifierMode, Verify: ok},
+		"register mode without register": {Mode: RegisterMode, Verify: ok},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := New(cfg)
 			require.Error(t, err)
 		})
 	}
-	_, err := New(Config{Mode: RegisterMode, Verify: ok})
+	_, err := New(Config{Mode: RegisterMode, Verify: ok, Register: publicregister.New(nil, nil)})
 	require.NoError(t, err)
 }
 

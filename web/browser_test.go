@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -16,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/nalw/linkpass/internal/browsertest"
+	"github.com/nalw/linkpass/issuer/fsm"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/regno"
 )
@@ -110,7 +112,7 @@ func TestRegisterSearchShowsStatusRestrictionsAndQualityMark(t *testing.T) {
 			chromedp.SetValue(chromedp.ID("q"), q),
 			chromedp.Click(chromedp.CSS(`#search-form button[type=submit]`)),
 		)
-		tb.waitFor(10*time.Second, `document.getElementById("search-status").textContent.includes("found")`)
+		tb.waitFor(10*time.Second, `document.readyState === "complete" && document.getElementById("search-status") && document.getElementById("search-status").textContent.includes("found")`)
 	}
 	entry := func(regno string) string { return fmt.Sprintf(`article[data-regno=%q]`, regno) }
 
@@ -178,9 +180,45 @@ func TestRegisterSearchShowsStatusRestrictionsAndQualityMark(t *testing.T) {
 
 	t.Run("an unknown number says it is not on the register", func(t *testing.T) {
 		n := unknownRegno(t, sys)
-		tb.expect("404 (Not Found) " + sys.url + "/v1/register/" + n)
+		tb.expect("404 (Not Found)")
 		tb.do(20*time.Second, chromedp.Navigate(sys.url+"/register/"+n))
 		tb.waitFor(10*time.Second, `document.getElementById("entry-status").textContent.includes("not on the register")`)
+	})
+
+	t.Run("entries never mislead", func(t *testing.T) {
+		removed := sys.registrant(register.Removed, "Hartley")
+		search(removed.Number)
+		text := tb.text(entry(removed.Number))
+		assert.Contains(t, text, "Removed from the register on")
+		assert.NotContains(t, text, "Registered until")
+		assert.Contains(t, text, "may not practise as a registered link worker")
+		assert.False(t, eval[bool](tb, fmt.Sprintf(`!!document.querySelector('%s .entry-mark')`, entry(removed.Number))), "no Quality Mark tick on a removed entry")
+		tb.do(20*time.Second, chromedp.Navigate(sys.url+"/register/"+removed.Number))
+		assert.False(t, eval[bool](tb, `!!document.querySelector('.quality-mark')`), "a removed entry sits under no Quality Mark banner")
+
+		for _, st := range []struct {
+			status register.Status
+			name   string
+		}{{register.Suspended, "Baird"}, {register.Lapsed, "Greenwood"}} {
+			r := sys.registrant(st.status, st.name)
+			search(r.Number)
+			text := tb.text(entry(r.Number))
+			assert.Contains(t, text, "may not practise as a registered link worker", st.name)
+			assert.False(t, eval[bool](tb, fmt.Sprintf(`!!document.querySelector('%s .entry-mark')`, entry(r.Number))), st.name)
+		}
+		search(okonkwo.Number)
+		assert.True(t, eval[bool](tb, fmt.Sprintf(`!!document.querySelector('%s .entry-mark')`, entry(okonkwo.Number))), "an entry in good standing carries the tick")
+		assert.NotContains(t, tb.text(entry(okonkwo.Number)), "may not practise")
+	})
+
+	t.Run("a mistyped number gets help, not nothing", func(t *testing.T) {
+		n := okonkwo.Number
+		last := n[len(n)-1]
+		wrong := n[:len(n)-1] + string('0'+(last-'0'+1)%10)
+		tb.expect("400 (Bad Request)")
+		tb.do(20*time.Second, chromedp.Navigate(sys.url+"/register?q="+wrong))
+		assert.Contains(t, tb.text("#error-summary"), "probably mistyped")
+		assert.Equal(t, "error-summary", eval[string](tb, `document.activeElement.id`), "script moves focus to the error summary")
 	})
 }
 
@@ -195,6 +233,44 @@ func unknownRegno(t *testing.T, sys *system) string {
 	}
 	t.Fatal("no unused registration number found")
 	return ""
+}
+
+// The issue's own test of done: a person on a phone with no JavaScript
+// finds Siân Ó Súilleabháin by typing "sian o suilleabhain".
+func TestWithoutJavaScriptAPhoneFindsSianOSuilleabhain(t *testing.T) {
+	sys := newSystem(t, RegisterMode)
+	res, err := sys.srv.Apply(context.Background(), register.System, fsm.AddRegistrant{NewRegistrant: register.NewRegistrant{
+		Given: "Siân", Family: "Ó Súilleabháin", Nation: "northern-ireland", Email: "sian@example.org"}})
+	require.NoError(t, err)
+	sian := res.(fsm.Result).Registrant
+	tb := startBrowser(t).newTab(t)
+	tb.do(5*time.Second, chromedp.EmulateViewport(360, 740))
+	{
+		ctx, cancel := context.WithTimeout(tb.ctx, 5*time.Second)
+		_, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		cancel()
+		require.NoError(t, err)
+	}
+
+	tb.do(20*time.Second, chromedp.Navigate(sys.url+"/register"))
+	tb.do(10*time.Second, chromedp.Click(chromedp.ID("q")), chromedp.KeyEvent("sian o suilleabhain"), chromedp.KeyEvent(kb.Enter))
+	tb.waitFor(10*time.Second, `location.search.includes("q=") && document.readyState === "complete" && document.getElementById("search-status")`)
+	text := tb.text("#results")
+	assert.Contains(t, text, "Siân Ó Súilleabháin")
+	assert.Contains(t, tb.text("#search-status"), "1 entry found")
+	assert.Equal(t, "sian o suilleabhain", eval[string](tb, `new URLSearchParams(location.search).get("q")`), "the results page is an ordinary address that can be bookmarked")
+
+	// The entry's own page, through the link, also without script.
+	tb.do(20*time.Second, chromedp.Click(chromedp.CSS(fmt.Sprintf(`a[href="/register/%s"]`, sian.Number))))
+	tb.waitFor(10*time.Second, `location.pathname.startsWith("/register/LW") && document.readyState === "complete" && document.querySelector("#entry article")`)
+	assert.Contains(t, tb.text("#entry"), "Registered until")
+
+	// Script really is off: with it, register.js would have moved focus to
+	// the error summary of a refused search.
+	tb.expect("400 (Bad Request)")
+	tb.do(20*time.Second, chromedp.Navigate(sys.url+"/register?q=%E2%80%99%20-"))
+	assert.Contains(t, tb.text("#error-summary"), "Enter a name")
+	assert.NotEqual(t, "error-summary", eval[string](tb, `document.activeElement.id`))
 }
 
 func TestCameraScanShowsValidThenSuspendedAfterTheRegisterSuspends(t *testing.T) {
@@ -334,7 +410,7 @@ func TestKeyboardAloneSearchesTheRegisterAndChecksACredential(t *testing.T) {
 		tb.do(20*time.Second, chromedp.Navigate(sys.url+"/register"))
 		tb.tabTo("q", 8)
 		tb.do(5*time.Second, chromedp.KeyEvent("Baird"), chromedp.KeyEvent(kb.Enter))
-		tb.waitFor(10*time.Second, fmt.Sprintf(`!!document.querySelector('article[data-regno=%q]')`, baird.Number))
+		tb.waitFor(10*time.Second, fmt.Sprintf(`document.readyState === "complete" && document.querySelector('article[data-regno=%q]')`, baird.Number))
 		assert.Contains(t, tb.text("#results"), "Must not work with patients under 18.")
 	})
 

@@ -19,6 +19,7 @@ import (
 	"github.com/nalw/linkpass/issuer"
 	"github.com/nalw/linkpass/issuer/api"
 	"github.com/nalw/linkpass/issuer/fsm"
+	"github.com/nalw/linkpass/issuer/publicregister"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/verifier"
 )
@@ -54,7 +55,8 @@ func newSystem(t testing.TB, mode Mode, opts ...sysOption) *system {
 	t.Cleanup(cancel)
 	go srv.Run(ctx) // the publisher republishes status lists after changes
 
-	cfg := Config{Mode: mode, RegisterName: srv.State().Settings().RegisterName, Verify: bundleVerifier(t, srv), Logger: logger}
+	cfg := Config{Mode: mode, RegisterName: srv.State().Settings().RegisterName, Verify: bundleVerifier(t, srv), Logger: logger,
+		Register: publicregister.New(srv.State, srv.Now)}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -8,10 +8,6 @@ import (
 	"io/fs"
 	"net/http"
 	"time"
-
-	"github.com/gorilla/mux"
-
-	"github.com/nalw/linkpass/regno"
 )
 
 //go:embed templates
@@ -24,7 +20,7 @@ var pageNames = []string{"home", "register", "entry", "verify", "notfound"}
 func parsePages() (map[string]*template.Template, error) {
 	pages := make(map[string]*template.Template, len(pageNames))
 	for _, name := range pageNames {
-		t, err := template.New(name).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		t, err := template.New(name).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: parsing page %s: %w", name, err)
 		}
@@ -63,6 +59,9 @@ type pageData struct {
 	Bundle *bundleView
 	// Regno is the registration number of an entry page.
 	Regno string
+	// Search is the register search page's state; EntryPage an entry's.
+	Search    *searchView
+	EntryPage *entryPageView
 }
 
 // RegisterMode reports whether the page belongs to the register's site.
@@ -108,26 +107,6 @@ func (s *Site) home(_ *http.Request, d *pageData) (string, int) {
 		d.Title = "The public register of social prescribing link workers"
 	}
 	return "home", http.StatusOK
-}
-
-func (s *Site) registerPage(_ *http.Request, d *pageData) (string, int) {
-	d.Title, d.Nav = "Search the register", "register"
-	d.Scripts = []string{scriptCommon, scriptRegister}
-	return "register", http.StatusOK
-}
-
-// entryPage is a register entry, the page a credential's QR code and its
-// "publicRegister" link point the public at. A number that cannot be a
-// registration number is a 404 here; any other is looked up by the page.
-func (s *Site) entryPage(r *http.Request, d *pageData) (string, int) {
-	n, err := regno.Parse(mux.Vars(r)["regno"])
-	if err != nil {
-		d.Title = "Page not found"
-		return "notfound", http.StatusNotFound
-	}
-	d.Title, d.Nav, d.Regno = "Register entry "+n, "register", n
-	d.Scripts = []string{scriptCommon, scriptRegister}
-	return "entry", http.StatusOK
 }
 
 func (s *Site) verifyPage(_ *http.Request, d *pageData) (string, int) {

@@ -78,6 +78,9 @@ type Config struct {
 	// keep any record of whom it checked. VerifyWith builds one from a
 	// verifier.Verifier.
 	Verify func(ctx context.Context, text string) verdict.Verdict
+	// Register answers the public register's searches and entries.
+	// Required in RegisterMode, ignored in VerifierMode.
+	Register PublicRegister
 	// BundleInfo reports the trust bundle's freshness. Required in
 	// VerifierMode, ignored in RegisterMode.
 	BundleInfo func() BundleInfo
@@ -97,6 +100,9 @@ func (c Config) Validate() error {
 	}
 	if c.Verify == nil {
 		return errors.New("web: config: Verify is required")
+	}
+	if c.Mode == RegisterMode && c.Register == nil {
+		return errors.New("web: config: Register is required in RegisterMode")
 	}
 	if c.Mode == VerifierMode && c.BundleInfo == nil {
 		return errors.New("web: config: BundleInfo is required in VerifierMode")

@@ -23,6 +23,7 @@ import (
 	"github.com/nalw/linkpass/internal/version"
 	"github.com/nalw/linkpass/issuer"
 	"github.com/nalw/linkpass/issuer/api"
+	"github.com/nalw/linkpass/issuer/publicregister"
 	"github.com/nalw/linkpass/mail"
 	"github.com/nalw/linkpass/oid4vci"
 	"github.com/nalw/linkpass/web"
@@ -145,7 +146,7 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	go srv.Run(ctx)
 
 	site, err := web.New(web.Config{Mode: web.RegisterMode, RegisterName: srv.State().Settings().RegisterName,
-		Verify: (&registerVerifier{srv: srv}).Verify, Logger: logger})
+		Verify: (&registerVerifier{srv: srv}).Verify, Register: publicregister.New(srv.State, srv.Now), Logger: logger})
 	if err != nil {
 		return withCode(ExitCannot, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/nalw/linkpass/internal/verdict"
+	"github.com/nalw/linkpass/issuer/publicregister"
 	"github.com/nalw/linkpass/web"
 	"github.com/stretchr/testify/require"
 
@@ -239,7 +240,7 @@ func TestOpenAPIDocumentsEveryRouteAndNoOther(t *testing.T) {
 	// The verify API the web package serves beside it, in both modes.
 	for _, mode := range []web.Mode{web.RegisterMode, web.VerifierMode} {
 		site, err := web.New(web.Config{Mode: mode, Verify: func(context.Context, string) verdict.Verdict { return verdict.Verdict{} },
-			BundleInfo: func() web.BundleInfo { return web.BundleInfo{} }})
+			BundleInfo: func() web.BundleInfo { return web.BundleInfo{} }, Register: publicregister.New(nil, nil)})
 		require.NoError(t, err)
 		r := mux.NewRouter()
 		site.Register(r)
