@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/nalw/linkpass/console"
+	"github.com/nalw/linkpass/internal/fairshare"
 	"github.com/nalw/linkpass/internal/version"
 	"github.com/nalw/linkpass/issuer"
 	"github.com/nalw/linkpass/issuer/api"
@@ -36,6 +37,7 @@ type serveFlags struct {
 	lapseShare                          float64
 	log                                 logFlags
 	mail                                mailFlags
+	fair                                fairFlags
 }
 
 // mailFlags configure the register's mail sender.
@@ -58,6 +60,37 @@ func (m *mailFlags) mailer(dataDir string, logger *slog.Logger) (*mail.Mailer, e
 		pw = strings.TrimRight(string(b), "\r\n")
 	}
 	return mail.New(mail.Config{URL: m.url, Password: pw, From: m.from, OutboxDir: filepath.Join(dataDir, "outbox"), Logger: logger})
+}
+
+// fairFlags set the public endpoints' fair share (see internal/fairshare).
+type fairFlags struct {
+	proxyHeader, trustedProxies        string
+	searchRate, verifyRate, publicRate float64
+	searchBurst, searchConcurrent      int
+}
+
+func (f *fairFlags) register(fl *pflag.FlagSet) {
+	d := fairshare.DefaultConfig()
+	fl.StringVar(&f.proxyHeader, "proxy-header", "", "header your reverse proxy sets to name the client: X-Forwarded-For, X-Real-IP or Forwarded (default: none; never trusted unless named)")
+	fl.StringVar(&f.trustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDR prefixes of the proxies whose --proxy-header is believed")
+	fl.Float64Var(&f.searchRate, "search-rate", d.Search.Rate, "public searches a second one client may make (0: no per-client limit)")
+	fl.IntVar(&f.searchBurst, "search-burst", d.Search.Burst, "public searches one client may make at once above --search-rate")
+	fl.IntVar(&f.searchConcurrent, "search-concurrency", d.Search.Concurrent, "most public searches served at once, so that search cannot starve verifiers (0: no limit)")
+	fl.Float64Var(&f.verifyRate, "verify-rate", d.Verify.Rate, "requests a second one client may make of status lists, trust bundle, keys and /v1/verify (0: no limit)")
+	fl.Float64Var(&f.publicRate, "public-rate", d.Public.Rate, "other anonymous requests a second one client may make: pages, entries (0: no limit)")
+}
+
+func (f *fairFlags) config(logger *slog.Logger) (fairshare.Config, error) {
+	p, err := fairshare.ParseProxies(f.proxyHeader, f.trustedProxies)
+	if err != nil {
+		return fairshare.Config{}, err
+	}
+	c := fairshare.DefaultConfig()
+	c.Proxies, c.Logger = p, logger
+	c.Search.Rate, c.Search.Burst, c.Search.Concurrent = f.searchRate, f.searchBurst, f.searchConcurrent
+	c.Verify.Rate, c.Verify.Burst = f.verifyRate, int(2*f.verifyRate)
+	c.Public.Rate, c.Public.Burst = f.publicRate, int(2*f.publicRate)
+	return c, nil
 }
 
 // logFlags choose the operational log's format and level.
@@ -97,11 +130,16 @@ needed); with no --data it uses a new temporary directory.`,
 	fl.Float64Var(&f.lapseShare, "lapse-confirm-share", 0.05, "largest share (0 to 1) of registered registrants the automatic lapse sweep lapses by itself; a sweep of more waits for `linkpass registrant lapse-sweep --confirm`")
 	f.log.register(fl)
 	f.mail.register(fl)
+	f.fair.register(fl)
 	return c
 }
 
 func (a *app) serve(ctx context.Context, f serveFlags) error {
 	logger, err := f.log.logger(a.stderr)
+	if err != nil {
+		return withCode(ExitCannot, err)
+	}
+	fair, err := f.fair.config(logger)
 	if err != nil {
 		return withCode(ExitCannot, err)
 	}
@@ -174,7 +212,7 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 
 	v := version.Get()
 	logger.Info("register listening", "addr", ln.Addr().String(), "version", v.Version, "commit", v.Commit, "issuer_url", srv.State().Settings().IssuerURL, "data", f.data, "admin_token_file", srv.AdminTokenPath, "mail", mailer.Transport())
-	if err := serveHTTP(ctx, ln, api.HSTS(router, srv.State().Settings().IssuerURL), logger); err != nil {
+	if err := serveHTTP(ctx, ln, api.HSTS(fairshare.New(fair).Wrap(router), srv.State().Settings().IssuerURL), logger); err != nil {
 		return err
 	}
 	// Mail still being retried is recorded as failed while the register
