@@ -21,6 +21,7 @@ import (
 	"github.com/nalw/linkpass/internal/verdict"
 	"github.com/nalw/linkpass/issuer"
 	"github.com/nalw/linkpass/issuer/api"
+	"github.com/nalw/linkpass/issuer/publicregister"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/issuer/state"
 	"github.com/nalw/linkpass/staff"
@@ -69,7 +70,7 @@ func newSystem(t *testing.T, scheme string) *system {
 	con, err := New(Config{Staff: svc, State: srv.State, IssuerURL: base, RegisterName: set.RegisterName, Logger: logger})
 	require.NoError(t, err)
 	site, err := web.New(web.Config{Mode: web.RegisterMode, RegisterName: set.RegisterName, Logger: logger,
-		Verify: func(context.Context, string) verdict.Verdict { return verdict.Verdict{} }})
+		Verify: func(context.Context, string) verdict.Verdict { return verdict.Verdict{} }, Register: publicregister.New(srv.State, srv.Now)})
 	require.NoError(t, err)
 	r := mux.NewRouter()
 	site.Register(r)
