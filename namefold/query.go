@@ -38,6 +38,9 @@ func (r Rank) String() string {
 const (
 	maxJoin     = 3
 	maxJoinable = 4
+	// maxAlternatives bounds the readings of one query, so that a query
+	// of many short words costs no more than a few ordinary ones.
+	maxAlternatives = 16
 )
 
 // Query is a folded search query. Each of its words must start some part of
@@ -79,6 +82,9 @@ func alternatives(words []string) [][]string {
 	var out [][]string
 	var walk func(i int, acc []string)
 	walk = func(i int, acc []string) {
+		if len(out) == maxAlternatives {
+			return
+		}
 		if i == len(words) {
 			out = append(out, append([]string(nil), acc...))
 			return

@@ -143,3 +143,9 @@ func ExampleQuery_Rank() {
 	// exact
 	// word
 }
+
+func TestAlternativesAreBounded(t *testing.T) {
+	q := NewQuery("a b c d e f g h")
+	assert.Len(t, q.Alternatives(), maxAlternatives)
+	assert.Equal(t, q.Words(), q.Alternatives()[0], "the words as typed come first")
+}
