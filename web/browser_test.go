@@ -338,7 +338,7 @@ func TestUploadAndPasteShowTheVerdict(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tb.resetVerdict()
 			tb.do(10*time.Second, chromedp.SetUploadFiles(chromedp.ID("upload-file"), []string{photoFile(tc.name+".png", tc.photo)}))
-			require.Equal(t, "valid", tb.verdictShown(30*time.Second), tb.text("#upload-status"))
+			require.Equal(t, "valid", tb.verdictShown(60*time.Second), tb.text("#upload-status"))
 			assert.Equal(t, "VALID", tb.text("#verdict-heading"))
 			assert.Contains(t, tb.text("#result"), "Gareth Llewellyn")
 			assert.Equal(t, tc.readBy, eval[string](tb, `document.getElementById("result").dataset.readBy`))

@@ -179,9 +179,12 @@ func (a *app) keysCmd() *cobra.Command {
 	rotate.Flags().StringVar(&alg, "alg", "EdDSA", "EdDSA (Ed25519) or ES256 (P-256)")
 	var force bool
 	retire := &cobra.Command{
-		Use:   "retire KID [--force]",
+		Use:   "retire [--force] [--] KID",
 		Short: "Stop publishing a key; refused while credentials it signed are unexpired, unless --force",
-		Args:  cobra.ExactArgs(1),
+		// A key id is base64url and may begin with '-', which would read
+		// as a flag.
+		Long: "Stop publishing a key; refused while credentials it signed are unexpired, unless --force.\n\nA key id that begins with '-' goes after --: linkpass keys retire --force -- -AbC…",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var k keyView
 			if err := a.call(cmd, http.MethodPost, "/v1/keys/"+url.PathEscape(args[0])+"/retire", map[string]bool{"force": force}, &k); err != nil {

@@ -123,13 +123,13 @@ func TestIssueVerifyRotateRetire(t *testing.T) {
 
 	// Retiring the old key is refused while a credential it signed is
 	// unexpired and not revoked.
-	r = s.run(t, "", "keys", "retire", oldKID)
+	r = s.run(t, "", "keys", "retire", "--", oldKID)
 	assert.Equal(t, 1, r.code, r.stdout)
 	assert.Contains(t, r.stderr, "--force")
-	r = s.run(t, "", "keys", "retire", k.KID, "--force")
+	r = s.run(t, "", "keys", "retire", "--force", "--", k.KID)
 	assert.Equal(t, 1, r.code, "the active key cannot be retired")
 	assert.Contains(t, r.stderr, "rotate first")
-	r = s.run(t, "", "keys", "retire", oldKID, "--force")
+	r = s.run(t, "", "keys", "retire", "--force", "--", oldKID)
 	require.Equal(t, 0, r.code, r.stderr)
 	require.NoError(t, os.WriteFile(jwksFile, fetch(t, s.URL+"/.well-known/jwks.json"), 0o600))
 	for _, tok := range []string{oldTok, otherTok} {

@@ -170,7 +170,7 @@ func TestAMirrorCanServeButNotChangeOrRollBackTheBundle(t *testing.T) {
 	newTok := filepath.Join(dir, "new.jwt")
 	r = s.run(t, "", "credential", "issue", reg.Number, "--out", newTok)
 	require.Equal(t, 0, r.code, r.stderr)
-	r = s.run(t, "", "keys", "retire", oldKID, "--force")
+	r = s.run(t, "", "keys", "retire", "--force", "--", oldKID)
 	require.Equal(t, 0, r.code, r.stderr)
 	var mid, current []byte
 	syncUntil := func(want string, into *[]byte) {
