@@ -277,9 +277,9 @@ func seedRegister(admin func(method, path string, body any) []byte) []string {
 	syl := []string{"ab", "ber", "cal", "dun", "el", "far", "gow", "hal", "in", "ker", "lin", "mor", "nan", "ost", "pen", "ros", "stan", "tre", "ven", "wick"}
 	common := []string{"Smith", "Jones", "Evans", "O'Neill", "Ó Súilleabháin", "MacLeòid", "Patel", "Okonkwo-Fairweather"}
 	var queries []string
-	for start := 0; start < loadRegistrants; start += 5000 {
+	for start := 0; start < loadRegistrants; start += 2000 {
 		var recs []map[string]any
-		for i := start; i < min(start+5000, loadRegistrants); i++ {
+		for i := start; i < min(start+2000, loadRegistrants); i++ {
 			f := common[rng.IntN(len(common))]
 			if rng.IntN(2) == 0 {
 				f = syl[rng.IntN(len(syl))] + syl[rng.IntN(len(syl))] + syl[rng.IntN(len(syl))]
@@ -298,7 +298,7 @@ func seedRegister(admin func(method, path string, body any) []byte) []string {
 				queries = append(queries, urlq(g[:2]+" "+f[:3]))
 			}
 		}
-		admin("POST", "/v1/registrants/import", map[string]any{"records": recs, "allow_duplicates": true, "last": start+5000 >= loadRegistrants})
+		admin("POST", "/v1/registrants/import", map[string]any{"records": recs, "allow_duplicates": true, "last": start+2000 >= loadRegistrants})
 	}
 	return queries
 }
