@@ -20,7 +20,7 @@ func (a *app) registrantCmd() *cobra.Command {
 	c.AddCommand(a.registrantAddCmd(), a.registrantImportCmd(), a.registrantShowCmd(), a.registrantListCmd(),
 		a.statusCmd("suspend", "Suspend a registrant (optionally until a date)", true, true),
 		a.statusCmd("reinstate", "End a suspension", true, false),
-		a.statusCmd("remove", "Remove a registrant from the register (final)", true, false),
+		a.removeCmd(), a.correctCmd(),
 		a.statusCmd("renew", "Renew a registration for a year, or until a date", false, true),
 		a.restrictCmd(), a.statusCmd("unrestrict", "Lift all restrictions on practice", true, false),
 		a.cpdCmd(), a.lapseSweepCmd())
@@ -291,17 +291,22 @@ func (a *app) qualificationCmd() *cobra.Command {
 			return a.render(r, func(w io.Writer) { printRegistrant(w, &r) })
 		},
 	}
-	f := add.Flags()
+	qualificationFlags(add, &q, &awarded)
+	c.AddCommand(add, a.qualificationEditCmd(), a.qualificationWithdrawCmd())
+	return c
+}
+
+// qualificationFlags are the fields of a qualification, all required.
+func qualificationFlags(c *cobra.Command, q *register.Qualification, awarded *string) {
+	f := c.Flags()
 	f.StringVar(&q.Title, "title", "", "title of the course or award")
 	f.IntVar(&q.Level, "level", 0, "RQF/SCQF level number, e.g. 4")
 	f.StringVar(&q.Provider, "provider", "", "awarding body or training provider")
 	f.StringVar(&q.Accreditation, "accreditation", "", "nalw-accredited, nalw-aligned or other")
-	f.StringVar(&awarded, "awarded", "", "date awarded, YYYY-MM-DD")
+	f.StringVar(awarded, "awarded", "", "date awarded, YYYY-MM-DD (not in the future)")
 	for _, n := range []string{"title", "level", "provider", "accreditation", "awarded"} {
-		_ = add.MarkFlagRequired(n)
+		_ = c.MarkFlagRequired(n)
 	}
-	c.AddCommand(add)
-	return c
 }
 
 // lapseSweepCmd shows, and on --confirm runs, the lapse sweep that the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"path/filepath"
 	"sync"
@@ -85,7 +86,11 @@ func TestCrashLosesNoAcknowledgedChange(t *testing.T) {
 						mu.Lock()
 						tr.inFlight = true
 						mu.Unlock()
-						ok := post(client, s, "/v1/registrants/"+r.Number+"/"+st.op, st.body, nil)
+						body := maps.Clone(st.body)
+						if st.op == "remove" {
+							body["registration_number"] = r.Number
+						}
+						ok := post(client, s, "/v1/registrants/"+r.Number+"/"+st.op, body, nil)
 						mu.Lock()
 						if ok {
 							tr.acked++

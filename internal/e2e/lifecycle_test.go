@@ -70,7 +70,7 @@ func TestRegistrantWholeLifeThroughCLI(t *testing.T) {
 	assert.Equal(t, 1, qm.code)
 	assert.Contains(t, qm.stderr, "registrar token may not")
 
-	res := reg("registrant", "remove", n, "--reason", "Struck off by panel FTP-2")
+	res := reg("registrant", "remove", n, "--reason", "Struck off by panel FTP-2", "--yes")
 	require.Equal(t, 0, res.code, res.stderr)
 
 	// Impossible changes are refused with a reason and exit code 1.

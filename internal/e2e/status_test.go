@@ -86,7 +86,7 @@ func TestSuspensionReachesOfflineVerifiersAtTheirNextSync(t *testing.T) {
 	v, code = verifyBundle(t, bundle, newTok)
 	assert.Equal(t, 0, code, v.Reason)
 
-	r = s.run(t, "", "registrant", "remove", reg.Number, "--reason", "struck off")
+	r = s.run(t, "", "registrant", "remove", reg.Number, "--reason", "struck off", "--yes")
 	require.Equal(t, 0, r.code, r.stderr)
 	v = syncAfterChange(t, s, bundle, newTok, "revoked")
 	assert.Equal(t, "revoked", string(v.Outcome))

@@ -15,6 +15,7 @@ import (
 	"github.com/nalw/linkpass/issuer/fsm"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/issuer/state"
+	"github.com/nalw/linkpass/regno"
 )
 
 func (a *API) healthz(w http.ResponseWriter, _ *http.Request) {
@@ -165,11 +166,40 @@ func (a *API) reinstate(r *http.Request, actor register.Actor) (int, any, error)
 	})
 }
 
+// removeRequest echoes the registration number: removal is final, and a
+// valid but wrong number in the path passes the check digit.
+type removeRequest struct {
+	Reason string `json:"reason"`
+	Number string `json:"registration_number"`
+}
+
+func (q *removeRequest) Validate() error {
+	if err := (&reasonRequest{Reason: q.Reason}).Validate(); err != nil {
+		return err
+	}
+	if q.Number == "" {
+		return fmt.Errorf("%w: registration_number is required: removal is final, so repeat the number of the registrant to remove", register.ErrInvalid)
+	}
+	return nil
+}
+
 func (a *API) remove(r *http.Request, actor register.Actor) (int, any, error) {
-	req := &reasonOnly{}
-	return a.change(r, actor, req, func(n string) fsm.ChangeRegistrant {
-		return fsm.ChangeRegistrant{Number: n, Op: fsm.OpRemove, Reason: req.Reason}
-	})
+	n, err := regnoVar(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	req := &removeRequest{}
+	if err := decode(r, req); err != nil {
+		return 0, nil, err
+	}
+	if m, err := regno.Parse(req.Number); err != nil || m != n {
+		return 0, nil, fmt.Errorf("%w: registration_number is not %s, the registrant this request removes; nothing was changed", register.ErrInvalid, n)
+	}
+	c, err := a.srv.Commit(r.Context(), actor, fsm.ChangeRegistrant{Number: n, Op: fsm.OpRemove, Reason: req.Reason})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, changedResponse{Registrant: c.Result.(fsm.Result).Registrant, StatusPublishedAt: c.StatusPublishedAt}, nil
 }
 
 func (a *API) unrestrict(r *http.Request, actor register.Actor) (int, any, error) {
@@ -218,7 +248,7 @@ func (q *qualificationRequest) Validate() error { return q.Qualification.Validat
 func (a *API) addQualification(r *http.Request, actor register.Actor) (int, any, error) {
 	req := &qualificationRequest{}
 	return a.change(r, actor, req, func(n string) fsm.ChangeRegistrant {
-		return fsm.ChangeRegistrant{Number: n, Op: fsm.OpQualification, Qualification: &req.Qualification}
+		return fsm.ChangeRegistrant{Number: n, Op: fsm.OpQualification, Qualification: &req.Qualification, RefuseFutureAward: true}
 	})
 }
 

@@ -149,7 +149,7 @@ func TestBadRegistrationNumbersInPath(t *testing.T) {
 		{"POST", "/v1/registrants/%s/renew"},
 		{"POST", "/v1/registrants/%s/cpd"},
 	}
-	body := map[string]string{"suspend": `{"reason":"x"}`, "remove": `{"reason":"x"}`, "renew": `{}`, "cpd": `{"year":2026,"hours":1}`}
+	body := map[string]string{"suspend": `{"reason":"x"}`, "remove": `{"reason":"x","registration_number":"%s"}`, "renew": `{}`, "cpd": `{"year":2026,"hours":1}`}
 	bodyFor := func(p string) string {
 		for k, v := range body {
 			if strings.HasSuffix(p, "/"+k) {
@@ -165,7 +165,11 @@ func TestBadRegistrationNumbersInPath(t *testing.T) {
 				if p.method == http.MethodGet {
 					return f.get(path, f.admin)
 				}
-				return f.post(path, f.admin, bodyFor(p.path))
+				b := bodyFor(p.path)
+				if strings.Contains(b, "%s") {
+					b = fmt.Sprintf(b, number)
+				}
+				return f.post(path, f.admin, b)
 			}
 			before := f.index()
 			requireError(t, do(mistyped(r.Number)), 400, "invalid", "mistyped")
@@ -201,7 +205,7 @@ func TestImpossibleTransitionsAreConflicts(t *testing.T) {
 		{"suspend removed", "/v1/registrants/" + removed.Number + "/suspend", `{"reason":"x"}`, []string{"cannot suspend", "removed"}},
 		{"suspend lapsed", "/v1/registrants/" + lapsed.Number + "/suspend", `{"reason":"x"}`, []string{"cannot suspend", "lapsed"}},
 		{"renew removed", "/v1/registrants/" + removed.Number + "/renew", `{}`, []string{"cannot renew", "removed"}},
-		{"remove twice", "/v1/registrants/" + removed.Number + "/remove", `{"reason":"x"}`, []string{"cannot remove", "removed"}},
+		{"remove twice", "/v1/registrants/" + removed.Number + "/remove", `{"reason":"x","registration_number":"` + removed.Number + `"}`, []string{"cannot remove", "removed"}},
 		{"unrestrict unrestricted", "/v1/registrants/" + registered.Number + "/unrestrict", `{"reason":"x"}`, []string{"no restrictions"}},
 		{"restrict removed", "/v1/registrants/" + removed.Number + "/restrict", `{"text":"t","reason":"x"}`, []string{"removed"}},
 		{"qualification for removed", "/v1/registrants/" + removed.Number + "/qualifications", `{"title":"L4","level":4,"provider":"OU","accreditation":"other","awarded":"2024-01-01"}`, []string{"removed"}},
@@ -235,7 +239,7 @@ func TestRegistrantLifecycleOverHTTP(t *testing.T) {
 		{"reinstate", `{"reason":"order lifted"}`, register.Registered},
 		{"unrestrict", `{"reason":"conditions met"}`, register.Registered},
 		{"renew", `{"until":"2028-03-31"}`, register.Registered},
-		{"remove", `{"reason":"struck off"}`, register.Removed},
+		{"remove", `{"reason":"struck off","registration_number":"` + r.Number + `"}`, register.Removed},
 	}
 	for _, s := range steps {
 		res := f.post(path+"/"+s.op, f.registrar, s.body)

@@ -47,6 +47,9 @@ var routeAccess = []struct {
 	{"POST", "/v1/registrants/{regno}/unrestrict", registrar},
 	{"POST", "/v1/registrants/{regno}/qualifications", registrar},
 	{"POST", "/v1/registrants/{regno}/cpd", registrar},
+	{"POST", "/v1/registrants/{regno}/correct", registrar},
+	{"PUT", "/v1/registrants/{regno}/qualifications/{index}", registrar},
+	{"POST", "/v1/registrants/{regno}/qualifications/{index}/withdraw", registrar},
 
 	{"GET", "/.well-known/jwks.json", public},
 	{"GET", "/.well-known/jwt-vc-issuer", public},
@@ -118,6 +121,7 @@ func TestRoleMatrix(t *testing.T) {
 	concrete := func(path string) string {
 		path = strings.ReplaceAll(path, "{regno}", r.Number)
 		path = strings.ReplaceAll(path, "{id}", "0000000000000000")
+		path = strings.ReplaceAll(path, "{index}", "0")
 		path = strings.ReplaceAll(path, "{jti}", "no-such-credential")
 		path = strings.ReplaceAll(path, "{kid}", "no-such-key")
 		path = strings.ReplaceAll(path, "{list}", "no-such-list")
@@ -149,7 +153,7 @@ func TestRoleMatrix(t *testing.T) {
 				if rt.method == http.MethodGet {
 					res = f.get(concrete(rt.path), c.token)
 				} else {
-					res = f.post(concrete(rt.path), c.token, "{}")
+					res = f.request(rt.method, concrete(rt.path), c.token, "application/json", strings.NewReader("{}"))
 				}
 				switch {
 				case rt.acc == wallet:

@@ -2,6 +2,7 @@ package fsm
 
 import (
 	"fmt"
+	"maps"
 	"strconv"
 	"time"
 
@@ -88,6 +89,7 @@ func applyChangeRegistrant(tx *state.Txn, env *envelope, cmd *ChangeRegistrant) 
 	}
 	idx := tx.Index()
 	var r *register.Registrant
+	var changed []register.Changed
 	details := map[string]string{}
 	switch cmd.Op {
 	case OpSuspend:
@@ -113,6 +115,11 @@ func applyChangeRegistrant(tx *state.Txn, env *envelope, cmd *ChangeRegistrant) 
 		if cmd.Qualification == nil {
 			return nil, fmt.Errorf("%w: qualification is required", register.ErrInvalid)
 		}
+		if cmd.RefuseFutureAward {
+			if err := cmd.Qualification.CheckAwarded(register.DateOf(env.At)); err != nil {
+				return nil, err
+			}
+		}
 		r, err = old.AddQualification(*cmd.Qualification, idx)
 		details["title"] = cmd.Qualification.Title
 		details["level"] = strconv.Itoa(cmd.Qualification.Level)
@@ -124,12 +131,25 @@ func applyChangeRegistrant(tx *state.Txn, env *envelope, cmd *ChangeRegistrant) 
 		r, err = old.RecordCPD(*cmd.CPD, idx)
 		details["year"] = strconv.Itoa(cmd.CPD.Year)
 		details["hours"] = strconv.FormatFloat(cmd.CPD.Hours, 'f', -1, 64)
+	case OpCorrect:
+		if cmd.Correction == nil {
+			return nil, fmt.Errorf("%w: correction is required", register.ErrInvalid)
+		}
+		r, changed, err = old.Correct(*cmd.Correction, cmd.Reason, register.DateOf(env.At), idx)
+	case OpEditQualification:
+		if cmd.Qualification == nil {
+			return nil, fmt.Errorf("%w: qualification is required", register.ErrInvalid)
+		}
+		r, changed, err = old.EditQualification(cmd.QualificationIndex, *cmd.Qualification, cmd.Reason, register.DateOf(env.At), idx)
+	case OpWithdrawQualification:
+		r, changed, err = old.WithdrawQualification(cmd.QualificationIndex, cmd.Reason, idx)
 	default:
 		return nil, fmt.Errorf("%w: unknown registrant operation %q", register.ErrInvalid, cmd.Op)
 	}
 	if err != nil {
 		return nil, err
 	}
+	maps.Copy(details, register.Details(changed))
 	if r.Status != old.Status {
 		details["from"], details["to"] = string(old.Status), string(r.Status)
 	}
@@ -142,7 +162,13 @@ func applyChangeRegistrant(tx *state.Txn, env *envelope, cmd *ChangeRegistrant) 
 	if err := followRegistrant(tx, env, old, r); err != nil {
 		return nil, err
 	}
-	return Result{Registrant: r}, nil
+	var superseded []string
+	if register.CarriedInCredential(changed) {
+		if superseded, err = supersede(tx, env, r.Number); err != nil {
+			return nil, err
+		}
+	}
+	return Result{Registrant: r, Changed: changed, Superseded: superseded}, nil
 }
 
 func applyLapseSweep(tx *state.Txn, env *envelope, _ *LapseSweep) (any, error) {

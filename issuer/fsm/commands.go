@@ -117,6 +117,11 @@ const (
 	OpUnrestrict    Op = "unrestrict"
 	OpQualification Op = "add-qualification"
 	OpCPD           Op = "record-cpd"
+
+	// Corrections of what was entered wrongly, each with a reason.
+	OpCorrect               Op = "correct"
+	OpEditQualification     Op = "edit-qualification"
+	OpWithdrawQualification Op = "withdraw-qualification"
 )
 
 // ChangeRegistrant applies Op to the registrant Number.
@@ -128,6 +133,15 @@ type ChangeRegistrant struct {
 	Text          string                  `json:"text,omitempty"`
 	Qualification *register.Qualification `json:"qualification,omitempty"`
 	CPD           *register.CPD           `json:"cpd,omitempty"`
+	// Correction is the fields OpCorrect amends.
+	Correction *register.Correction `json:"correction,omitempty"`
+	// QualificationIndex is the qualification (from 0, in the order
+	// recorded) that OpEditQualification and OpWithdrawQualification change.
+	QualificationIndex int `json:"qualification_index,omitempty"`
+	// RefuseFutureAward refuses a qualification awarded after the date of
+	// the change. Entries written before the rule existed lack it, and so
+	// replay as they applied then.
+	RefuseFutureAward bool `json:"refuse_future_award,omitempty"`
 }
 
 // LapseSweep lapses every registrant whose registration has run out by the

@@ -143,6 +143,27 @@ func followRegistrant(tx *state.Txn, env *envelope, old, r *register.Registrant)
 	return nil
 }
 
+// supersede revokes a registrant's outstanding credentials after a
+// correction of what they state, and returns their identifiers; the
+// service layer issues the replacement.
+func supersede(tx *state.Txn, env *envelope, number string) ([]string, error) {
+	creds, err := tx.CredentialsOf(number)
+	if err != nil {
+		return nil, err
+	}
+	var jtis []string
+	for _, c := range creds {
+		if c.Status == register.CredentialRevoked || !c.ExpiresAt.After(env.At) {
+			continue
+		}
+		if err := setCredentialStatus(tx, env, c, register.CredentialRevoked, "superseded: the record it states was corrected", "credential.revoke"); err != nil {
+			return nil, err
+		}
+		jtis = append(jtis, c.JTI)
+	}
+	return jtis, nil
+}
+
 func setCredentialStatus(tx *state.Txn, env *envelope, old *register.IssuedCredential, st register.CredentialStatus, reason, action string) error {
 	c := *old
 	c.Status, c.StatusReason, c.StatusChangedAt, c.ModifyIndex = st, reason, env.At, tx.Index()

@@ -136,4 +136,9 @@ func (s *snapshot) Release() {}
 // Result is what AddRegistrant and ChangeRegistrant return.
 type Result struct {
 	Registrant *register.Registrant
+	// Changed is what a correction altered.
+	Changed []register.Changed `json:"changed,omitempty"`
+	// Superseded is the credentials a correction revoked because they
+	// state what was corrected.
+	Superseded []string `json:"superseded,omitempty"`
 }
