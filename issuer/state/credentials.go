@@ -37,7 +37,9 @@ func slotTaken(tx *memdb.Txn, list string, idx uint64) (bool, error) {
 }
 
 // SlotTaken reports whether an entry of a status list is allocated.
-func (s *Store) SlotTaken(list string, idx uint64) (bool, error) { return slotTaken(s.read(), list, idx) }
+func (s *Store) SlotTaken(list string, idx uint64) (bool, error) {
+	return slotTaken(s.read(), list, idx)
+}
 
 // StatusList returns a status list's record, or nil if it does not exist.
 func (t *Txn) StatusList(id string) (*register.StatusList, error) { return statusList(t.tx, id) }
