@@ -63,6 +63,9 @@ type Config struct {
 	// lapse more (and more than one) waits for an operator's confirmation.
 	// Zero means the default, 5%.
 	LapseConfirmShare float64
+	// ObserveApply, if set, is told how long each change took to commit
+	// (the metrics' apply latency).
+	ObserveApply func(time.Duration)
 	// ApplyTimeout bounds how long a change may wait to be committed.
 	ApplyTimeout time.Duration
 	// SnapshotThreshold is how many log entries trigger a snapshot.
@@ -143,7 +146,9 @@ type Server struct {
 	raft   *raft.Raft
 	logs   *raftboltdb.BoltStore
 	trans  raft.Transport
+	snaps  *raft.FileSnapshotStore
 	ready  atomic.Bool
+	health health
 
 	marker  datadir.Marker
 	watch   *datadir.Watch
@@ -182,7 +187,7 @@ func Open(cfg Config) (*Server, error) {
 	if cleared {
 		cfg.Logger.Warn("starting the register afresh: an earlier first start in this directory did not finish, so it held nothing anyone had been told", "data", cfg.DataDir)
 	}
-	s := &Server{cfg: cfg, logger: cfg.Logger, marker: m, AdminTokenPath: datadir.Layout(cfg.DataDir).AdminToken()}
+	s := &Server{cfg: cfg, logger: cfg.Logger, marker: m, health: health{onApply: cfg.ObserveApply}, AdminTokenPath: datadir.Layout(cfg.DataDir).AdminToken()}
 	if s.watch, err = datadir.NewWatch(cfg.DataDir, cfg.Logger); err != nil {
 		return nil, err
 	}
@@ -270,6 +275,7 @@ func (s *Server) openRaft(m datadir.Marker, fresh bool) error {
 		logs.Close()
 		return fmt.Errorf("%w: snapshots in %s: %v", ErrDataDir, datadir.Layout(s.cfg.DataDir).Snapshots(), err)
 	}
+	s.snaps = snaps
 	// Snapshots hold the whole register, private contact details included.
 	_ = os.Chmod(datadir.Layout(s.cfg.DataDir).Snapshots(), 0o700)
 	conf := raft.DefaultConfig()
@@ -553,8 +559,11 @@ func (s *Server) commitAt(actor register.Actor, cmd fsm.Command, at time.Time) (
 	if err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	f := s.raft.Apply(data, s.cfg.ApplyTimeout)
-	if err := f.Error(); err != nil {
+	err = f.Error()
+	s.health.observeApply(time.Since(start))
+	if err != nil {
 		if ferr := s.watch.Failed(err); ferr != nil {
 			return nil, ferr
 		}
@@ -614,7 +623,9 @@ func (s *Server) unsnapshotted() uint64 {
 // backup.Write. The register keeps serving: the copy is one read of the
 // state store plus the key files.
 func (s *Server) Backup() (*backup.Archive, error) {
-	return backup.Take(s.State().Snapshot(), datadir.Layout(s.cfg.DataDir), s.marker, s.cfg.Clock())
+	arc, err := backup.Take(s.State().Snapshot(), datadir.Layout(s.cfg.DataDir), s.marker, s.cfg.Clock())
+	s.health.backupDone(err, s.cfg.Clock())
+	return arc, err
 }
 
 // SnapshotSoon starts a snapshot in the background, for after a bulk

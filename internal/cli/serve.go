@@ -21,6 +21,8 @@ import (
 
 	"github.com/nalw/linkpass/console"
 	"github.com/nalw/linkpass/internal/fairshare"
+	"github.com/nalw/linkpass/internal/metrics"
+	"github.com/nalw/linkpass/internal/route"
 	"github.com/nalw/linkpass/internal/version"
 	"github.com/nalw/linkpass/issuer"
 	"github.com/nalw/linkpass/issuer/api"
@@ -32,6 +34,7 @@ import (
 
 type serveFlags struct {
 	data, addr, issuerURL, registerName string
+	metricsAddr                         string
 	demo, init                          bool
 	statusTTL                           time.Duration
 	lapseShare                          float64
@@ -123,6 +126,7 @@ needed); with no --data it uses a new temporary directory.`,
 	fl.StringVar(&f.data, "data", "", "data directory of the register")
 	fl.BoolVar(&f.init, "init", false, "create a new register in --data if it is missing or empty")
 	fl.StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fl.StringVar(&f.metricsAddr, "metrics-addr", "", "address of a separate listener serving Prometheus metrics on /metrics (e.g. 127.0.0.1:9090); empty serves none. Keep it off the public network")
 	fl.StringVar(&f.issuerURL, "issuer-url", "", "public base URL of the register, named in credentials (default on first start: from --addr; later starts keep the recorded one)")
 	fl.StringVar(&f.registerName, "register-name", "", "name of the register (default: NALW Register of Social Prescribing Link Workers)")
 	fl.BoolVar(&f.demo, "demo", false, "seed an empty register with demonstration registrants")
@@ -161,13 +165,22 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 		return withCode(ExitCannot, fmt.Errorf("cannot listen on %s: %w; choose another --addr", f.addr, err))
 	}
 	defer ln.Close()
+	var mln net.Listener
+	if f.metricsAddr != "" {
+		if mln, err = net.Listen("tcp", f.metricsAddr); err != nil {
+			return withCode(ExitCannot, fmt.Errorf("cannot listen on --metrics-addr %s: %w; choose another address", f.metricsAddr, err))
+		}
+		defer mln.Close()
+	}
+	reg := metrics.New()
 	// A demonstration on a new directory is a request for a new register.
 	srv, err := issuer.Open(issuer.Config{DataDir: f.data, Create: f.init || f.demo, IssuerURL: f.issuerURL, DefaultIssuerURL: issuer.DefaultIssuerURL(ln.Addr().String()),
-		RegisterName: f.registerName, Logger: logger, StatusListTTL: f.statusTTL, LapseConfirmShare: f.lapseShare})
+		RegisterName: f.registerName, Logger: logger, ObserveApply: reg.ObserveApply, StatusListTTL: f.statusTTL, LapseConfirmShare: f.lapseShare})
 	if err != nil {
 		return withCode(ExitCannot, err)
 	}
 	defer srv.Close()
+	reg.Watch(srv)
 	if f.demo {
 		n, err := srv.SeedDemo()
 		if err != nil {
@@ -206,13 +219,17 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 		return withCode(ExitCannot, err)
 	}
 	router := mux.NewRouter()
+	router.Use(route.Record)
 	site.Register(router)
 	con.Register(router)
 	router.NotFoundHandler = api.New(srv, logger, api.WithIssuance(issuance), api.WithStaff(staffSvc))
 
+	if mln != nil {
+		go serveMetrics(ctx, mln, reg, logger)
+	}
 	v := version.Get()
 	logger.Info("register listening", "addr", ln.Addr().String(), "version", v.Version, "commit", v.Commit, "issuer_url", srv.State().Settings().IssuerURL, "data", f.data, "admin_token_file", srv.AdminTokenPath, "mail", mailer.Transport())
-	if err := serveHTTP(ctx, ln, api.HSTS(fairshare.New(fair).Wrap(router), srv.State().Settings().IssuerURL), logger); err != nil {
+	if err := serveHTTP(ctx, ln, api.HSTS(fairshare.New(fair).Wrap(router), srv.State().Settings().IssuerURL), logger, reg); err != nil {
 		return err
 	}
 	// Mail still being retried is recorded as failed while the register
@@ -227,9 +244,9 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 
 // serveHTTP serves handler on ln until ctx ends, then lets requests in
 // flight finish (at most 15 seconds) before returning.
-func serveHTTP(ctx context.Context, ln net.Listener, handler http.Handler, logger *slog.Logger) error {
+func serveHTTP(ctx context.Context, ln net.Listener, handler http.Handler, logger *slog.Logger, m *metrics.Metrics) error {
 	hs := &http.Server{
-		Handler:           accessLog(handler, logger),
+		Handler:           accessLog(handler, logger, m),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -253,6 +270,23 @@ func serveHTTP(ctx context.Context, ln net.Listener, handler http.Handler, logge
 	return nil
 }
 
+// serveMetrics serves /metrics on its own listener until ctx ends, so
+// scraping needs no token and the metrics never reach the public address.
+func serveMetrics(ctx context.Context, ln net.Listener, m *metrics.Metrics, logger *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	go func() {
+		<-ctx.Done()
+		hs.Close()
+	}()
+	logger.Info("metrics listening", "addr", ln.Addr().String(), "path", "/metrics")
+	if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		logger.Error("metrics listener stopped", "err", err)
+	}
+}
+
 func newLogger(w interface{ Write([]byte) (int, error) }, format, level string) (*slog.Logger, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
@@ -261,9 +295,9 @@ func newLogger(w interface{ Write([]byte) (int, error) }, format, level string) 
 	opts := &slog.HandlerOptions{Level: lv}
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		return slog.New(withRequestID(slog.NewTextHandler(w, opts))), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return slog.New(withRequestID(slog.NewJSONHandler(w, opts))), nil
 	}
 	return nil, fmt.Errorf("--log-format %q must be text or json", format)
 }

@@ -159,7 +159,7 @@ func (a *app) verifyServe(ctx context.Context, f verifyServeFlags) error {
 	}
 	info := bundleInfo(current.Load().checked, f.maxAge, time.Now())
 	logger.Info("verifier listening", "addr", ln.Addr().String(), "issuer", info.Issuer, "bundle", f.bundle, "bundle_made", info.SyncedAt)
-	return serveHTTP(ctx, ln, router, logger)
+	return serveHTTP(ctx, ln, router, logger, nil)
 }
 
 // bundleInfo says how fresh the bundle is, for the page.

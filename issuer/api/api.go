@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/nalw/linkpass/internal/route"
 	"io"
 	"log/slog"
 	"mime"
@@ -54,6 +55,7 @@ func WithIssuance(svc *oid4vci.Service) Option { return func(a *API) { a.issuanc
 // New returns the HTTP handler for srv.
 func New(srv *issuer.Server, logger *slog.Logger, opts ...Option) *API {
 	a := &API{srv: srv, logger: logger, router: mux.NewRouter()}
+	a.router.Use(route.Record)
 	for _, o := range opts {
 		o(a)
 	}

@@ -94,6 +94,7 @@ type Publisher struct {
 	mu       sync.Mutex // serialises publishing
 	encoders map[string]*statuslist.Encoder
 	refusing string // the refusal last logged, so each is logged once
+	failures uint64 // failed attempts to publish, for the metrics
 
 	nmu    sync.Mutex
 	notify chan struct{} // closed and replaced at each publication
@@ -328,10 +329,21 @@ func (p *Publisher) Run(ctx context.Context) {
 	}
 }
 
+// Failures says how many attempts to publish have failed, and whether the
+// last one did.
+func (p *Publisher) Failures() (n uint64, failing bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.failures, p.refusing != ""
+}
+
 // report logs a failure to publish once, and its end.
 func (p *Publisher) report(err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if err != nil {
+		p.failures++
+	}
 	switch {
 	case err == nil && p.refusing != "":
 		p.refusing = ""

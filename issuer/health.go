@@ -1,0 +1,91 @@
+package issuer
+
+import (
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/nalw/linkpass/issuer/datadir"
+)
+
+// Health is what monitoring reads of this node: its Raft state, its last
+// snapshot and backup, and how full its disk is. It carries no register
+// data.
+type Health struct {
+	RaftState                                          string // Leader, Follower, Candidate or Shutdown
+	Term, CommitIndex, AppliedIndex, LastSnapshotIndex uint64
+	// LastSnapshotAt is when the newest snapshot was taken; zero if none.
+	LastSnapshotAt time.Time
+	// LastBackupAt is when this process last took a backup; zero if none.
+	LastBackupAt   time.Time
+	BackupFailures uint64
+	// PublishFailures counts failed attempts to publish the status lists;
+	// PublishFailing says the last attempt failed.
+	PublishFailures uint64
+	PublishFailing  bool
+	// DiskUsed is the share (0 to 1) of the data directory's file system
+	// in use; -1 if unknown.
+	DiskUsed float64
+}
+
+// health is what the server counts for Health.
+type health struct {
+	mu             sync.Mutex
+	lastBackup     time.Time
+	backupFailures uint64
+	onApply        func(time.Duration)
+}
+
+func (h *health) observeApply(d time.Duration) {
+	if h.onApply != nil {
+		h.onApply(d)
+	}
+}
+
+func (h *health) backupDone(err error, at time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err != nil {
+		h.backupFailures++
+		return
+	}
+	h.lastBackup = at
+}
+
+// Health reports this node's health now.
+func (s *Server) Health() Health {
+	st := s.raft.Stats()
+	u := func(k string) uint64 { n, _ := strconv.ParseUint(st[k], 10, 64); return n }
+	h := Health{RaftState: s.raft.State().String(), Term: u("term"), CommitIndex: u("commit_index"),
+		AppliedIndex: s.raft.AppliedIndex(), LastSnapshotIndex: u("last_snapshot_index"), DiskUsed: diskUsed(s.cfg.DataDir)}
+	if s.snaps != nil {
+		if metas, err := s.snaps.List(); err == nil && len(metas) > 0 {
+			h.LastSnapshotAt = snapshotTime(metas[0].ID)
+		}
+	}
+	s.health.mu.Lock()
+	h.LastBackupAt, h.BackupFailures = s.health.lastBackup, s.health.backupFailures
+	s.health.mu.Unlock()
+	h.PublishFailures, h.PublishFailing = s.pub.Failures()
+	return h
+}
+
+// snapshotTime reads the time Raft's file snapshot store puts at the end
+// of a snapshot's id (term-index-milliseconds).
+func snapshotTime(id string) time.Time {
+	ms, err := strconv.ParseInt(id[strings.LastIndexByte(id, '-')+1:], 10, 64)
+	if err != nil {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms)
+}
+
+func diskUsed(dir string) float64 {
+	var fs syscall.Statfs_t
+	if err := syscall.Statfs(datadir.Layout(dir).Raft(), &fs); err != nil || fs.Blocks == 0 {
+		return -1
+	}
+	return 1 - float64(fs.Bavail)/float64(fs.Blocks)
+}
