@@ -348,16 +348,30 @@ func TestZbarimgReadsOurPNG(t *testing.T) {
 		}
 		t.Skip("zbarimg not on PATH (Debian: apt-get install zbar-tools); set LINKPASS_REQUIRE_TOOLS=zbar to make this a failure")
 	}
-	text := sampleText(t)
-	b, err := PNG(text, WithModuleSize(4))
+	link, err := qrtext.VerifyURL("https://register.nalw.org.uk", sampleText(t))
 	require.NoError(t, err)
-	path := filepath.Join(t.TempDir(), "code.png")
-	require.NoError(t, os.WriteFile(path, b, 0o600))
-	out, err := exec.Command(bin, "--raw", "-q", path).Output()
-	require.NoError(t, err, "zbarimg failed")
-	// --raw prints the data and a newline; our text never ends in
-	// whitespace, so trimming the newline is exact.
-	require.Equal(t, text, strings.TrimSuffix(string(out), "\n"))
+	// The bare text (one alphanumeric segment) and the link a phone camera
+	// opens (a byte segment, then an alphanumeric one).
+	for _, text := range []string{sampleText(t), link} {
+		b, err := PNG(text, WithModuleSize(4))
+		require.NoError(t, err)
+		path := filepath.Join(t.TempDir(), "code.png")
+		require.NoError(t, os.WriteFile(path, b, 0o600))
+		out, err := exec.Command(bin, "--raw", "-q", path).Output()
+		require.NoError(t, err, "zbarimg failed")
+		// --raw prints the data and a newline; our text never ends in
+		// whitespace, so trimming the newline is exact.
+		require.Equal(t, text, strings.TrimSuffix(string(out), "\n"))
+		jws, err := qrtext.Decode(string(out))
+		require.NoError(t, err)
+		require.Equal(t, sampleJWS, jws)
+		// Read (gozxing) agrees.
+		img, err := Render(text, WithModuleSize(4))
+		require.NoError(t, err)
+		got, err := Read(img)
+		require.NoError(t, err)
+		require.Equal(t, text, got)
+	}
 }
 
 func TestReadFindsTheCodeAtAnyRotation(t *testing.T) {

@@ -112,8 +112,9 @@ func Encode(compactJWS string) (string, error) {
 	return string(out), nil
 }
 
-// Decode returns the compact JWS carried by text, which may be either the
-// compact form written by Encode or a plain compact JWS. Surrounding
+// Decode returns the compact JWS carried by text, which may be the compact
+// form written by Encode, its URL form (VerifyURL), or a plain compact JWS,
+// bare or in the fragment of a link. Surrounding
 // whitespace, as scanners and copy-paste add it, is ignored. Every failure
 // wraps ErrMalformed; Decode never panics, whatever the input.
 func Decode(text string) (string, error) {
@@ -121,6 +122,11 @@ func Decode(text string) (string, error) {
 		return "", fmt.Errorf("%w: text of %d bytes exceeds %d", ErrTooLarge, len(text), MaxTextLen)
 	}
 	text = strings.TrimSpace(text)
+	if inner, isURL, err := fromURL(text); err != nil {
+		return "", err
+	} else if isURL {
+		text = inner
+	}
 	if !strings.HasPrefix(text, Prefix) {
 		// Validate a plain JWS just as strictly, so that callers can rely on
 		// Decode's result being a well-formed compact JWS either way.

@@ -278,7 +278,8 @@ func TestCameraScanShowsValidThenSuspendedAfterTheRegisterSuspends(t *testing.T)
 	reg := sys.registrant(register.Registered, "Okonkwo")
 	jws := sys.issue(reg.Number)
 	video := filepath.Join(t.TempDir(), "card.y4m")
-	require.NoError(t, writeY4M(video, cameraFrame(t, qrText(t, jws), 960, 720), 3))
+	// The code carries the link a phone camera would open.
+	require.NoError(t, writeY4M(video, cameraFrame(t, qrLink(t, sys.url, jws), 960, 720), 3))
 
 	b := startBrowser(t,
 		chromedp.Flag("use-fake-device-for-media-stream", true),
@@ -307,6 +308,25 @@ func TestCameraScanShowsValidThenSuspendedAfterTheRegisterSuspends(t *testing.T)
 	require.Equal(t, "suspended", tb.verdictShown(30*time.Second))
 	assert.Equal(t, "SUSPENDED", tb.text("#verdict-heading"))
 	assert.Contains(t, tb.text("#result"), "Do not rely on this credential.")
+}
+
+func TestOpeningTheQRLinkChecksTheCredentialAndForgetsIt(t *testing.T) {
+	sys := newSystem(t, RegisterMode)
+	reg := sys.registrant(register.Registered, "Pryce")
+	link := qrLink(t, sys.url, sys.issue(reg.Number))
+	require.Contains(t, link, "%20", "the sample must exercise the escaped space")
+
+	tb := startBrowser(t).newTab(t)
+	tb.do(20*time.Second, chromedp.Navigate(link))
+	require.Equal(t, "valid", tb.verdictShown(30*time.Second), tb.text("#paste-status"))
+	assert.Equal(t, "VALID", tb.text("#verdict-heading"))
+	assert.Equal(t, "link", eval[string](tb, `document.getElementById("result").dataset.readBy`))
+	assert.Contains(t, tb.text("#result"), reg.Number)
+	assert.Equal(t, sys.url+"/verify", eval[string](tb, `location.href`), "the credential leaves the address bar")
+
+	tb.resetVerdict()
+	tb.do(20*time.Second, chromedp.Navigate(sys.url+"/verify#LP1:%E0%A4%A"))
+	tb.waitFor(10*time.Second, `document.getElementById("paste-status").textContent.includes("damaged")`)
 }
 
 func TestUploadAndPasteShowTheVerdict(t *testing.T) {

@@ -30,6 +30,15 @@ func qrText(t *testing.T, jws string) string {
 	return text
 }
 
+// qrLink returns the link a credential's QR code carries, for the
+// register at base.
+func qrLink(t *testing.T, base, jws string) string {
+	t.Helper()
+	link, err := qrtext.VerifyURL(base, qrText(t, jws))
+	require.NoError(t, err)
+	return link
+}
+
 // cameraFrame draws text's QR code centred on a white w x h frame, as
 // large as whole-pixel modules allow with a margin.
 func cameraFrame(t *testing.T, text string, w, h int) *image.Gray {

@@ -267,9 +267,9 @@ func (a *app) drawQR(token string, info qrimage.CardInfo, q qrFlags) (rep qrRepo
 	if q.out == "" && !q.terminal {
 		return rep, withCode(ExitCannot, errors.New("say where the QR code goes: --out FILE.png or --terminal"))
 	}
-	text, err := qrtext.Encode(token)
+	text, err := qrLink(token)
 	if err != nil {
-		return rep, withCode(ExitCannot, fmt.Errorf("encoding the credential for a QR code: %w", err))
+		return rep, withCode(ExitCannot, err)
 	}
 	sym, err := qrimage.Encode(text, qrimage.LevelM)
 	if err != nil {
@@ -314,6 +314,25 @@ func (a *app) drawQR(token string, info qrimage.CardInfo, q qrFlags) (rep qrRepo
 		fmt.Fprint(a.stdout, s)
 	}
 	return rep, nil
+}
+
+// qrLink is what the QR code carries: the issuing register's /verify page
+// with the compact credential in the fragment, so that a phone camera
+// opens a page that checks it (docs/qr-format.md, "The link").
+func qrLink(token string) (string, error) {
+	text, err := qrtext.Encode(token)
+	if err != nil {
+		return "", fmt.Errorf("encoding the credential for a QR code: %w", err)
+	}
+	claims, err := verifier.ParseUnverifiedClaims(token)
+	if err != nil {
+		return "", fmt.Errorf("reading the credential's issuer: %w", err)
+	}
+	link, err := qrtext.VerifyURL(claims.Issuer, text)
+	if err != nil {
+		return "", fmt.Errorf("making the QR link from the credential's issuer: %w", err)
+	}
+	return link, nil
 }
 
 // lastValidDay is the date a person reads as "valid until": a credential

@@ -29,7 +29,8 @@
     camera: "scanned with the camera",
     "upload-browser": "read from the uploaded image in this browser",
     "upload-server": "read from the uploaded image on the server",
-    paste: "pasted or typed"
+    paste: "pasted or typed",
+    link: "opened from the link in the QR code"
   };
 
   var ACCREDITATION = {
@@ -422,4 +423,30 @@
     }
     check(input.value, pasteStatus, "paste");
   });
+
+  // A phone camera opened the link in the QR code: the credential is in the
+  // fragment, which the browser never sends to any server. Check it, and
+  // take it out of the address bar and the history. A second link opened
+  // in the same tab changes only the fragment, hence hashchange.
+  function checkFragment() {
+    if (window.location.hash.length <= 1) {
+      return;
+    }
+    var fragment = window.location.hash.slice(1);
+    window.history.replaceState(null, "", window.location.pathname + window.location.search);
+    var fromLink = null;
+    try {
+      fromLink = decodeURIComponent(fragment);
+    } catch (e) {
+      fromLink = null;
+    }
+    if (fromLink === null) {
+      pasteStatus.textContent = "The link is damaged: scan the QR code again.";
+      announce(pasteStatus.textContent);
+      return;
+    }
+    check(fromLink, pasteStatus, "link");
+  }
+  window.addEventListener("hashchange", checkFragment);
+  checkFragment();
 })();
