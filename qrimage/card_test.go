@@ -2,18 +2,25 @@ package qrimage
 
 import (
 	"image"
+	"image/png"
+	"os"
 	"testing"
+
+	"golang.org/x/image/font/opentype"
+
+	"github.com/nalw/linkpass/qrtext"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 var standardCard = CardInfo{
+	RegisterName:       "National Association of Link Workers",
 	Name:               "Siobhan Okonkwo-Fairweather",
 	Role:               "Social prescribing link worker",
 	RegistrationNumber: "LW1000173",
 	ValidUntil:         "2027-11-23",
-	Issuer:             "https://register.nalw.org.uk",
+	CheckURL:           "https://register.nalw.org.uk/verify",
 }
 
 func TestCardIsID1SizedAndItsCodeReadsBack(t *testing.T) {
@@ -88,7 +95,11 @@ func TestCardWrapsANameTooLongForOneLine(t *testing.T) {
 	got, err := Read(img)
 	require.NoError(t, err)
 	require.Equal(t, sampleText(t), got)
-	require.Greater(t, len(wrapWords(long.Name, 558, 3)), 1)
+	_, bold, err := cardFonts()
+	require.NoError(t, err)
+	face, err := (&cardText{dpi: 300}).face(bold, 7.5)
+	require.NoError(t, err)
+	require.Greater(t, len(wrapWords(face, long.Name, 558)), 1)
 }
 
 func TestCardTooSmallForAScannableCodeFails(t *testing.T) {
@@ -96,21 +107,52 @@ func TestCardTooSmallForAScannableCodeFails(t *testing.T) {
 	require.ErrorIs(t, err, ErrTooSmall)
 }
 
-func TestFontDrawsEveryGlyphAsFiveBySeven(t *testing.T) {
-	for r, g := range glyphs {
-		for _, row := range g {
-			require.Len(t, row, glyphW, "glyph %q", r)
-			for _, c := range row {
-				require.Contains(t, ".#", string(c), "glyph %q", r)
-			}
+func TestCardFontsHaveTheAccentsOfNamesOnTheRegister(t *testing.T) {
+	regular, bold, err := cardFonts()
+	require.NoError(t, err)
+	for _, f := range []*opentype.Font{regular, bold} {
+		face, err := (&cardText{dpi: 300}).face(f, 11)
+		require.NoError(t, err)
+		// Welsh, Irish, Scottish Gaelic, and names from further away.
+		for _, r := range "âêîôûŵŷÂŴŶáéíóúÁÉÍÓÚàèìòùçñöüßøåæœłńśźżčřšžğışİ’" {
+			_, ok := face.GlyphAdvance(r)
+			assert.True(t, ok, "no glyph for %q", r)
 		}
 	}
 }
 
-func TestFontFoldsLowercaseAndAccentsToCapitals(t *testing.T) {
-	assert.Equal(t, glyphs['S'], glyphFor('s'))
-	assert.Equal(t, glyphs['A'], glyphFor('â'), "Welsh circumflex")
-	assert.Equal(t, glyphs['O'], glyphFor('Ó'), "Irish fada")
-	assert.Equal(t, glyphs['W'], glyphFor('ŵ'))
-	assert.Equal(t, glyphs['?'], glyphFor('語'))
+func TestCardShowsTheQualityMarkLineOnlyWhenSet(t *testing.T) {
+	with := standardCard
+	with.QualityMark = "Accredited Register: PSA Quality Mark"
+	a, err := Card(with, sampleText(t))
+	require.NoError(t, err)
+	b, err := Card(standardCard, sampleText(t))
+	require.NoError(t, err)
+	// The extra line takes space above the code, so the code starts lower.
+	topA, _ := codeRows(a)
+	topB, _ := codeRows(b)
+	assert.Greater(t, topA, topB)
+	got, err := Read(a)
+	require.NoError(t, err)
+	require.Equal(t, sampleText(t), got)
+}
+
+// TestWriteSampleCard writes the standard card for a person to look at:
+// LINKPASS_CARD_OUT=/tmp/card.png go test ./qrimage -run SampleCard
+func TestWriteSampleCard(t *testing.T) {
+	out := os.Getenv("LINKPASS_CARD_OUT")
+	if out == "" {
+		t.Skip("set LINKPASS_CARD_OUT to a PNG path to write the sample card")
+	}
+	info := standardCard
+	info.Name = "Siân Ní Bhriain-Ŵyn"
+	info.QualityMark = "Accredited Register: PSA Quality Mark"
+	link, err := qrtext.VerifyURL("https://register.nalw.org.uk", sampleText(t))
+	require.NoError(t, err)
+	img, err := Card(info, link)
+	require.NoError(t, err)
+	f, err := os.Create(out)
+	require.NoError(t, err)
+	defer f.Close()
+	require.NoError(t, png.Encode(f, img))
 }

@@ -198,15 +198,14 @@ func Render(text string, opts ...Option) (*image.Paletted, error) {
 	}
 	img := image.NewPaletted(image.Rect(0, 0, side, side), palette)
 	offset := (side - n*scale) / 2
-	drawSymbol(img, sym, image.Pt(offset, offset), scale)
+	drawSymbol(img, sym, image.Pt(offset, offset), scale, uint8(palette.Index(color.Black)))
 	return img, nil
 }
 
 // drawSymbol paints the dark modules of sym onto img with its top-left
 // corner (the outer edge of the quiet zone) at at, scale pixels a module.
 // img must already be light underneath.
-func drawSymbol(img *image.Paletted, sym Symbol, at image.Point, scale int) {
-	dark := uint8(palette.Index(color.Black))
+func drawSymbol(img *image.Paletted, sym Symbol, at image.Point, scale int, dark uint8) {
 	for my, row := range sym.Modules {
 		for mx, on := range row {
 			if !on {

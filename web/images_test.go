@@ -99,7 +99,7 @@ type photo struct {
 // noisy and a little washed out.
 func cardPhoto(t *testing.T, text, name, regno string, p photo) []byte {
 	t.Helper()
-	card, err := qrimage.Card(qrimage.CardInfo{Name: name, Role: "Social prescribing link worker", RegistrationNumber: regno, ValidUntil: "2027-01-31", Issuer: "https://register.example"}, text, qrimage.WithSize(1100))
+	card, err := qrimage.Card(qrimage.CardInfo{Name: name, Role: "Social prescribing link worker", RegistrationNumber: regno, ValidUntil: "2027-01-31", CheckURL: "https://register.example/verify"}, text, qrimage.WithSize(1100))
 	require.NoError(t, err)
 	src := image.NewGray(card.Rect)
 	draw.Draw(src, src.Rect, card, card.Rect.Min, draw.Src)

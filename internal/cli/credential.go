@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nalw/linkpass/issuer/register"
-	"github.com/nalw/linkpass/qrimage"
 )
 
 type issueResponse struct {
@@ -57,7 +56,7 @@ registrant's older credentials: they become revoked.`,
 				}
 			}
 			if qrOut != "" {
-				rep, err := a.drawQR(res.JWT, qrimage.CardInfo{}, qrFlags{out: qrOut})
+				rep, err := a.drawQR(res.JWT, qrFlags{out: qrOut})
 				if err != nil {
 					return err
 				}

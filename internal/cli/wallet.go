@@ -7,11 +7,13 @@ import (
 	"image/png"
 	"io"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/nalw/linkpass/credential"
 	"github.com/nalw/linkpass/internal/verdict"
 	"github.com/nalw/linkpass/qrimage"
 	"github.com/nalw/linkpass/qrtext"
@@ -231,8 +233,7 @@ func (a *app) walletQRCmd(f *walletFlags) *cobra.Command {
 				return err
 			}
 			warnExpiry(a.stderr, e)
-			rep, err := a.drawQR(e.Token, qrimage.CardInfo{Name: e.Name, RegistrationNumber: e.RegistrationNumber,
-				ValidUntil: lastValidDay(e.ExpiresAt), Issuer: e.Issuer, Role: e.Claims.CredentialSubject.Role}, q)
+			rep, err := a.drawQR(e.Token, q)
 			if err != nil {
 				return err
 			}
@@ -263,14 +264,19 @@ type qrReport struct {
 
 // drawQR draws token as a QR code (compact form, error correction M) to
 // q.out and/or the terminal, and reports what it drew.
-func (a *app) drawQR(token string, info qrimage.CardInfo, q qrFlags) (rep qrReport, err error) {
+func (a *app) drawQR(token string, q qrFlags) (rep qrReport, err error) {
 	if q.out == "" && !q.terminal {
 		return rep, withCode(ExitCannot, errors.New("say where the QR code goes: --out FILE.png or --terminal"))
 	}
-	text, err := qrLink(token)
+	claims, err := verifier.ParseUnverifiedClaims(token)
+	if err != nil {
+		return rep, withCode(ExitCannot, fmt.Errorf("reading the credential: %w", err))
+	}
+	text, err := qrLink(token, claims)
 	if err != nil {
 		return rep, withCode(ExitCannot, err)
 	}
+	info := cardInfo(claims, time.Now())
 	sym, err := qrimage.Encode(text, qrimage.LevelM)
 	if err != nil {
 		return rep, withCode(ExitCannot, err)
@@ -319,20 +325,40 @@ func (a *app) drawQR(token string, info qrimage.CardInfo, q qrFlags) (rep qrRepo
 // qrLink is what the QR code carries: the issuing register's /verify page
 // with the compact credential in the fragment, so that a phone camera
 // opens a page that checks it (docs/qr-format.md, "The link").
-func qrLink(token string) (string, error) {
+func qrLink(token string, claims *credential.Claims) (string, error) {
 	text, err := qrtext.Encode(token)
 	if err != nil {
 		return "", fmt.Errorf("encoding the credential for a QR code: %w", err)
-	}
-	claims, err := verifier.ParseUnverifiedClaims(token)
-	if err != nil {
-		return "", fmt.Errorf("reading the credential's issuer: %w", err)
 	}
 	link, err := qrtext.VerifyURL(claims.Issuer, text)
 	if err != nil {
 		return "", fmt.Errorf("making the QR link from the credential's issuer: %w", err)
 	}
 	return link, nil
+}
+
+// cardInfo is what the printable card says, all from the credential. The
+// Quality Mark line is printed only if the credential carries the mark and
+// it is still current on the day the card is drawn.
+func cardInfo(c *credential.Claims, now time.Time) qrimage.CardInfo {
+	sub := c.CredentialSubject
+	info := qrimage.CardInfo{
+		RegisterName:       strings.TrimPrefix(strings.TrimPrefix(c.Issuer, "https://"), "http://"),
+		Name:               sub.Name,
+		Role:               sub.Role,
+		RegistrationNumber: sub.RegistrationNumber,
+		ValidUntil:         lastValidDay(time.Unix(c.Exp, 0)),
+		CheckURL:           strings.TrimRight(c.Issuer, "/") + qrtext.VerifyPath,
+	}
+	if qm := sub.QualityMark; qm != nil {
+		if qm.Register != "" {
+			info.RegisterName = qm.Register
+		}
+		if qm.ValidUntil >= now.UTC().Format(time.DateOnly) {
+			info.QualityMark = "Quality Mark: " + qm.Scheme
+		}
+	}
+	return info
 }
 
 // lastValidDay is the date a person reads as "valid until": a credential
