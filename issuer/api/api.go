@@ -27,6 +27,7 @@ import (
 	"github.com/nalw/linkpass/issuer"
 	"github.com/nalw/linkpass/issuer/publicregister"
 	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/issuer/registrants"
 	"github.com/nalw/linkpass/oid4vci"
 	"github.com/nalw/linkpass/regno"
 	"github.com/nalw/linkpass/staff"
@@ -37,12 +38,15 @@ const MaxBodyBytes = 64 << 10
 
 // API serves the register over HTTP.
 type API struct {
-	srv      *issuer.Server
-	staff    *staff.Service
-	public   *publicregister.Register
-	logger   *slog.Logger
-	router   *mux.Router
-	issuance *oid4vci.Service
+	srv *issuer.Server
+	// registrants is the one set of registrant operations, shared with
+	// the console.
+	registrants *registrants.Service
+	staff       *staff.Service
+	public      *publicregister.Register
+	logger      *slog.Logger
+	router      *mux.Router
+	issuance    *oid4vci.Service
 
 	gzMu sync.Mutex
 	gz   map[string]gzEntry // status list id -> its token gzipped
@@ -73,6 +77,9 @@ func New(srv *issuer.Server, logger *slog.Logger, opts ...Option) *API {
 	}
 	if srv != nil {
 		a.public = publicregister.New(srv.State, srv.Now)
+	}
+	if a.registrants == nil {
+		a.registrants = registrants.New(srv)
 	}
 	a.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, fmt.Errorf("%w: no such endpoint %s %s; see docs/openapi.yaml", register.ErrNotFound, r.Method, r.URL.Path))

@@ -11,7 +11,9 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/nalw/linkpass/credential"
+	"github.com/nalw/linkpass/issuer"
 	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/issuer/registrants"
 	"github.com/nalw/linkpass/keys"
 )
 
@@ -46,16 +48,20 @@ func (a *API) issueCredential(r *http.Request, actor register.Actor) (int, any, 
 			return 0, nil, err
 		}
 	}
-	iss, err := a.srv.IssueCredential(r.Context(), actor, n)
+	iss, err := a.registrants.Issue(r.Context(), actor, n)
 	if err != nil {
 		return 0, nil, err
 	}
+	return http.StatusCreated, a.issueResponse(iss), nil
+}
+
+func (a *API) issueResponse(iss *issuer.Issued) *IssueResponse {
 	c := iss.Record
-	return http.StatusCreated, IssueResponse{
+	return &IssueResponse{
 		JWT: iss.JWT, JTI: c.JTI, KID: c.KID, Registrant: c.Registrant, IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt,
 		StatusList: StatusListEntry{URI: a.statusURI(c.List), Idx: c.Idx}, Status: c.Status,
 		StatusPublishedAt: iss.StatusPublishedAt,
-	}, nil
+	}
 }
 
 func (a *API) statusURI(list string) string {
@@ -89,11 +95,11 @@ type revokedResponse struct {
 }
 
 func (a *API) revokeCredential(r *http.Request, actor register.Actor) (int, any, error) {
-	req := &reasonOnly{}
+	req := &registrants.RevokeCredential{}
 	if err := decode(r, req); err != nil {
 		return 0, nil, err
 	}
-	rev, err := a.srv.RevokeCredential(r.Context(), actor, mux.Vars(r)["jti"], req.Reason)
+	rev, err := a.registrants.Revoke(r.Context(), actor, mux.Vars(r)["jti"], req)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -14,8 +14,8 @@ import (
 	"github.com/nalw/linkpass/issuer/backup"
 	"github.com/nalw/linkpass/issuer/fsm"
 	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/issuer/registrants"
 	"github.com/nalw/linkpass/issuer/state"
-	"github.com/nalw/linkpass/regno"
 )
 
 func (a *API) healthz(w http.ResponseWriter, _ *http.Request) {
@@ -78,42 +78,38 @@ func (a *API) getRegistrant(r *http.Request, _ register.Actor) (int, any, error)
 	return http.StatusOK, reg, nil
 }
 
-type addRegistrantRequest struct {
-	register.NewRegistrant
-	// AllowDuplicate adds the registrant even when one with the same
-	// name and email is on the register.
-	AllowDuplicate bool `json:"allow_duplicate,omitempty"`
-	today          register.Date
-}
-
-func (q *addRegistrantRequest) Validate() error { return q.NewRegistrant.Validate(q.today) }
-
 func (a *API) addRegistrant(r *http.Request, actor register.Actor) (int, any, error) {
-	req := &addRegistrantRequest{today: register.DateOf(a.srv.Now())}
+	req := &registrants.Add{Today: register.DateOf(a.srv.Now())}
 	if err := decode(r, req); err != nil {
 		return 0, nil, err
 	}
-	res, err := a.srv.Apply(r.Context(), actor, fsm.AddRegistrant{NewRegistrant: req.NewRegistrant, RefuseDuplicate: !req.AllowDuplicate})
+	reg, err := a.registrants.Add(r.Context(), actor, req)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, res.(fsm.Result).Registrant, nil
+	return http.StatusCreated, reg, nil
 }
 
-// change applies one registrant operation built from the request body.
-func (a *API) change(r *http.Request, actor register.Actor, body validator, build func(n string) fsm.ChangeRegistrant) (int, any, error) {
+// change decodes one registrant operation and runs it through the service
+// layer, which the console calls too.
+func (a *API) change(r *http.Request, actor register.Actor, op registrants.Operation) (int, any, error) {
+	out, err := a.changeOutcome(r, actor, op, op)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, changedResponse{Registrant: out.Registrant, StatusPublishedAt: out.StatusPublishedAt}, nil
+}
+
+// changeOutcome decodes body (op, or op wrapped as optional) and runs op.
+func (a *API) changeOutcome(r *http.Request, actor register.Actor, op registrants.Operation, body any) (*registrants.Outcome, error) {
 	n, err := regnoVar(r)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if err := decode(r, body); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	c, err := a.srv.Commit(r.Context(), actor, build(n))
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, changedResponse{Registrant: c.Result.(fsm.Result).Registrant, StatusPublishedAt: c.StatusPublishedAt}, nil
+	return a.registrants.Change(r.Context(), actor, n, op)
 }
 
 // changedResponse is a registrant after a change. When the change altered
@@ -124,143 +120,41 @@ type changedResponse struct {
 	StatusPublishedAt time.Time `json:"status_published_at,omitzero"`
 }
 
-type reasonRequest struct {
-	Reason string        `json:"reason"`
-	Until  register.Date `json:"until,omitempty"`
-}
-
-func (q *reasonRequest) Validate() error {
-	if strings.TrimSpace(q.Reason) == "" {
-		return fmt.Errorf("%w: reason is required for this change and is kept in the audit trail", register.ErrInvalid)
-	}
-	return validDate("until", q.Until)
-}
-
-func validDate(field string, d register.Date) error {
-	if d == "" {
-		return nil
-	}
-	if _, err := register.ParseDate(string(d)); err != nil {
-		return fmt.Errorf("%s: %w", field, err)
-	}
-	return nil
-}
-
 func (a *API) suspend(r *http.Request, actor register.Actor) (int, any, error) {
-	req := &reasonRequest{}
-	return a.change(r, actor, req, func(n string) fsm.ChangeRegistrant {
-		return fsm.ChangeRegistrant{Number: n, Op: fsm.OpSuspend, Reason: req.Reason, Until: req.Until}
-	})
+	return a.change(r, actor, &registrants.Suspend{})
 }
-
-type reasonOnly struct {
-	Reason string `json:"reason"`
-}
-
-func (q *reasonOnly) Validate() error { return (&reasonRequest{Reason: q.Reason}).Validate() }
 
 func (a *API) reinstate(r *http.Request, actor register.Actor) (int, any, error) {
-	req := &reasonOnly{}
-	return a.change(r, actor, req, func(n string) fsm.ChangeRegistrant {
-		return fsm.ChangeRegistrant{Number: n, Op: fsm.OpReinstate, Reason: req.Reason}
-	})
-}
-
-// removeRequest echoes the registration number: removal is final, and a
-// valid but wrong number in the path passes the check digit.
-type removeRequest struct {
-	Reason string `json:"reason"`
-	Number string `json:"registration_number"`
-}
-
-func (q *removeRequest) Validate() error {
-	if err := (&reasonRequest{Reason: q.Reason}).Validate(); err != nil {
-		return err
-	}
-	if q.Number == "" {
-		return fmt.Errorf("%w: registration_number is required: removal is final, so repeat the number of the registrant to remove", register.ErrInvalid)
-	}
-	return nil
+	return a.change(r, actor, &registrants.Reinstate{})
 }
 
 func (a *API) remove(r *http.Request, actor register.Actor) (int, any, error) {
-	n, err := regnoVar(r)
-	if err != nil {
-		return 0, nil, err
-	}
-	req := &removeRequest{}
-	if err := decode(r, req); err != nil {
-		return 0, nil, err
-	}
-	if m, err := regno.Parse(req.Number); err != nil || m != n {
-		return 0, nil, fmt.Errorf("%w: registration_number is not %s, the registrant this request removes; nothing was changed", register.ErrInvalid, n)
-	}
-	c, err := a.srv.Commit(r.Context(), actor, fsm.ChangeRegistrant{Number: n, Op: fsm.OpRemove, Reason: req.Reason})
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, changedResponse{Registrant: c.Result.(fsm.Result).Registrant, StatusPublishedAt: c.StatusPublishedAt}, nil
+	return a.change(r, actor, &registrants.Remove{})
 }
 
 func (a *API) unrestrict(r *http.Request, actor register.Actor) (int, any, error) {
-	req := &reasonOnly{}
-	return a.change(r, actor, req, func(n string) fsm.ChangeRegistrant {
-		return fsm.ChangeRegistrant{Number: n, Op: fsm.OpUnrestrict, Reason: req.Reason}
-	})
+	return a.change(r, actor, &registrants.Unrestrict{})
 }
-
-type renewRequest struct {
-	Until register.Date `json:"until,omitempty"`
-}
-
-func (q *renewRequest) Validate() error { return validDate("until", q.Until) }
 
 func (a *API) renew(r *http.Request, actor register.Actor) (int, any, error) {
-	req := &renewRequest{}
-	return a.change(r, actor, optional{req}, func(n string) fsm.ChangeRegistrant {
-		return fsm.ChangeRegistrant{Number: n, Op: fsm.OpRenew, Until: req.Until}
-	})
-}
-
-type restrictRequest struct {
-	Text   string `json:"text"`
-	Reason string `json:"reason"`
-}
-
-func (q *restrictRequest) Validate() error {
-	if strings.TrimSpace(q.Text) == "" {
-		return fmt.Errorf("%w: text (the public wording of the restriction) is required", register.ErrInvalid)
+	req := &registrants.Renew{}
+	out, err := a.changeOutcome(r, actor, req, optional{req})
+	if err != nil {
+		return 0, nil, err
 	}
-	return (&reasonRequest{Reason: q.Reason}).Validate()
+	return http.StatusOK, changedResponse{Registrant: out.Registrant, StatusPublishedAt: out.StatusPublishedAt}, nil
 }
 
 func (a *API) restrict(r *http.Request, actor register.Actor) (int, any, error) {
-	req := &restrictRequest{}
-	return a.change(r, actor, req, func(n string) fsm.ChangeRegistrant {
-		return fsm.ChangeRegistrant{Number: n, Op: fsm.OpRestrict, Text: req.Text, Reason: req.Reason}
-	})
+	return a.change(r, actor, &registrants.Restrict{})
 }
-
-type qualificationRequest struct{ register.Qualification }
-
-func (q *qualificationRequest) Validate() error { return q.Qualification.Validate() }
 
 func (a *API) addQualification(r *http.Request, actor register.Actor) (int, any, error) {
-	req := &qualificationRequest{}
-	return a.change(r, actor, req, func(n string) fsm.ChangeRegistrant {
-		return fsm.ChangeRegistrant{Number: n, Op: fsm.OpQualification, Qualification: &req.Qualification, RefuseFutureAward: true}
-	})
+	return a.change(r, actor, &registrants.AddQualification{})
 }
 
-type cpdRequest struct{ register.CPD }
-
-func (q *cpdRequest) Validate() error { return nil } // the rule checks ranges
-
 func (a *API) recordCPD(r *http.Request, actor register.Actor) (int, any, error) {
-	req := &cpdRequest{}
-	return a.change(r, actor, req, func(n string) fsm.ChangeRegistrant {
-		return fsm.ChangeRegistrant{Number: n, Op: fsm.OpCPD, CPD: &req.CPD}
-	})
+	return a.change(r, actor, &registrants.RecordCPD{})
 }
 
 // Settings.

@@ -8,6 +8,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/issuer/registrants"
 	"github.com/nalw/linkpass/oid4vci"
 )
 
@@ -57,6 +58,13 @@ func (a *API) listWallets(r *http.Request, _ register.Actor) (int, any, error) {
 	}
 	return http.StatusOK, out, nil
 }
+
+// reasonRequest is a body that carries only the reason for a change.
+type reasonRequest struct {
+	Reason string `json:"reason"`
+}
+
+func (q *reasonRequest) Validate() error { return registrants.RequireReason(q.Reason) }
 
 func (a *API) withdrawOffer(r *http.Request, actor register.Actor) (int, any, error) {
 	var req reasonRequest

@@ -87,36 +87,74 @@ func applyChangeRegistrant(tx *state.Txn, env *envelope, cmd *ChangeRegistrant) 
 	if err != nil {
 		return nil, err
 	}
-	idx := tx.Index()
+	ch, err := cmd.Apply(old, env.At, tx.Index())
+	if err != nil {
+		return nil, err
+	}
+	r := ch.Registrant
+	if err := tx.PutRegistrant(r); err != nil {
+		return nil, err
+	}
+	if err := audit(tx, env, "registrant."+string(cmd.Op), r.Number, "", cmd.Reason, ch.Details); err != nil {
+		return nil, err
+	}
+	superseded, err := followRegistrant(tx, env, old, r, ch.Changed)
+	if err != nil {
+		return nil, err
+	}
+	return Result{Registrant: r, Changed: ch.Changed, Superseded: superseded}, nil
+}
+
+// Change is a registrant operation worked out on a record: the record
+// after it, the fields a correction altered, and the audit details.
+type Change struct {
+	Registrant *register.Registrant
+	Changed    []register.Changed
+	Details    map[string]string
+}
+
+// Apply works out cmd on old, dated at, as log entry idx, without storing
+// anything. The FSM applies it; the console's previews call it so that
+// "what will change" follows the very rules the change will.
+func (cmd ChangeRegistrant) Apply(old *register.Registrant, at time.Time, idx uint64) (*Change, error) {
 	var r *register.Registrant
 	var changed []register.Changed
+	var err error
 	details := map[string]string{}
 	switch cmd.Op {
 	case OpSuspend:
-		r, err = old.Suspend(cmd.Reason, cmd.Until, env.At, idx)
+		r, err = old.Suspend(cmd.Reason, cmd.Until, at, idx)
 		if cmd.Until != "" {
 			details["until"] = string(cmd.Until)
 		}
+		if err == nil && cmd.Review != "" {
+			r, err = r.WithSuspensionReview(cmd.Review, at)
+			details["review"] = string(cmd.Review)
+		}
 	case OpReinstate:
-		r, err = old.Reinstate(cmd.Reason, env.At, idx)
+		r, err = old.Reinstate(cmd.Reason, at, idx)
 	case OpRemove:
-		r, err = old.Remove(cmd.Reason, env.At, idx)
+		r, err = old.Remove(cmd.Reason, at, idx)
 	case OpRenew:
-		r, err = old.Renew(cmd.Until, env.At, idx)
+		r, err = old.Renew(cmd.Until, at, idx)
 		if err == nil {
 			details["registered_until"] = string(r.RegisteredUntil)
 		}
 	case OpRestrict:
-		r, err = old.Restrict(cmd.Text, cmd.Reason, env.At, idx)
+		r, err = old.Restrict(cmd.Text, cmd.Reason, at, idx)
 		details["text"] = cmd.Text
+		if err == nil && cmd.Review != "" {
+			r, err = r.WithRestrictionReview(cmd.Review, at)
+			details["review"] = string(cmd.Review)
+		}
 	case OpUnrestrict:
-		r, err = old.Unrestrict(cmd.Reason, env.At, idx)
+		r, err = old.Unrestrict(cmd.Reason, at, idx)
 	case OpQualification:
 		if cmd.Qualification == nil {
 			return nil, fmt.Errorf("%w: qualification is required", register.ErrInvalid)
 		}
 		if cmd.RefuseFutureAward {
-			if err := cmd.Qualification.CheckAwarded(register.DateOf(env.At)); err != nil {
+			if err := cmd.Qualification.CheckAwarded(register.DateOf(at)); err != nil {
 				return nil, err
 			}
 		}
@@ -135,12 +173,12 @@ func applyChangeRegistrant(tx *state.Txn, env *envelope, cmd *ChangeRegistrant) 
 		if cmd.Correction == nil {
 			return nil, fmt.Errorf("%w: correction is required", register.ErrInvalid)
 		}
-		r, changed, err = old.Correct(*cmd.Correction, cmd.Reason, register.DateOf(env.At), idx)
+		r, changed, err = old.Correct(*cmd.Correction, cmd.Reason, register.DateOf(at), idx)
 	case OpEditQualification:
 		if cmd.Qualification == nil {
 			return nil, fmt.Errorf("%w: qualification is required", register.ErrInvalid)
 		}
-		r, changed, err = old.EditQualification(cmd.QualificationIndex, *cmd.Qualification, cmd.Reason, register.DateOf(env.At), idx)
+		r, changed, err = old.EditQualification(cmd.QualificationIndex, *cmd.Qualification, cmd.Reason, register.DateOf(at), idx)
 	case OpWithdrawQualification:
 		r, changed, err = old.WithdrawQualification(cmd.QualificationIndex, cmd.Reason, idx)
 	default:
@@ -153,22 +191,7 @@ func applyChangeRegistrant(tx *state.Txn, env *envelope, cmd *ChangeRegistrant) 
 	if r.Status != old.Status {
 		details["from"], details["to"] = string(old.Status), string(r.Status)
 	}
-	if err := tx.PutRegistrant(r); err != nil {
-		return nil, err
-	}
-	if err := audit(tx, env, "registrant."+string(cmd.Op), r.Number, "", cmd.Reason, details); err != nil {
-		return nil, err
-	}
-	if err := followRegistrant(tx, env, old, r); err != nil {
-		return nil, err
-	}
-	var superseded []string
-	if register.CarriedInCredential(changed) {
-		if superseded, err = supersede(tx, env, r.Number); err != nil {
-			return nil, err
-		}
-	}
-	return Result{Registrant: r, Changed: changed, Superseded: superseded}, nil
+	return &Change{Registrant: r, Changed: changed, Details: details}, nil
 }
 
 func applyLapseSweep(tx *state.Txn, env *envelope, _ *LapseSweep) (any, error) {

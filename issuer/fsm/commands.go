@@ -126,11 +126,14 @@ const (
 
 // ChangeRegistrant applies Op to the registrant Number.
 type ChangeRegistrant struct {
-	Number        string                  `json:"registration_number"`
-	Op            Op                      `json:"op"`
-	Reason        string                  `json:"reason,omitempty"`
-	Until         register.Date           `json:"until,omitempty"`
-	Text          string                  `json:"text,omitempty"`
+	Number string        `json:"registration_number"`
+	Op     Op            `json:"op"`
+	Reason string        `json:"reason,omitempty"`
+	Until  register.Date `json:"until,omitempty"`
+	Text   string        `json:"text,omitempty"`
+	// Review is the review date of a suspension (OpSuspend) or of the
+	// restriction added (OpRestrict).
+	Review        register.Date           `json:"review,omitempty"`
 	Qualification *register.Qualification `json:"qualification,omitempty"`
 	CPD           *register.CPD           `json:"cpd,omitempty"`
 	// Correction is the fields OpCorrect amends.

@@ -3,6 +3,7 @@ package fsm
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/issuer/state"
@@ -100,68 +101,81 @@ func applyRevokeCredential(tx *state.Txn, env *envelope, cmd *RevokeCredential) 
 	return tx.Credential(cmd.JTI)
 }
 
-// followRegistrant moves a registrant's credentials with their status:
-// suspension suspends the unexpired ones, reinstatement makes them valid
-// again (no re-issue needed), removal revokes them all for good.
-//
-// A change of restrictions makes every outstanding credential wrong about
-// the one thing an employer must not miss, so those are revoked: the
-// registrar issues a new one that says what is true now.
-func followRegistrant(tx *state.Txn, env *envelope, old, r *register.Registrant) error {
-	restrictionsChanged := old.Restricted() != r.Restricted() || len(old.Restrictions) != len(r.Restrictions)
-	if old.Status == r.Status && !restrictionsChanged {
-		return nil
-	}
-	creds, err := tx.CredentialsOf(r.Number)
-	if err != nil {
-		return err
-	}
-	if restrictionsChanged {
-		for _, c := range creds {
-			if c.Status == register.CredentialRevoked || !c.ExpiresAt.After(env.At) {
-				continue
-			}
-			if err := setCredentialStatus(tx, env, c, register.CredentialRevoked, "restrictions on practice changed; issue a new credential", "credential.revoke"); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	for _, c := range creds {
-		switch {
-		case r.Status == register.Suspended && c.Status == register.CredentialValid && c.ExpiresAt.After(env.At):
-			err = setCredentialStatus(tx, env, c, register.CredentialSuspended, "registrant suspended", "credential.suspend")
-		case old.Status == register.Suspended && r.Status != register.Removed && c.Status == register.CredentialSuspended:
-			err = setCredentialStatus(tx, env, c, register.CredentialValid, "registrant reinstated", "credential.reinstate")
-		case r.Status == register.Removed && c.Status != register.CredentialRevoked:
-			err = setCredentialStatus(tx, env, c, register.CredentialRevoked, "registrant removed", "credential.revoke")
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+// CredentialChange is what a change to a registrant does to one of their
+// credentials.
+type CredentialChange struct {
+	Credential *register.IssuedCredential
+	To         register.CredentialStatus
+	Reason     string
+	Action     string
+	// Superseded says a correction revoked it because it states what was
+	// corrected; the service layer issues the replacement.
+	Superseded bool
 }
 
-// supersede revokes a registrant's outstanding credentials after a
-// correction of what they state, and returns their identifiers; the
-// service layer issues the replacement.
-func supersede(tx *state.Txn, env *envelope, number string) ([]string, error) {
-	creds, err := tx.CredentialsOf(number)
+// CredentialChanges works out what the change from old to r (with the
+// fields a correction altered) does to the registrant's credentials creds,
+// at time at. Applying a change and previewing it both call it:
+//
+//   - suspension suspends the unexpired ones, reinstatement makes them
+//     valid again (no re-issue needed), removal revokes them all for good;
+//   - a change of restrictions makes every outstanding credential wrong
+//     about the one thing an employer must not miss, so those are revoked:
+//     the registrar issues a new one that says what is true now;
+//   - a correction of what a credential states supersedes the outstanding
+//     ones.
+func CredentialChanges(old, r *register.Registrant, changed []register.Changed, creds []*register.IssuedCredential, at time.Time) []CredentialChange {
+	var out []CredentialChange
+	outstanding := func(c *register.IssuedCredential) bool {
+		return c.Status != register.CredentialRevoked && c.ExpiresAt.After(at)
+	}
+	restrictionsChanged := old.Restricted() != r.Restricted() || len(old.Restrictions) != len(r.Restrictions)
+	switch {
+	case restrictionsChanged:
+		for _, c := range creds {
+			if outstanding(c) {
+				out = append(out, CredentialChange{Credential: c, To: register.CredentialRevoked, Reason: "restrictions on practice changed; issue a new credential", Action: "credential.revoke"})
+			}
+		}
+	case old.Status != r.Status:
+		for _, c := range creds {
+			switch {
+			case r.Status == register.Suspended && c.Status == register.CredentialValid && c.ExpiresAt.After(at):
+				out = append(out, CredentialChange{Credential: c, To: register.CredentialSuspended, Reason: "registrant suspended", Action: "credential.suspend"})
+			case old.Status == register.Suspended && r.Status != register.Removed && c.Status == register.CredentialSuspended:
+				out = append(out, CredentialChange{Credential: c, To: register.CredentialValid, Reason: "registrant reinstated", Action: "credential.reinstate"})
+			case r.Status == register.Removed && c.Status != register.CredentialRevoked:
+				out = append(out, CredentialChange{Credential: c, To: register.CredentialRevoked, Reason: "registrant removed", Action: "credential.revoke"})
+			}
+		}
+	}
+	if register.CarriedInCredential(changed) {
+		for _, c := range creds {
+			if outstanding(c) {
+				out = append(out, CredentialChange{Credential: c, To: register.CredentialRevoked, Reason: "superseded: the record it states was corrected", Action: "credential.revoke", Superseded: true})
+			}
+		}
+	}
+	return out
+}
+
+// followRegistrant applies CredentialChanges and returns the identifiers
+// of the credentials a correction superseded.
+func followRegistrant(tx *state.Txn, env *envelope, old, r *register.Registrant, changed []register.Changed) ([]string, error) {
+	creds, err := tx.CredentialsOf(r.Number)
 	if err != nil {
 		return nil, err
 	}
-	var jtis []string
-	for _, c := range creds {
-		if c.Status == register.CredentialRevoked || !c.ExpiresAt.After(env.At) {
-			continue
-		}
-		if err := setCredentialStatus(tx, env, c, register.CredentialRevoked, "superseded: the record it states was corrected", "credential.revoke"); err != nil {
+	var superseded []string
+	for _, ch := range CredentialChanges(old, r, changed, creds, env.At) {
+		if err := setCredentialStatus(tx, env, ch.Credential, ch.To, ch.Reason, ch.Action); err != nil {
 			return nil, err
 		}
-		jtis = append(jtis, c.JTI)
+		if ch.Superseded {
+			superseded = append(superseded, ch.Credential.JTI)
+		}
 	}
-	return jtis, nil
+	return superseded, nil
 }
 
 func setCredentialStatus(tx *state.Txn, env *envelope, old *register.IssuedCredential, st register.CredentialStatus, reason, action string) error {

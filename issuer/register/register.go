@@ -78,8 +78,13 @@ type Registrant struct {
 	StatusReason    string    `json:"status_reason,omitempty"`
 	StatusChangedAt time.Time `json:"status_changed_at"`
 	// SuspendedUntil is the date a suspension order runs to, if it has one.
-	// Reinstatement is always a registrar's decision, recorded with a reason.
+	// On that date the register reinstates the registrant by itself (the
+// suspension sweep, audited as automatic); before it only a registrar's
+// decision, recorded with a reason, does.
 	SuspendedUntil Date `json:"suspended_until,omitempty"`
+	// SuspensionReview is the date a registrar is due to look at the
+	// suspension again; it shows on the console's home page from then.
+	SuspensionReview Date `json:"suspension_review,omitempty"`
 
 	Restrictions []Restriction `json:"restrictions"`
 
@@ -109,6 +114,9 @@ func (r *Registrant) GoodStanding(today Date) bool {
 type Restriction struct {
 	Text  string    `json:"text"`
 	Since time.Time `json:"since"`
+	// Review is the date a registrar is due to look at the restriction
+	// again, if one was set.
+	Review Date `json:"review,omitempty"`
 }
 
 // CPD is continuing professional development recorded for one registration
@@ -219,8 +227,67 @@ func (r *Registrant) refuse(action string) error {
 func (r *Registrant) withStatus(s Status, reason string, at time.Time, idx uint64) *Registrant {
 	c := r.clone()
 	c.Status, c.StatusReason, c.StatusChangedAt, c.ModifyIndex = s, reason, at, idx
-	c.SuspendedUntil = ""
+	c.SuspendedUntil, c.SuspensionReview = "", ""
 	return c
+}
+
+// checkReview checks a review date: a real date after the day of the
+// change.
+func checkReview(what string, review Date, at time.Time) error {
+	if _, err := ParseDate(string(review)); err != nil {
+		return fmt.Errorf("%s review date: %w", what, err)
+	}
+	if !DateOf(at).Before(review) {
+		return fmt.Errorf("%w: the %s review date %s must be after today", ErrInvalid, what, review)
+	}
+	return nil
+}
+
+// WithSuspensionReview sets the date the suspension is due for review.
+func (r *Registrant) WithSuspensionReview(review Date, at time.Time) (*Registrant, error) {
+	if r.Status != Suspended {
+		return nil, r.refuse("set a suspension review date for")
+	}
+	if err := checkReview("suspension", review, at); err != nil {
+		return nil, err
+	}
+	c := r.clone()
+	c.SuspensionReview = review
+	return c, nil
+}
+
+// WithRestrictionReview sets the review date of the latest restriction.
+func (r *Registrant) WithRestrictionReview(review Date, at time.Time) (*Registrant, error) {
+	if !r.Restricted() {
+		return nil, fmt.Errorf("%w: %s has no restriction to review", ErrConflict, r.Number)
+	}
+	if err := checkReview("restriction", review, at); err != nil {
+		return nil, err
+	}
+	c := r.clone()
+	c.Restrictions[len(c.Restrictions)-1].Review = review
+	return c, nil
+}
+
+// SuspensionEnded reports whether a suspension with an end date has
+// reached it on today.
+func (r *Registrant) SuspensionEnded(today Date) bool {
+	return r.Status == Suspended && r.SuspendedUntil != "" && !today.Before(r.SuspendedUntil)
+}
+
+// ReviewsDue lists what on the record is due for review on today: the
+// suspension, and each restriction, whose review date has come.
+func (r *Registrant) ReviewsDue(today Date) []string {
+	var due []string
+	if r.Status == Suspended && r.SuspensionReview != "" && !today.Before(r.SuspensionReview) {
+		due = append(due, "suspension review due "+string(r.SuspensionReview))
+	}
+	for _, x := range r.Restrictions {
+		if x.Review != "" && !today.Before(x.Review) {
+			due = append(due, "restriction review due "+string(x.Review))
+		}
+	}
+	return due
 }
 
 // Suspend suspends a registered registrant, optionally until a date.
