@@ -21,6 +21,10 @@ type Health struct {
 	// LastBackupAt is when this process last took a backup; zero if none.
 	LastBackupAt   time.Time
 	BackupFailures uint64
+	// LastOffsiteAt is when a backup was last copied off-site and read
+	// back; zero if none.
+	LastOffsiteAt   time.Time
+	OffsiteFailures uint64
 	// PublishFailures counts failed attempts to publish the status lists;
 	// PublishFailing says the last attempt failed.
 	PublishFailures uint64
@@ -35,6 +39,8 @@ type health struct {
 	mu             sync.Mutex
 	lastBackup     time.Time
 	backupFailures uint64
+	lastOffsite    time.Time
+	offsiteFails   uint64
 	onApply        func(time.Duration)
 }
 
@@ -44,14 +50,25 @@ func (h *health) observeApply(d time.Duration) {
 	}
 }
 
-func (h *health) backupDone(err error, at time.Time) {
+// RecordBackup records the outcome of a backup: taken and checked (nil),
+// or failed. A backup counts only once whoever took it has checked it.
+func (s *Server) RecordBackup(err error) {
+	s.health.record(err, &s.health.lastBackup, &s.health.backupFailures, s.cfg.Clock())
+}
+
+// RecordOffsite records the outcome of copying a backup off-site.
+func (s *Server) RecordOffsite(err error) {
+	s.health.record(err, &s.health.lastOffsite, &s.health.offsiteFails, s.cfg.Clock())
+}
+
+func (h *health) record(err error, last *time.Time, failures *uint64, now time.Time) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if err != nil {
-		h.backupFailures++
+		*failures++
 		return
 	}
-	h.lastBackup = at
+	*last = now
 }
 
 // Health reports this node's health now.
@@ -67,6 +84,7 @@ func (s *Server) Health() Health {
 	}
 	s.health.mu.Lock()
 	h.LastBackupAt, h.BackupFailures = s.health.lastBackup, s.health.backupFailures
+	h.LastOffsiteAt, h.OffsiteFailures = s.health.lastOffsite, s.health.offsiteFails
 	s.health.mu.Unlock()
 	h.PublishFailures, h.PublishFailing = s.pub.Failures()
 	return h

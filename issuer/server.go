@@ -623,9 +623,7 @@ func (s *Server) unsnapshotted() uint64 {
 // backup.Write. The register keeps serving: the copy is one read of the
 // state store plus the key files.
 func (s *Server) Backup() (*backup.Archive, error) {
-	arc, err := backup.Take(s.State().Snapshot(), datadir.Layout(s.cfg.DataDir), s.marker, s.cfg.Clock())
-	s.health.backupDone(err, s.cfg.Clock())
-	return arc, err
+	return backup.Take(s.State().Snapshot(), datadir.Layout(s.cfg.DataDir), s.marker, s.cfg.Clock())
 }
 
 // SnapshotSoon starts a snapshot in the background, for after a bulk

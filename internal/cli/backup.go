@@ -58,31 +58,33 @@ reach it. Restore it with ` + "`linkpass restore --from FILE --data DIR`" + `.`,
 		},
 	}
 	c.Flags().StringVar(&out, "out", "", "file to write (must not exist)")
+	c.AddCommand(a.backupKeygenCmd(), a.backupVerifyCmd())
 	return c
 }
 
 func (a *app) restoreCmd() *cobra.Command {
-	var from, data string
+	var from, data, keyFile string
 	c := &cobra.Command{
 		Use:   "restore --from FILE --data DIR",
 		Short: "Restore a backup into a new data directory",
-		Long: `Restore a backup taken with ` + "`linkpass backup`" + ` into DIR, which must be missing
+		Long: `Restore a backup taken with ` + "`linkpass backup`" + ` or by ` + "`serve --backup-dir`" + ` into DIR, which must be missing
 or empty. Then start the register with ` + "`linkpass serve --data DIR`" + `. Tokens are
 as they were when the backup was taken; if you hold none of them, make an
 admin token with ` + "`linkpass admin-token --data DIR`" + ` before starting.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			if from == "" || data == "" {
 				return withCode(ExitCannot, errors.New("pass --from FILE and --data DIR"))
 			}
-			f, err := os.Open(from)
-			if err != nil {
-				return withCode(ExitCannot, fmt.Errorf("reading the backup: %w", err))
+			var key *backup.Key
+			if keyFile != "" {
+				if key, err = backup.LoadKey(keyFile); err != nil {
+					return withCode(ExitCannot, err)
+				}
 			}
-			defer f.Close()
-			arc, err := backup.Read(f)
+			arc, err := readBackupFile(from, key)
 			if err != nil {
-				return withCode(ExitRefused, fmt.Errorf("%s: %w", from, err))
+				return err
 			}
 			if err := backup.Restore(arc, data); err != nil {
 				return withCode(ExitRefused, err)
@@ -96,5 +98,6 @@ admin token with ` + "`linkpass admin-token --data DIR`" + ` before starting.`,
 	}
 	c.Flags().StringVar(&from, "from", "", "backup file made by `linkpass backup`")
 	c.Flags().StringVar(&data, "data", "", "data directory to restore into (must be missing or empty)")
+	c.Flags().StringVar(&keyFile, "key-file", "", "backup key, for an encrypted backup (from `serve --backup-dir` with --backup-key-file)")
 	return c
 }

@@ -41,6 +41,7 @@ type serveFlags struct {
 	log                                 logFlags
 	mail                                mailFlags
 	fair                                fairFlags
+	backups                             backupFlags
 }
 
 // mailFlags configure the register's mail sender.
@@ -135,6 +136,7 @@ needed); with no --data it uses a new temporary directory.`,
 	f.log.register(fl)
 	f.mail.register(fl)
 	f.fair.register(fl)
+	f.backups.register(fl)
 	return c
 }
 
@@ -181,6 +183,11 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	}
 	defer srv.Close()
 	reg.Watch(srv)
+	fair.OnRefuse = func(k fairshare.Kind, reason string) { reg.ObserveRefusal(k.String(), reason) }
+	backups, err := f.backups.scheduler(srv, logger)
+	if err != nil {
+		return withCode(ExitCannot, err)
+	}
 	if f.demo {
 		n, err := srv.SeedDemo()
 		if err != nil {
@@ -195,6 +202,9 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go srv.Run(ctx)
+	if backups != nil {
+		go backups.Run(ctx)
+	}
 
 	site, err := web.New(web.Config{Mode: web.RegisterMode, RegisterName: srv.State().Settings().RegisterName,
 		Verify: (&registerVerifier{srv: srv}).Verify, Register: publicregister.New(srv.State, srv.Now), Logger: logger})

@@ -1,12 +1,14 @@
 package e2e
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -134,4 +136,65 @@ func TestDeletedDataDirUnderRunningServe(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
 	assert.Contains(t, string(b), "has gone")
 	assert.Equal(t, 1, strings.Count(s.stderr.String(), "the register stopped taking changes"), s.stderr.String())
+}
+
+// TestScheduledEncryptedBackupsRestore runs serve with scheduled backups
+// encrypted under a key from `backup keygen`: the first backup appears at
+// start, verifies with the key (and not without it or with another), and
+// restores into a register that serves the same registrants.
+func TestScheduledEncryptedBackupsRestore(t *testing.T) {
+	dir := t.TempDir()
+	key, other := filepath.Join(dir, "backup.key"), filepath.Join(dir, "other.key")
+	for _, k := range []string{key, other} {
+		r := runCLI(t, nil, "", "backup", "keygen", "--out", k)
+		require.Equal(t, 0, r.code, r.stderr)
+	}
+	r := runCLI(t, nil, "", "backup", "keygen", "--out", key)
+	assert.Equal(t, 1, r.code, "a key file is never overwritten")
+
+	r = runCLI(t, nil, "", "serve", "--data", filepath.Join(dir, "x"), "--init", "--addr", "127.0.0.1:0", "--backup-s3-url", "https://s3.example.org")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "need --backup-dir")
+
+	backups := filepath.Join(dir, "backups")
+	reg := filepath.Join(dir, "reg")
+	r = runCLI(t, nil, "", "init", "--data", reg, "--issuer-url", "https://register.example.org")
+	require.Equal(t, 0, r.code, r.stderr)
+	s := startServer(t, reg, "--backup-dir", backups, "--backup-key-file", key, "--backup-every", "1m")
+	var file string
+	for end := time.Now().Add(20 * time.Second); file == "" && time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		entries, _ := os.ReadDir(backups)
+		for _, e := range entries {
+			if strings.HasSuffix(e.Name(), ".tar.sealed") {
+				file = filepath.Join(backups, e.Name())
+			}
+		}
+	}
+	require.NotEmpty(t, file, "the first scheduled backup is taken at start")
+	assert.Contains(t, s.stderr.String(), "backup taken and verified")
+	require.NoError(t, s.stop())
+
+	var v struct {
+		OK    bool   `json:"ok"`
+		Index uint64 `json:"index"`
+	}
+	r = runCLI(t, nil, "", "backup", "verify", file, "--key-file", key, "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &v))
+	assert.True(t, v.OK)
+	assert.NotZero(t, v.Index)
+	r = runCLI(t, nil, "", "backup", "verify", file)
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "pass --key-file")
+	r = runCLI(t, nil, "", "backup", "verify", file, "--key-file", other)
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "another backup key")
+
+	restored := filepath.Join(dir, "restored")
+	r = runCLI(t, nil, "", "restore", "--from", file, "--key-file", key, "--data", restored)
+	require.Equal(t, 0, r.code, r.stderr)
+	require.NoError(t, os.WriteFile(filepath.Join(restored, "admin.token"), []byte(s.token+"\n"), 0o600))
+	s2 := startServer(t, restored)
+	r = s2.run(t, "", "registrant", "list", "--json")
+	require.Equal(t, 0, r.code, r.stderr)
 }

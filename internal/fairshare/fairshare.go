@@ -70,6 +70,9 @@ type Config struct {
 	Verify  Class
 	Public  Class
 	Logger  *slog.Logger
+	// OnRefuse, if set, is told of each refusal: the class and
+	// "rate_limited" or "busy". It must not block.
+	OnRefuse func(kind Kind, reason string)
 }
 
 // DefaultConfig is generous to people and verifiers and keeps anonymous
@@ -106,9 +109,10 @@ func Classify(r *http.Request) Kind {
 
 // Limiter applies the classes to requests. It is safe for concurrent use.
 type Limiter struct {
-	proxies Proxies
-	logger  *slog.Logger
-	classes [Public + 1]*class
+	proxies  Proxies
+	logger   *slog.Logger
+	onRefuse func(Kind, string)
+	classes  [Public + 1]*class
 }
 
 type class struct {
@@ -120,7 +124,10 @@ type class struct {
 
 // New returns a Limiter for cfg.
 func New(cfg Config) *Limiter {
-	l := &Limiter{proxies: cfg.Proxies, logger: cfg.Logger}
+	l := &Limiter{proxies: cfg.Proxies, logger: cfg.Logger, onRefuse: cfg.OnRefuse}
+	if l.onRefuse == nil {
+		l.onRefuse = func(Kind, string) {}
+	}
 	if l.logger == nil {
 		l.logger = slog.New(slog.DiscardHandler)
 	}
@@ -148,6 +155,7 @@ func (l *Limiter) Wrap(next http.Handler) http.Handler {
 		c := l.classes[k]
 		if c.clients != nil {
 			if wait, ok := c.clients.allow(l.proxies.Client(r)); !ok {
+				l.onRefuse(k, "rate_limited")
 				refuse(w, r, http.StatusTooManyRequests, wait, "rate_limited",
 					"Too many requests from your address. Wait a moment and try again.")
 				return
@@ -155,6 +163,7 @@ func (l *Limiter) Wrap(next http.Handler) http.Handler {
 		}
 		if c.slots != nil {
 			if !c.acquire(r) {
+				l.onRefuse(k, "busy")
 				refuse(w, r, http.StatusServiceUnavailable, time.Second, "busy",
 					"The register is busy. Try again in a moment.")
 				return

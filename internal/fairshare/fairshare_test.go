@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -93,7 +94,8 @@ func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
 }
 
 func TestRateLimitIsPerClientWithRetryAfter(t *testing.T) {
-	l := New(Config{Search: Class{Rate: 0.5, Burst: 3}})
+	var refusals []string
+	l := New(Config{Search: Class{Rate: 0.5, Burst: 3}, OnRefuse: func(k Kind, reason string) { refusals = append(refusals, k.String()+" "+reason) }})
 	h := l.Wrap(ok)
 	for range 3 {
 		assert.Equal(t, http.StatusOK, serve(h, req("/v1/register?q=ab", "192.0.2.1:1")).Code)
@@ -111,6 +113,7 @@ func TestRateLimitIsPerClientWithRetryAfter(t *testing.T) {
 	page := serve(h, req("/register?q=ab", "192.0.2.1:1"))
 	assert.Equal(t, http.StatusTooManyRequests, page.Code)
 	assert.Contains(t, page.Header().Get("Content-Type"), "text/plain")
+	assert.Equal(t, []string{"search rate_limited", "search rate_limited"}, refusals, "each refusal is counted once, for the metrics")
 }
 
 func TestSpoofedForwardedForDoesNotEscapeTheLimit(t *testing.T) {
@@ -130,7 +133,13 @@ func TestBusySearchDoesNotBlockVerifiers(t *testing.T) {
 		}
 		w.WriteHeader(http.StatusOK)
 	})
-	h := New(Config{Search: Class{Concurrent: 2, Queue: 20 * time.Millisecond}, Verify: Class{Concurrent: 2}}).Wrap(slow)
+	var busy atomic.Int32
+	h := New(Config{Search: Class{Concurrent: 2, Queue: 20 * time.Millisecond}, Verify: Class{Concurrent: 2},
+		OnRefuse: func(k Kind, reason string) {
+			if k == Search && reason == "busy" {
+				busy.Add(1)
+			}
+		}}).Wrap(slow)
 	started.Add(2)
 	var done sync.WaitGroup
 	for range 2 {
@@ -141,6 +150,7 @@ func TestBusySearchDoesNotBlockVerifiers(t *testing.T) {
 	w := serve(h, req("/v1/register?q=ab", "192.0.2.3:1"))
 	assert.Equal(t, http.StatusServiceUnavailable, w.Code, "a third search waits its queue time, then is refused")
 	assert.Equal(t, "1", w.Header().Get("Retry-After"))
+	assert.Equal(t, int32(1), busy.Load())
 	assert.Equal(t, http.StatusOK, serve(h, req("/trust-bundle", "192.0.2.4:1")).Code, "verifiers have their own budget")
 	close(release)
 	done.Wait()

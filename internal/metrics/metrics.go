@@ -24,6 +24,7 @@ type Metrics struct {
 	apply    prometheus.Histogram
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	refused  *prometheus.CounterVec
 }
 
 // New returns the metrics, with the Go runtime's and the process's.
@@ -36,8 +37,10 @@ func New() *Metrics {
 			Help: "HTTP requests by route template, method and status code."}, []string{"route", "method", "code"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "linkpass_http_request_duration_seconds",
 			Help: "HTTP request latency by route template and method.", Buckets: prometheus.DefBuckets}, []string{"route", "method"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "linkpass_http_refused_total",
+			Help: "Anonymous requests refused by the fair share, by class (search, verify, public) and reason (rate_limited: one client over its rate; busy: the class's concurrency full)."}, []string{"class", "reason"}),
 	}
-	m.reg.MustRegister(m.apply, m.requests, m.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.reg.MustRegister(m.apply, m.requests, m.latency, m.refused, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
@@ -49,6 +52,11 @@ func (m *Metrics) ObserveRequest(route, method string, code int, d time.Duration
 	method = normalMethod(method)
 	m.requests.WithLabelValues(route, method, strconv.Itoa(code)).Inc()
 	m.latency.WithLabelValues(route, method).Observe(d.Seconds())
+}
+
+// ObserveRefusal records a request the fair share refused.
+func (m *Metrics) ObserveRefusal(class, reason string) {
+	m.refused.WithLabelValues(class, reason).Inc()
 }
 
 // normalMethod keeps a client's made-up method out of the label values.
@@ -83,7 +91,9 @@ var (
 	descSnapIndex     = prometheus.NewDesc("linkpass_snapshot_last_index", "Raft log index of the newest snapshot.", nil, nil)
 	descSnapAt        = prometheus.NewDesc("linkpass_snapshot_last_timestamp_seconds", "When the newest snapshot was taken (Unix time; 0 if none).", nil, nil)
 	descBackupAt      = prometheus.NewDesc("linkpass_backup_last_success_timestamp_seconds", "When this process last took a backup (Unix time; 0 if none since it started).", nil, nil)
-	descBackupFail    = prometheus.NewDesc("linkpass_backup_failures_total", "Backups that failed since this process started.", nil, nil)
+	descBackupFail    = prometheus.NewDesc("linkpass_backup_failures_total", "Backups that failed to be taken or to verify since this process started.", nil, nil)
+	descOffsiteAt     = prometheus.NewDesc("linkpass_backup_offsite_last_success_timestamp_seconds", "When a verified backup was last copied off-site and read back (Unix time; 0 if none since it started).", nil, nil)
+	descOffsiteFail   = prometheus.NewDesc("linkpass_backup_offsite_failures_total", "Off-site backup copies that failed since this process started.", nil, nil)
 	descListAge       = prometheus.NewDesc("linkpass_status_list_age_seconds", "Age of the status list token being served.", []string{"list"}, nil)
 	descListTTL       = prometheus.NewDesc("linkpass_status_list_ttl_seconds", "The ttl the served status list token gives verifiers.", []string{"list"}, nil)
 	descPublishFail   = prometheus.NewDesc("linkpass_status_publish_failures_total", "Failed attempts to publish the status lists.", nil, nil)
@@ -98,7 +108,7 @@ type serverCollector struct{ srv *issuer.Server }
 
 func (c *serverCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descRaftState, descTerm, descCommit, descApplied, descSnapIndex, descSnapAt,
-		descBackupAt, descBackupFail, descListAge, descListTTL, descPublishFail, descPublishFailng, descRegistrants, descDisk} {
+		descBackupAt, descBackupFail, descOffsiteAt, descOffsiteFail, descListAge, descListTTL, descPublishFail, descPublishFailng, descRegistrants, descDisk} {
 		ch <- d
 	}
 }
@@ -132,6 +142,8 @@ func (c *serverCollector) Collect(ch chan<- prometheus.Metric) {
 	g(descSnapAt, unix(h.LastSnapshotAt))
 	g(descBackupAt, unix(h.LastBackupAt))
 	ch <- prometheus.MustNewConstMetric(descBackupFail, prometheus.CounterValue, float64(h.BackupFailures))
+	g(descOffsiteAt, unix(h.LastOffsiteAt))
+	ch <- prometheus.MustNewConstMetric(descOffsiteFail, prometheus.CounterValue, float64(h.OffsiteFailures))
 	ch <- prometheus.MustNewConstMetric(descPublishFail, prometheus.CounterValue, float64(h.PublishFailures))
 	failing := 0.0
 	if h.PublishFailing {
@@ -171,7 +183,7 @@ func (c *serverCollector) registrants(g func(*prometheus.Desc, float64, ...strin
 func (m *Metrics) Names() []string {
 	ch := make(chan *prometheus.Desc, 64)
 	go func() {
-		for _, c := range []prometheus.Collector{m.apply, m.requests, m.latency, &serverCollector{}} {
+		for _, c := range []prometheus.Collector{m.apply, m.requests, m.latency, m.refused, &serverCollector{}} {
 			c.Describe(ch)
 		}
 		close(ch)

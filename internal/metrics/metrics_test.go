@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"encoding/json"
 	"os"
 	"regexp"
 	"testing"
@@ -54,4 +55,43 @@ func TestAlertRulesNameOnlyExportedMetrics(t *testing.T) {
 func TestMethodsOutsideTheStandardAreOneLabel(t *testing.T) {
 	assert.Equal(t, "GET", normalMethod("GET"))
 	assert.Equal(t, "other", normalMethod("NALW-123456"))
+}
+
+const dashboardFile = "../../docs/monitoring/linkpass-dashboard.json"
+
+// TestDashboardNamesOnlyExportedMetrics checks the Grafana dashboard as
+// the alert rules are checked: every linkpass metric a panel queries is
+// exported, and the figures the operator guide promises have a panel.
+func TestDashboardNamesOnlyExportedMetrics(t *testing.T) {
+	b, err := os.ReadFile(dashboardFile)
+	require.NoError(t, err)
+	var doc struct {
+		UID    string
+		Panels []struct {
+			Title   string
+			Targets []struct{ Expr string }
+		}
+	}
+	require.NoError(t, json.Unmarshal(b, &doc))
+	require.Equal(t, "linkpass", doc.UID)
+	exported := map[string]bool{}
+	for _, n := range New().Names() {
+		exported[n] = true
+	}
+	name := regexp.MustCompile(`linkpass_[a-z_]+`)
+	queried := map[string]bool{}
+	for _, p := range doc.Panels {
+		require.NotEmpty(t, p.Targets, p.Title)
+		for _, tg := range p.Targets {
+			for _, n := range name.FindAllString(tg.Expr, -1) {
+				base := regexp.MustCompile(`_(bucket|sum|count)$`).ReplaceAllString(n, "")
+				assert.True(t, exported[n] || exported[base], "panel %q queries %s, which linkpass does not export", p.Title, n)
+				queried[base] = true
+			}
+		}
+	}
+	for _, n := range []string{"linkpass_raft_state", "linkpass_raft_applied_index", "linkpass_status_list_age_seconds", "linkpass_backup_last_success_timestamp_seconds",
+		"linkpass_backup_offsite_last_success_timestamp_seconds", "linkpass_http_refused_total", "linkpass_registrants", "linkpass_data_disk_used_ratio", "linkpass_raft_apply_duration_seconds"} {
+		assert.True(t, queried[n], "no panel shows %s", n)
+	}
 }

@@ -381,6 +381,7 @@ func (a *API) backup(w http.ResponseWriter, r *http.Request) {
 	}
 	arc, err := a.srv.Backup()
 	if err != nil {
+		a.srv.RecordBackup(err)
 		a.writeError(w, r, err)
 		return
 	}
@@ -391,5 +392,10 @@ func (a *API) backup(w http.ResponseWriter, r *http.Request) {
 		// Headers are gone: the client sees a truncated archive, which
 		// restore and verify refuse.
 		a.logger.Warn("sending a backup failed", "err", err)
+		a.srv.RecordBackup(err)
+		return
 	}
+	// The CLI checks the archive whole before keeping it; this side knows
+	// only that it was sent.
+	a.srv.RecordBackup(nil)
 }
