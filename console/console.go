@@ -147,6 +147,10 @@ type pageData struct {
 	LinkHref    string
 	LinkText    string
 	ManageStaff bool
+
+	// ManageSettings shows the settings in the menu (admins).
+	ManageSettings bool
+	Audit          *auditData
 }
 
 // RegisterMode tells the layout this is the register's own site.
@@ -194,6 +198,8 @@ func (c *Console) Register(r *mux.Router) {
 	h(p, "/console/staff", c.signedIn(staff.ManageStaff, c.addStaff))
 	h(p, "/console/staff/{id}/disable", c.signedIn(staff.ManageStaff, c.disableStaff))
 	h(p, "/console/staff/{id}/reset-2fa", c.signedIn(staff.ManageStaff, c.resetStaff))
+
+	c.registerAudit(h)
 }
 
 // Routes lists the signed-in console's routes as "METHOD /path", with the
@@ -233,6 +239,7 @@ func (c *Console) render(w http.ResponseWriter, name string, status int, d *page
 	d.RegisterName, d.Mode = c.cfg.RegisterName, "register"
 	if d.Me != nil {
 		d.ManageStaff = staff.Can(d.Me.Role, staff.ManageStaff)
+		d.ManageSettings = staff.Can(d.Me.Role, staff.ManageSettings)
 	}
 	var buf bytes.Buffer
 	if err := c.pages[name].ExecuteTemplate(&buf, "layout", d); err != nil {

@@ -125,10 +125,13 @@ const (
 	ChangeRegister Permission = "register.change"
 	// ManageStaff is creating, disabling and resetting staff accounts.
 	ManageStaff Permission = "staff.manage"
+	// ManageSettings is changing the register's details, Quality Mark,
+	// signing keys and API tokens.
+	ManageSettings Permission = "settings.manage"
 )
 
 var permissions = map[register.Role][]Permission{
-	register.RoleAdmin:     {ReadRegister, ChangeRegister, ManageStaff},
+	register.RoleAdmin:     {ReadRegister, ChangeRegister, ManageStaff, ManageSettings},
 	register.RoleRegistrar: {ReadRegister, ChangeRegister},
 	register.RoleAuditor:   {ReadRegister},
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nalw/linkpass/issuer/audit"
 	"github.com/nalw/linkpass/issuer/register"
 )
 
@@ -180,23 +181,30 @@ func (a *app) tokenCmd() *cobra.Command {
 
 func (a *app) auditCmd() *cobra.Command {
 	c := &cobra.Command{Use: "audit", Short: "Read the audit trail"}
-	var reg string
-	var after uint64
-	var limit int
+	var q audit.Query
+	var format string
 	query := func() (string, error) {
-		v := url.Values{}
-		if reg != "" {
-			n, err := regnoArg(reg)
+		if q.Registrant != "" {
+			n, err := regnoArg(q.Registrant)
 			if err != nil {
 				return "", err
 			}
-			v.Set("registrant", n)
+			q.Registrant = n
 		}
-		if after > 0 {
-			v.Set("after", fmt.Sprint(after))
+		// Bad dates and actions are bad input (exit 2), found before any
+		// call; the actor's name is resolved by the register.
+		local := q
+		local.Actor = ""
+		if _, err := local.Filter(nil); err != nil {
+			return "", withCode(ExitCannot, err)
 		}
-		if limit > 0 {
-			v.Set("limit", fmt.Sprint(limit))
+		v := q.Values()
+		if format != "" {
+			f, err := audit.ParseFormat(format)
+			if err != nil {
+				return "", withCode(ExitCannot, err)
+			}
+			v.Set("format", f)
 		}
 		if len(v) == 0 {
 			return "", nil
@@ -204,7 +212,7 @@ func (a *app) auditCmd() *cobra.Command {
 		return "?" + v.Encode(), nil
 	}
 	list := &cobra.Command{
-		Use:   "list [--registrant REGNO] [--after INDEX] [--limit N]",
+		Use:   "list [--registrant REGNO] [--actor NAME] [--action A] [--from DATE] [--to DATE] [--after INDEX] [--limit N]",
 		Short: "List audit events, oldest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -243,9 +251,13 @@ func (a *app) auditCmd() *cobra.Command {
 		},
 	}
 	export := &cobra.Command{
-		Use:   "export [--registrant REGNO]",
-		Short: "Write the whole audit trail as JSON lines to stdout",
-		Args:  cobra.NoArgs,
+		Use:   "export [--format jsonl|csv] [--registrant REGNO] [--actor NAME] [--action A] [--from DATE] [--to DATE]",
+		Short: "Write the audit trail, or the part the filters select, to stdout as JSON lines or CSV",
+		Long: `Write the audit trail, or the part the filters select, to stdout as JSON
+lines (the default) or, with --format csv, as CSV with a header row. CSV
+cells that a spreadsheet would read as a formula (beginning with =, +, -,
+@, a tab or a line break) start with an apostrophe, so they open as text.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			q, err := query()
 			if err != nil {
@@ -259,10 +271,16 @@ func (a *app) auditCmd() *cobra.Command {
 		},
 	}
 	for _, cmd := range []*cobra.Command{list, export} {
-		cmd.Flags().StringVar(&reg, "registrant", "", "only events about this registrant")
-		cmd.Flags().Uint64Var(&after, "after", 0, "only events after this log index")
+		f := cmd.Flags()
+		f.StringVar(&q.Registrant, "registrant", "", "only events about this registrant")
+		f.StringVar(&q.Actor, "actor", "", `only events by this staff member or integration: a name or part of one ("grace"), or an id`)
+		f.StringVar(&q.Action, "action", "", "only events of this action, such as registrant.suspend")
+		f.StringVar(&q.From, "from", "", "only events on or after this date (YYYY-MM-DD, UTC) or time (RFC 3339)")
+		f.StringVar(&q.To, "to", "", "only events on or before this date (YYYY-MM-DD, UTC, the whole day) or time")
+		f.Uint64Var(&q.After, "after", 0, "only events after this log index")
 	}
-	list.Flags().IntVar(&limit, "limit", 0, "at most this many events (default 1000)")
+	list.Flags().IntVar(&q.Limit, "limit", 0, "at most this many events (default 1000)")
+	export.Flags().StringVar(&format, "format", "jsonl", "jsonl (one JSON object a line) or csv")
 	c.AddCommand(list, export)
 	return c
 }

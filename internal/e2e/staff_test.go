@@ -64,4 +64,28 @@ func TestStaffAccountsFromTheCommandLine(t *testing.T) {
 	for _, action := range []string{"staff.add", "staff.reset-second-factor", "staff.disable"} {
 		assert.Regexp(t, `first admin \(integration\) \(admin\)\s+`+strings.ReplaceAll(action, ".", `\.`), r.stdout, action)
 	}
+
+	// The same trail, filtered by who, what and when, as JSON and CSV.
+	var page struct {
+		Events []struct {
+			Action    string `json:"action"`
+			ActorName string `json:"actor_name"`
+		} `json:"events"`
+	}
+	today := time.Now().UTC().Format(time.DateOnly)
+	s.runJSON(t, 0, &page, "audit", "list", "--actor", "first admin", "--action", "staff.disable", "--from", today, "--to", today)
+	require.Len(t, page.Events, 1)
+	assert.Equal(t, "first admin (integration)", page.Events[0].ActorName)
+	r = s.run(t, "", "audit", "export", "--format", "csv", "--action", "staff.add")
+	require.Equal(t, 0, r.code, r.stderr)
+	rows := lines(r.stdout)
+	require.Len(t, rows, 2, r.stdout)
+	assert.True(t, strings.HasPrefix(rows[0], "index,seq,at,actor_name,"), rows[0])
+	assert.Contains(t, rows[1], ",first admin (integration),admin,")
+	r = s.run(t, "", "audit", "export", "--format", "xlsx")
+	assert.Equal(t, 2, r.code, "bad input")
+	assert.Contains(t, r.stderr, "jsonl or csv")
+	r = s.run(t, "", "audit", "list", "--from", "last week")
+	assert.Equal(t, 2, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "YYYY-MM-DD")
 }

@@ -1,16 +1,15 @@
 package api
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
 
 	"github.com/nalw/linkpass/internal/version"
+	"github.com/nalw/linkpass/issuer/audit"
 	"github.com/nalw/linkpass/issuer/backup"
 	"github.com/nalw/linkpass/issuer/fsm"
 	"github.com/nalw/linkpass/issuer/register"
@@ -289,38 +288,19 @@ func (a *API) revokeToken(r *http.Request, actor register.Actor) (int, any, erro
 // Audit.
 
 type auditResponse struct {
-	Events []auditView `json:"events"`
+	Events []audit.Event `json:"events"`
 	// NextAfter is the value of ?after= for the next page, 0 at the end.
 	NextAfter uint64 `json:"next_after,omitempty"`
 }
 
-const maxAuditPage = 1000
-
+// auditFilter reads the filter of /v1/audit and its export; package audit
+// owns the query, which the console shares.
 func (a *API) auditFilter(r *http.Request) (state.AuditFilter, error) {
-	q := r.URL.Query()
-	f := state.AuditFilter{Limit: maxAuditPage}
-	if s := q.Get("registrant"); s != "" {
-		n, err := parseRegno(s)
-		if err != nil {
-			return f, err
-		}
-		f.Registrant = n
+	q, err := audit.ParseValues(r.URL.Query())
+	if err != nil {
+		return state.AuditFilter{}, err
 	}
-	if s := q.Get("after"); s != "" {
-		v, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			return f, fmt.Errorf("%w: after must be a log index (a whole number)", register.ErrInvalid)
-		}
-		f.After = v
-	}
-	if s := q.Get("limit"); s != "" {
-		v, err := strconv.Atoi(s)
-		if err != nil || v < 1 || v > maxAuditPage {
-			return f, fmt.Errorf("%w: limit must be between 1 and %d", register.ErrInvalid, maxAuditPage)
-		}
-		f.Limit = v
-	}
-	return f, nil
+	return q.Filter(a.srv.State())
 }
 
 func (a *API) listAudit(r *http.Request, _ register.Actor) (int, any, error) {
@@ -332,16 +312,26 @@ func (a *API) listAudit(r *http.Request, _ register.Actor) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	res := auditResponse{Events: a.viewAudit(evs)}
+	res := auditResponse{Events: audit.Named(a.srv.State(), evs)}
 	if len(evs) >= f.Limit {
 		res.NextAfter = evs[len(evs)-1].Index
 	}
 	return http.StatusOK, res, nil
 }
 
-// exportAudit streams the whole audit trail as JSON lines.
+// exportAudit streams the events the filter selects, all of them, as JSON
+// lines or (format=csv) CSV.
 func (a *API) exportAudit(w http.ResponseWriter, r *http.Request) {
 	if _, err := a.authorize(r, reader); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	if err := checkQuery(r); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	format, err := audit.ParseFormat(r.URL.Query().Get("format"))
+	if err != nil {
 		a.writeError(w, r, err)
 		return
 	}
@@ -356,12 +346,9 @@ func (a *API) exportAudit(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "application/x-ndjson")
-	enc := json.NewEncoder(w)
-	for _, ev := range a.viewAudit(evs) {
-		if err := enc.Encode(ev); err != nil {
-			return
-		}
+	w.Header().Set("Content-Type", audit.ContentType(format))
+	if err := audit.Write(w, format, audit.Named(a.srv.State(), evs)); err != nil {
+		a.logger.Warn("sending an audit export failed", "err", err)
 	}
 }
 

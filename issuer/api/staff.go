@@ -143,25 +143,3 @@ func (a *API) resetStaff(r *http.Request, actor register.Actor) (int, any, error
 	v.SetupURL = link
 	return http.StatusOK, v, nil
 }
-
-// auditView is an audit event with the name of who made it.
-type auditView struct {
-	*register.AuditEvent
-	// ActorName is the person or integration behind Actor.
-	ActorName string `json:"actor_name"`
-}
-
-func (a *API) viewAudit(evs []*register.AuditEvent) []auditView {
-	st := a.srv.State()
-	out := make([]auditView, 0, len(evs))
-	names := map[register.Actor]string{}
-	for _, ev := range evs {
-		n, ok := names[ev.Actor]
-		if !ok {
-			n = st.ActorName(ev.Actor)
-			names[ev.Actor] = n
-		}
-		out = append(out, auditView{AuditEvent: ev, ActorName: n})
-	}
-	return out
-}

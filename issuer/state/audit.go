@@ -3,8 +3,10 @@ package state
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/nalw/linkpass/issuer/register"
 )
@@ -14,36 +16,69 @@ import (
 // holds several events per registrant; in memdb each event cost about
 // 800 bytes (the object, a map, and a radix-tree leaf and node per index).
 // Here an event is its JSON encoding (the snapshot record, about 250
-// bytes) in large shared chunks, plus 20 bytes of position and a place in
-// the per-registrant list.
+// bytes) in large shared chunks, plus 32 bytes of position and time and a
+// place in three lists: by registrant, by actor and by action (4 bytes
+// each), so that a filter reads only the events it may return.
 //
 // Immutability holds as it does for memdb: an event never changes once
 // appended, and a reader sees the trail as it was when it started (a
 // length), so later appends are invisible to it.
 type auditTrail struct {
-	mu     sync.RWMutex
-	chunks [][]byte
-	events []auditLoc
-	byReg  map[string][]uint32
+	mu       sync.RWMutex
+	chunks   [][]byte
+	events   []auditLoc
+	byReg    map[string][]uint32
+	byActor  map[string][]uint32
+	byAction map[string][]uint32
 }
 
-// auditLoc places one event: its log index (for paging), and where its
-// encoding lies.
+// auditLoc places one event: its log index (for paging), where its
+// encoding lies, and its time in Unix seconds. maxAt is the latest time of
+// this event and every one before it. It never decreases, so the first
+// event of a date range is found by binary search although times in the
+// log may go back (the demonstration seed backdates its changes).
 type auditLoc struct {
 	index      uint64
 	chunk, off uint32
 	n          uint32
+	at, maxAt  uint32
 }
 
 const auditChunk = 1 << 20
 
-func newAuditTrail() *auditTrail { return &auditTrail{byReg: map[string][]uint32{}} }
+func newAuditTrail() *auditTrail {
+	return &auditTrail{byReg: map[string][]uint32{}, byActor: map[string][]uint32{}, byAction: map[string][]uint32{}}
+}
+
+// ActorKey is what the trail indexes an actor by: the staff account acting
+// (directly or through a token of theirs), or else the token.
+func ActorKey(a register.Actor) string {
+	if a.Staff != "" {
+		return a.Staff
+	}
+	return a.TokenID
+}
 
 // pendingEvent is an event a write transaction has made but not committed.
 type pendingEvent struct {
 	raw        []byte
 	index      uint64
 	registrant string
+	actor      string
+	action     string
+	at         uint32
+}
+
+// unixSeconds clamps t to what a uint32 of seconds holds.
+func unixSeconds(t time.Time) uint32 {
+	s := t.Unix()
+	if s < 0 {
+		return 0
+	}
+	if s > 1<<32-1 {
+		return 1<<32 - 1
+	}
+	return uint32(s)
 }
 
 // encodeEvent encodes ev as the trail and snapshots store it.
@@ -52,7 +87,7 @@ func encodeEvent(ev *register.AuditEvent) (pendingEvent, error) {
 	if err != nil {
 		return pendingEvent{}, fmt.Errorf("state: encoding audit event: %w", err)
 	}
-	return pendingEvent{raw: raw, index: ev.Index, registrant: ev.Registrant}, nil
+	return pendingEvent{raw: raw, index: ev.Index, registrant: ev.Registrant, actor: ActorKey(ev.Actor), action: ev.Action, at: unixSeconds(ev.At)}, nil
 }
 
 // append adds committed events in order.
@@ -69,11 +104,18 @@ func (a *auditTrail) append(evs ...pendingEvent) {
 			last++
 		}
 		c := a.chunks[last]
-		a.events = append(a.events, auditLoc{index: ev.index, chunk: uint32(last), off: uint32(len(c)), n: uint32(len(ev.raw))})
-		a.chunks[last] = append(c, ev.raw...)
-		if ev.registrant != "" {
-			a.byReg[ev.registrant] = append(a.byReg[ev.registrant], uint32(len(a.events)-1))
+		maxAt := ev.at
+		if n := len(a.events); n > 0 {
+			maxAt = max(maxAt, a.events[n-1].maxAt)
 		}
+		a.events = append(a.events, auditLoc{index: ev.index, chunk: uint32(last), off: uint32(len(c)), n: uint32(len(ev.raw)), at: ev.at, maxAt: maxAt})
+		a.chunks[last] = append(c, ev.raw...)
+		pos := uint32(len(a.events) - 1)
+		if ev.registrant != "" {
+			a.byReg[ev.registrant] = append(a.byReg[ev.registrant], pos)
+		}
+		a.byActor[ev.actor] = append(a.byActor[ev.actor], pos)
+		a.byAction[ev.action] = append(a.byAction[ev.action], pos)
 	}
 }
 
@@ -100,10 +142,10 @@ func (v auditView) raw(i int) []byte {
 	return c[loc.off : loc.off+loc.n : loc.off+loc.n]
 }
 
-func (v auditView) index(i int) uint64 {
+func (v auditView) loc(i int) auditLoc {
 	v.a.mu.RLock()
 	defer v.a.mu.RUnlock()
-	return v.a.events[i].index
+	return v.a.events[i]
 }
 
 // each calls fn with every event's encoding in log order.
@@ -116,55 +158,136 @@ func (v auditView) each(fn func(raw []byte) error) error {
 	return nil
 }
 
+// visible returns the positions of list this view can see. Positions grow
+// with the trail; the caller holds the read lock.
+func (v auditView) visible(list []uint32) []uint32 {
+	k := sort.Search(len(list), func(i int) bool { return int(list[i]) >= v.n })
+	return list[:k:k]
+}
+
+// candidates returns the positions an event f selects may have, in log
+// order: the shortest of the lists f's fields name, or nil and false when
+// f names none, so that every position is a candidate.
+func (v auditView) candidates(f AuditFilter) ([]uint32, bool) {
+	v.a.mu.RLock()
+	defer v.a.mu.RUnlock()
+	var lists [][]uint32
+	if f.Registrant != "" {
+		lists = append(lists, v.visible(v.a.byReg[f.Registrant]))
+	}
+	if f.Action != "" {
+		lists = append(lists, v.visible(v.a.byAction[f.Action]))
+	}
+	if f.Actors != nil {
+		var all []uint32
+		for _, k := range f.Actors {
+			all = append(all, v.visible(v.a.byActor[k])...)
+		}
+		if len(f.Actors) > 1 {
+			slices.Sort(all)
+			all = slices.Compact(all)
+		}
+		lists = append(lists, all)
+	}
+	if len(lists) == 0 {
+		return nil, false
+	}
+	best := lists[0]
+	for _, l := range lists[1:] {
+		if len(l) < len(best) {
+			best = l
+		}
+	}
+	return best, true
+}
+
 // query returns the events f selects, in log order.
 func (v auditView) query(f AuditFilter) ([]*register.AuditEvent, error) {
-	var ids []uint32
-	if f.Registrant != "" {
-		v.a.mu.RLock()
-		all := v.a.byReg[f.Registrant]
-		// Positions grow with the trail; keep those this view can see.
-		k := sort.Search(len(all), func(i int) bool { return int(all[i]) >= v.n })
-		ids = all[:k:k]
-		v.a.mu.RUnlock()
+	ids, listed := v.candidates(f)
+	// Start at the first position past After and not before From; both
+	// the log index and maxAt grow with the position.
+	from := unixSeconds(f.From)
+	start := sort.Search(v.n, func(i int) bool {
+		l := v.loc(i)
+		return l.index > f.After && (f.From.IsZero() || l.maxAt >= from)
+	})
+	j := 0
+	if listed {
+		j = sort.Search(len(ids), func(k int) bool { return int(ids[k]) >= start })
 	}
-	next := func() func() (int, bool) {
-		if f.Registrant != "" {
-			j := 0
-			return func() (int, bool) {
-				if j >= len(ids) {
-					return 0, false
-				}
-				j++
-				return int(ids[j-1]), true
-			}
-		}
-		i := sort.Search(v.n, func(i int) bool { return v.index(i) > f.After })
-		return func() (int, bool) {
-			if i >= v.n {
+	next := func() (int, bool) {
+		if listed {
+			if j >= len(ids) {
 				return 0, false
 			}
-			i++
-			return i - 1, true
+			j++
+			return int(ids[j-1]), true
 		}
-	}()
+		if start >= v.n {
+			return 0, false
+		}
+		start++
+		return start - 1, true
+	}
+	var actors map[string]bool
+	if f.Actors != nil {
+		actors = make(map[string]bool, len(f.Actors))
+		for _, k := range f.Actors {
+			actors[k] = true
+		}
+	}
+	to := unixSeconds(f.To)
 	var out []*register.AuditEvent
 	for i, ok := next(); ok; i, ok = next() {
-		idx := v.index(i)
-		if idx <= f.After {
+		l := v.loc(i)
+		// Whole seconds first, from the position alone; the exact time
+		// below, once decoded.
+		if (!f.From.IsZero() && l.at < from) || (!f.To.IsZero() && l.at > to) {
 			continue
 		}
 		// A page never splits the events of one change, so that paging
 		// by After loses nothing.
-		if f.Limit > 0 && len(out) >= f.Limit && idx != out[len(out)-1].Index {
+		if f.Limit > 0 && len(out) >= f.Limit && l.index != out[len(out)-1].Index {
 			break
 		}
 		ev := new(register.AuditEvent)
 		if err := json.Unmarshal(v.raw(i), ev); err != nil {
 			return nil, fmt.Errorf("state: audit event %d: %w", i, err)
 		}
+		if !f.matches(ev, actors) {
+			continue
+		}
 		out = append(out, ev)
 	}
 	return out, nil
+}
+
+// matches checks every field of f against ev.
+func (f AuditFilter) matches(ev *register.AuditEvent, actors map[string]bool) bool {
+	switch {
+	case ev.Index <= f.After,
+		f.Registrant != "" && ev.Registrant != f.Registrant,
+		f.Action != "" && ev.Action != f.Action,
+		actors != nil && !actors[ActorKey(ev.Actor)],
+		!f.From.IsZero() && ev.At.Before(f.From),
+		!f.To.IsZero() && ev.At.After(f.To):
+		return false
+	}
+	return true
+}
+
+// actions returns every action the trail holds, sorted.
+func (v auditView) actions() []string {
+	v.a.mu.RLock()
+	defer v.a.mu.RUnlock()
+	var out []string
+	for a, list := range v.a.byAction {
+		if len(list) > 0 && int(list[0]) < v.n {
+			out = append(out, a)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // restoredEvent is an audit record read back from a snapshot: its bytes,
@@ -173,13 +296,16 @@ type restoredEvent struct{ pendingEvent }
 
 func (r *restoredEvent) UnmarshalJSON(b []byte) error {
 	var head struct {
-		Index      uint64 `json:"index"`
-		Registrant string `json:"registrant"`
+		Index      uint64         `json:"index"`
+		Registrant string         `json:"registrant"`
+		Actor      register.Actor `json:"actor"`
+		Action     string         `json:"action"`
+		At         time.Time      `json:"at"`
 	}
 	if err := json.Unmarshal(b, &head); err != nil {
 		return err
 	}
 	r.raw = append([]byte(nil), b...)
-	r.index, r.registrant = head.Index, head.Registrant
+	r.index, r.registrant, r.actor, r.action, r.at = head.Index, head.Registrant, ActorKey(head.Actor), head.Action, unixSeconds(head.At)
 	return nil
 }

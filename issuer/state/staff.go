@@ -2,10 +2,13 @@ package state
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/hashicorp/go-memdb"
 
 	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/namefold"
 	"github.com/nalw/linkpass/staff"
 )
 
@@ -129,4 +132,60 @@ func (s *Store) ActorName(a register.Actor) string {
 		}
 	}
 	return "token " + a.TokenID
+}
+
+// ActorsNamed returns the actors (ActorKey) an auditor means by q: every
+// staff member and integration whose name holds all of q's words (folded
+// as names are for search, so "grace" finds "Grace Hopper"), and the staff
+// account, token or "system" whose id is q. The result is never nil, so
+// that a name matching nobody selects no events.
+func (s *Store) ActorsNamed(q string) ([]string, error) {
+	words := namefold.Words(q)
+	holds := func(name string) bool {
+		if len(words) == 0 {
+			return false
+		}
+		have := namefold.Words(name)
+		for _, w := range words {
+			found := false
+			for _, h := range have {
+				if strings.HasPrefix(h, w) {
+					found = true
+					break
+				}
+			}
+			if !found {
+				return false
+			}
+		}
+		return true
+	}
+	q = strings.TrimSpace(q)
+	out := []string{}
+	accts, err := s.StaffAccounts()
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range accts {
+		if a.ID == q || holds(a.Name) {
+			out = append(out, a.ID)
+		}
+	}
+	toks, err := s.Tokens()
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range toks {
+		switch {
+		case t.ID == q && t.Staff != "":
+			out = append(out, t.Staff)
+		case t.Staff == "" && (t.ID == q || holds(t.Name) || holds(t.Name)):
+			out = append(out, t.ID)
+		}
+	}
+	if q == register.System.TokenID || holds(s.ActorName(register.System)) {
+		out = append(out, register.System.TokenID)
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
 }

@@ -255,9 +255,16 @@ func (s *Store) Search(q namefold.Query, limit int, removedBefore time.Time) (Na
 	return out, nil
 }
 
-// AuditFilter selects audit events.
+// AuditFilter selects audit events. Every field set must match.
 type AuditFilter struct {
 	Registrant string
+	// Action is an action exactly, such as "registrant.suspend".
+	Action string
+	// Actors, when not nil, are the actors (ActorKey) whose events to
+	// return; an empty list returns none.
+	Actors []string
+	// From and To bound the event's time, both inclusive; zero is open.
+	From, To time.Time
 	// After returns only events at a log index greater than After.
 	After uint64
 	// Limit caps the number returned, except that the events of one change
@@ -265,10 +272,15 @@ type AuditFilter struct {
 	Limit int
 }
 
-// Audit returns audit events in log order.
+// Audit returns audit events in log order. It reads only the events of
+// the shortest index the filter names (registrant, action or actors), from
+// the first one past After and From.
 func (s *Store) Audit(f AuditFilter) ([]*register.AuditEvent, error) {
 	return s.audit.view().query(f)
 }
+
+// AuditActions returns every action the audit trail holds, sorted.
+func (s *Store) AuditActions() []string { return s.audit.view().actions() }
 
 // Settings returns the register settings.
 func (s *Store) Settings() register.Settings { return settings(s.read()) }
