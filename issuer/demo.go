@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nalw/linkpass/courses"
 	"github.com/nalw/linkpass/issuer/fsm"
 	"github.com/nalw/linkpass/issuer/register"
 )
@@ -69,6 +70,9 @@ func (s *Server) SeedDemo() (int, error) {
 	if _, err := s.applyAt(demoActor, fsm.SetSettings{QualityMark: &qm}, now.AddDate(0, -18, 0)); err != nil {
 		return 0, fmt.Errorf("demo: quality mark: %w", err)
 	}
+	if err := s.seedDemoCatalogue(now.AddDate(0, -18, 0).Add(time.Hour)); err != nil {
+		return 0, err
+	}
 	for i, p := range demoPeople {
 		joined := now.AddDate(0, -p.joinedMonthsAgo, -i)
 		until := register.DateOf(joined).AddYears(1).AddDays(-1)
@@ -111,6 +115,57 @@ func (s *Server) SeedDemo() (int, error) {
 		return 0, fmt.Errorf("demo: lapsing: %w", err)
 	}
 	return len(demoPeople), nil
+}
+
+// The demonstration's course catalogue: a course for each of the demo
+// qualifications, in every framework and standing, and one withdrawn.
+var demoProviders = []courses.NewProvider{
+	{Name: "University of Westminster", UKPRN: "10007165"},
+	{Name: "Open University", UKPRN: "10007773"},
+	{Name: "Cardiff Metropolitan University"},
+	{Name: "Glasgow Caledonian University"},
+	{Name: "NCFE"},
+}
+
+func demoCourses(today register.Date) []courses.NewCourse {
+	acc := func(ref string) courses.StandingChange {
+		return courses.StandingChange{Standing: courses.Accredited, Reference: ref, From: today.AddYears(-3), Until: today.AddYears(2)}
+	}
+	aligned := courses.StandingChange{Standing: courses.Aligned}
+	return []courses.NewCourse{
+		{Provider: "P1", Title: "Level 4 Certificate in Social Prescribing", Level: courses.Level{Framework: courses.RQF, Number: 4}, Mode: "part-time", Standing: acc("NALW-ACC-2023-001")},
+		{Provider: "P2", Title: "Level 5 Diploma in Health and Social Care", Level: courses.Level{Framework: courses.RQF, Number: 5}, Mode: "distance", Standing: aligned},
+		{Provider: "P3", Title: "Level 4 Award in Social Prescribing Practice", Level: courses.Level{Framework: courses.CQFW, Number: 4}, Mode: "blended", Standing: acc("NALW-ACC-2023-002")},
+		{Provider: "P4", Title: "Professional Development Award in Community Link Working", Level: courses.Level{Framework: courses.SCQF, Number: 7}, Mode: "part-time", Standing: aligned},
+		{Provider: "P5", Title: "Level 3 Certificate in Mental Health Awareness", Level: courses.Level{Framework: courses.RQF, Number: 3}, Mode: "distance", Standing: aligned},
+		{Provider: "P2", Title: "Certificate in Community Wellbeing Practice", Level: courses.Level{Framework: courses.RQF, Number: 4}, Mode: "distance", Standing: aligned},
+	}
+}
+
+// seedDemoCatalogue adds the demonstration catalogue at at, withdraws its
+// last course a month later, and turns the registration criteria on.
+func (s *Server) seedDemoCatalogue(at time.Time) error {
+	for _, p := range demoProviders {
+		if _, err := s.applyAt(demoActor, fsm.AddProvider{NewProvider: p}, at); err != nil {
+			return fmt.Errorf("demo: provider %s: %w", p.Name, err)
+		}
+	}
+	var last string
+	for _, c := range demoCourses(register.DateOf(at)) {
+		res, err := s.applyAt(demoActor, fsm.AddCourse{NewCourse: c}, at)
+		if err != nil {
+			return fmt.Errorf("demo: course %s: %w", c.Title, err)
+		}
+		last = res.(*courses.Course).ID
+	}
+	if _, err := s.applyAt(demoActor, fsm.SetStanding{Course: last, Standing: courses.StandingChange{Standing: courses.Withdrawn,
+		Reason: "The provider no longer teaches the course."}}, at.AddDate(0, 1, 0)); err != nil {
+		return fmt.Errorf("demo: withdrawing %s: %w", last, err)
+	}
+	if _, err := s.applyAt(demoActor, fsm.SetCriteria{Criteria: register.DefaultCriteria}, at.AddDate(0, 1, 0)); err != nil {
+		return fmt.Errorf("demo: criteria: %w", err)
+	}
+	return nil
 }
 
 func lowerASCII(s string) string {

@@ -26,6 +26,7 @@ func TestPagesPassAxeAtDesktopAndPhoneWidths(t *testing.T) {
 	tb.expect("404 (Not Found)")
 	tb.expect("400 (Bad Request)")
 	pages := []string{"/", "/register", "/register?q=le", "/register?q=o", "/register?q=%E2%80%99", "/verify",
+		"/courses", "/courses?standing=accredited&min_level=4", "/courses?standing=approved",
 		"/register/" + unknownRegno(t, sys)}
 	// An entry of each status the demo register has.
 	regs, err := sys.srv.State().Registrants("")

@@ -56,7 +56,7 @@ func newSystem(t testing.TB, mode Mode, opts ...sysOption) *system {
 	go srv.Run(ctx) // the publisher republishes status lists after changes
 
 	cfg := Config{Mode: mode, RegisterName: srv.State().Settings().RegisterName, Verify: bundleVerifier(t, srv), Logger: logger,
-		Register: publicregister.New(srv.State, srv.Now)}
+		Register: publicregister.New(srv.State, srv.Now), Catalogue: CatalogueFrom(srv.State)}
 	for _, o := range opts {
 		o(&cfg)
 	}

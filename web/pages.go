@@ -15,7 +15,7 @@ var templateFS embed.FS
 
 // pageNames are the templates under templates/, each rendered inside
 // layout.html.
-var pageNames = []string{"home", "register", "entry", "verify", "notfound"}
+var pageNames = []string{"home", "register", "entry", "verify", "notfound", "courses"}
 
 func parsePages() (map[string]*template.Template, error) {
 	pages := make(map[string]*template.Template, len(pageNames))
@@ -62,6 +62,8 @@ type pageData struct {
 	// Search is the register search page's state; EntryPage an entry's.
 	Search    *searchView
 	EntryPage *entryPageView
+	// Courses is the course catalogue page's state.
+	Courses *coursesView
 }
 
 // RegisterMode reports whether the page belongs to the register's site.

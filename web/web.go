@@ -81,6 +81,9 @@ type Config struct {
 	// Register answers the public register's searches and entries.
 	// Required in RegisterMode, ignored in VerifierMode.
 	Register PublicRegister
+	// Catalogue is the course catalogue, shown at /courses in
+	// RegisterMode; nil shows an empty catalogue.
+	Catalogue Catalogue
 	// BundleInfo reports the trust bundle's freshness. Required in
 	// VerifierMode, ignored in RegisterMode.
 	BundleInfo func() BundleInfo
@@ -163,6 +166,7 @@ func (s *Site) Register(r *mux.Router) {
 	if s.cfg.Mode == RegisterMode {
 		page("/register", s.registerPage)
 		page("/register/{regno}", s.entryPage)
+		page("/courses", s.coursesPage)
 	}
 	r.Methods(get...).PathPrefix("/static/").Handler(secure(s.static))
 

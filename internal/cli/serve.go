@@ -207,7 +207,7 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	}
 
 	site, err := web.New(web.Config{Mode: web.RegisterMode, RegisterName: srv.State().Settings().RegisterName,
-		Verify: (&registerVerifier{srv: srv}).Verify, Register: publicregister.New(srv.State, srv.Now), Logger: logger})
+		Verify: (&registerVerifier{srv: srv}).Verify, Register: publicregister.New(srv.State, srv.Now), Catalogue: web.CatalogueFrom(srv.State), Logger: logger})
 	if err != nil {
 		return withCode(ExitCannot, err)
 	}

@@ -28,6 +28,14 @@ var routeAccess = []struct {
 	{"GET", "/v1/register", public},
 	{"GET", "/v1/register/{regno}", public},
 
+	{"GET", "/v1/courses", public},
+	{"GET", "/v1/courses/{course}", public},
+	{"GET", "/v1/providers", public},
+	{"POST", "/v1/providers", registrar},
+	{"POST", "/v1/courses", registrar},
+	{"POST", "/v1/courses/{course}/standing", registrar},
+	{"POST", "/v1/settings/registration-criteria", admin},
+
 	{"GET", "/v1/registrants", reader},
 	{"GET", "/v1/lapse-sweep", reader},
 	{"POST", "/v1/lapse-sweep", admin},
@@ -126,6 +134,7 @@ func TestRoleMatrix(t *testing.T) {
 		path = strings.ReplaceAll(path, "{kid}", "no-such-key")
 		path = strings.ReplaceAll(path, "{list}", "no-such-list")
 		path = strings.ReplaceAll(path, "{code}", "no-such-code")
+		path = strings.ReplaceAll(path, "{course}", "no-such-course")
 		if path == "/v1/register" {
 			path += "?q=nwosu"
 		}
@@ -170,7 +179,7 @@ func TestRoleMatrix(t *testing.T) {
 					assert.Less(t, res.status, 500, "body: %s", res.body)
 					if rt.method == http.MethodGet {
 						want := http.StatusOK
-						if strings.Contains(rt.path, "{list}") || strings.Contains(rt.path, "{code}") {
+						if strings.Contains(rt.path, "{list}") || strings.Contains(rt.path, "{code}") || strings.Contains(rt.path, "{course}") {
 							want = http.StatusNotFound // placeholder names nothing
 						}
 						assert.Equal(t, want, res.status, "body: %s", res.body)

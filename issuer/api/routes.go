@@ -75,6 +75,17 @@ func (a *API) routes() {
 	a.router.Methods(p, o).Path(oid4vci.PathCredential).HandlerFunc(oid.Credential)
 	a.router.Methods(p, o).Path(oid4vci.PathNotification).HandlerFunc(oid.Notification)
 
+	// The course catalogue and the registration criteria (package
+	// courses): public to read, so that applicants and employers can see
+	// which courses count.
+	a.cacheable("/v1/courses", a.listCourses, "courses", "providers")
+	a.cacheable("/v1/courses/{course}", a.getCourse, "courses", "providers")
+	a.cacheable("/v1/providers", a.listProviders, "providers")
+	a.handle(p, "/v1/providers", registrar, a.addProvider)
+	a.handle(p, "/v1/courses", registrar, a.addCourse)
+	a.handle(p, "/v1/courses/{course}/standing", registrar, a.setStanding)
+	a.handle(p, "/v1/settings/registration-criteria", admin, a.setCriteria)
+
 	// Register settings and the Quality Mark.
 	a.handle(g, "/v1/settings", reader, a.getSettings)
 	a.handle(p, "/v1/settings", admin, a.setSettings)

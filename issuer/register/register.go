@@ -79,8 +79,8 @@ type Registrant struct {
 	StatusChangedAt time.Time `json:"status_changed_at"`
 	// SuspendedUntil is the date a suspension order runs to, if it has one.
 	// On that date the register reinstates the registrant by itself (the
-// suspension sweep, audited as automatic); before it only a registrar's
-// decision, recorded with a reason, does.
+	// suspension sweep, audited as automatic); before it only a registrar's
+	// decision, recorded with a reason, does.
 	SuspendedUntil Date `json:"suspended_until,omitempty"`
 	// SuspensionReview is the date a registrar is due to look at the
 	// suspension again; it shows on the console's home page from then.
@@ -93,6 +93,9 @@ type Registrant struct {
 
 	CPD            []CPD           `json:"cpd"`
 	Qualifications []Qualification `json:"qualifications"`
+	// EntryRoute is how the registrant met the registration criteria
+	// when they did not through a qualification, if it was recorded.
+	EntryRoute *EntryRoute `json:"entry_route,omitempty"`
 
 	CreateIndex uint64 `json:"create_index"`
 	ModifyIndex uint64 `json:"modify_index"`
@@ -135,6 +138,14 @@ type Qualification struct {
 	Provider      string `json:"provider"`
 	Accreditation string `json:"accreditation"`
 	Awarded       Date   `json:"awarded"`
+	// Course is the catalogue course (package courses) the qualification
+	// is from, if it is in the catalogue; the fields above are then the
+	// catalogue's, as they stood on the day it was recorded. Without it
+	// the qualification is an "other" one, typed in, and Assessment is
+	// the registrar's assessment of it. Records made before the catalogue
+	// existed have neither and read as "other" ones.
+	Course     string `json:"course,omitempty"`
+	Assessment string `json:"assessment,omitempty"`
 }
 
 // Validate checks a qualification before it is recorded.
@@ -154,7 +165,7 @@ func (q Qualification) Validate() error {
 	if _, err := ParseDate(string(q.Awarded)); err != nil {
 		return fmt.Errorf("awarded: %w", err)
 	}
-	return nil
+	return checkTextLines("assessment", q.Assessment, MaxReasonLen, false, true)
 }
 
 // NewRegistrant describes a person joining the register.
@@ -515,3 +526,7 @@ func checkTextLines(field, s string, maxLen int, required, multiline bool) error
 func CheckLine(field, s string, maxLen int, required bool) error {
 	return checkText(field, s, maxLen, required)
 }
+
+// CleanText is text as the register keeps it (trimmed, NFC), for the
+// capability packages whose records hold names and titles too.
+func CleanText(s string) string { return cleanText(s) }

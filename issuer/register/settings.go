@@ -14,8 +14,10 @@ type Settings struct {
 	QualityMark  QualityMark `json:"quality_mark"`
 	// RemovedVisibleDays is how long a removed registrant stays visible on
 	// the public register, marked as removed.
-	RemovedVisibleDays int    `json:"removed_visible_days"`
-	ModifyIndex        uint64 `json:"modify_index"`
+	RemovedVisibleDays int `json:"removed_visible_days"`
+	// Criteria are the registration criteria (education.go).
+	Criteria    Criteria `json:"registration_criteria"`
+	ModifyIndex uint64   `json:"modify_index"`
 }
 
 // DefaultRegisterName names the register when the operator has not.

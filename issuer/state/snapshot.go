@@ -23,11 +23,7 @@ const snapshotMagic = "linkpass-state-v1\n"
 const maxRecord = 16 << 20
 
 // A record type per table. The numbers are part of the snapshot format.
-var recordTables = []struct {
-	typ   byte
-	table string
-	new   func() any
-}{
+var recordTables = []recordTable{
 	{1, tableSettings, func() any { return new(register.Settings) }},
 	{2, tableMeta, func() any { return new(meta) }},
 	{3, tableTokens, func() any { return new(register.Token) }},
@@ -40,6 +36,13 @@ var recordTables = []struct {
 	{90, tableOffers, func() any { return new(register.Offer) }},
 	{91, tableGrants, func() any { return new(register.Grant) }},
 	{92, tableMessages, func() any { return new(register.Message) }},
+}
+
+// recordTable is one table's record type in snapshots.
+type recordTable struct {
+	typ   byte
+	table string
+	new   func() any
 }
 
 const recordEnd = 0xff

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/nalw/linkpass/courses"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/regno"
 	"github.com/nalw/linkpass/staff"
@@ -125,6 +126,26 @@ func filled(t *testing.T) *Store {
 			}
 		}
 		return nil
+	})
+	write(t, s, next(), func(tx *Txn) error {
+		pid, err := tx.NextProviderID()
+		if err != nil {
+			return err
+		}
+		if err := tx.PutProvider(courses.NewProvider{Name: "Open University", UKPRN: "10007773"}.Create(pid, at, idx)); err != nil {
+			return err
+		}
+		cid, err := tx.NextCourseID()
+		if err != nil {
+			return err
+		}
+		c := courses.NewCourse{Provider: pid, Title: "PDA Community Link Working", Level: courses.Level{Framework: courses.SCQF, Number: 7}, Mode: "blended",
+			Standing: courses.StandingChange{Standing: courses.Accredited, Reference: "NALW-1", From: "2025-01-01", Until: "2027-12-31"}}.Create(cid, "st_x", at, idx)
+		c, err = c.SetStanding(courses.StandingChange{Standing: courses.Withdrawn, Reason: "closed"}, "st_y", at.Add(time.Hour), idx)
+		if err != nil {
+			return err
+		}
+		return tx.PutCourse(c)
 	})
 	// A big sweep: one change with many events, then many small changes,
 	// so the snapshot is far larger than its 64 KiB write buffer.
