@@ -60,12 +60,29 @@ func (s *Store) CredentialsOf(number string) ([]*register.IssuedCredential, erro
 // CredentialsInList returns the records of every credential with an entry
 // in status list id.
 func (s *Store) CredentialsInList(id string) ([]*register.IssuedCredential, error) {
-	return credentialsBy(s.read(), indexList, id)
+	return credentialsInList(s.read(), id)
 }
 
 // CredentialsSignedBy returns the records of every credential key kid signed.
 func (s *Store) CredentialsSignedBy(kid string) ([]*register.IssuedCredential, error) {
-	return credentialsBy(s.read(), indexKID, kid)
+	it, err := s.read().Get(tableCredentials, indexID)
+	if err != nil {
+		return nil, fmt.Errorf("state: credentials: %w", err)
+	}
+	var out []*register.IssuedCredential
+	for obj := it.Next(); obj != nil; obj = it.Next() {
+		if c := obj.(*register.IssuedCredential); c.KID == kid {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// credentialsInList reads list id's credentials through the slot index's
+// prefix. The prefix ends with the string index's terminator, so list "1"
+// never matches list "10".
+func credentialsInList(tx *memdb.Txn, id string) ([]*register.IssuedCredential, error) {
+	return credentialsBy(tx, indexSlot+"_prefix", id+"\x00")
 }
 
 // StatusLists returns every status list record, in id order.

@@ -55,7 +55,7 @@ func (r *ReadTxn) StatusLists() ([]*register.StatusList, error) { return statusL
 // CredentialsInList returns the records of every credential with an entry
 // in status list id.
 func (r *ReadTxn) CredentialsInList(id string) ([]*register.IssuedCredential, error) {
-	return credentialsBy(r.tx, indexList, id)
+	return credentialsInList(r.tx, id)
 }
 
 // StatusIndex returns the last log index that changed anything a status

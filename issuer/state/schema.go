@@ -24,9 +24,7 @@ const (
 const (
 	indexID         = "id"
 	indexRegistrant = "registrant"
-	indexList       = "list"
 	indexSlot       = "slot"
-	indexKID        = "kid"
 	indexExternal   = "external"
 	indexDuplicate  = "duplicate"
 )
@@ -52,10 +50,13 @@ func credentialsTableSchema() *memdb.TableSchema {
 		Indexes: map[string]*memdb.IndexSchema{
 			indexID:         {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "JTI"}},
 			indexRegistrant: {Name: indexRegistrant, Indexer: &memdb.StringFieldIndex{Field: "Registrant"}},
-			indexList:       {Name: indexList, Indexer: &memdb.StringFieldIndex{Field: "List"}},
-			indexKID:        {Name: indexKID, Indexer: &memdb.StringFieldIndex{Field: "KID"}},
 			// One status entry, one credential: sharing an entry would tie
-			// two credentials' fates together and make them linkable.
+			// two credentials' fates together and make them linkable. Its
+			// prefix also finds a list's credentials (credentialsInList):
+			// every index costs a radix tree node per credential, a third
+			// of the store's memory at a million, so none is kept twice.
+			// Credentials by signing key are read only to retire a key,
+			// by a scan.
 			indexSlot: {Name: indexSlot, Unique: true, Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{
 				&memdb.StringFieldIndex{Field: "List"}, &memdb.UintFieldIndex{Field: "Idx"},
 			}}},
