@@ -24,10 +24,12 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
 	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/issuer/registrants"
 	"github.com/nalw/linkpass/issuer/state"
 	"github.com/nalw/linkpass/staff"
 	"github.com/nalw/linkpass/web"
@@ -61,6 +63,13 @@ type Config struct {
 	RegisterName string
 	// Logger receives operational logs; never secrets.
 	Logger *slog.Logger
+	// Registrants is the register's one set of registrant operations,
+	// shared with the API (records.go).
+	Registrants *registrants.Service
+	// Offers makes credential offers to wallets; nil sends none.
+	Offers Offers
+	// Now is the register's clock; nil means the system's.
+	Now func() time.Time
 }
 
 // Console serves the console's pages.
@@ -151,6 +160,8 @@ type pageData struct {
 	// ManageSettings shows the settings in the menu (admins).
 	ManageSettings bool
 	Audit          *auditData
+	// Rec is the registrants' pages' own (records.go).
+	Rec *recordsView
 }
 
 // RegisterMode tells the layout this is the register's own site.
@@ -200,6 +211,7 @@ func (c *Console) Register(r *mux.Router) {
 	h(p, "/console/staff/{id}/reset-2fa", c.signedIn(staff.ManageStaff, c.resetStaff))
 
 	c.registerAudit(h)
+	c.registerRecords(h)
 }
 
 // Routes lists the signed-in console's routes as "METHOD /path", with the

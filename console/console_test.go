@@ -21,7 +21,7 @@ import (
 // walks, equal to what Register mounts.
 func TestRoutesListsEveryConsoleRoute(t *testing.T) {
 	sys := newSystem(t, "http")
-	con, err := New(Config{Staff: sys.svc, State: sys.srv.State, IssuerURL: sys.url})
+	con, err := New(Config{Staff: sys.svc, State: sys.srv.State, IssuerURL: sys.url, Registrants: sys.regs})
 	require.NoError(t, err)
 	r := mux.NewRouter()
 	con.Register(r)
@@ -57,7 +57,7 @@ func TestRoleMatrixOverEveryConsoleRoute(t *testing.T) {
 					continue // they end the session; below
 				}
 				method, p, _ := strings.Cut(route, " ")
-				p = strings.ReplaceAll(p, "{id}", target.ID)
+				p = sys.fill(p, target.ID)
 				res := sys.do(c, method, p, url.Values{"csrf": {csrf}})
 				if perm == "" || staff.Can(role, perm) {
 					assert.NotEqual(t, http.StatusForbidden, res.StatusCode, "%s %s", role, route)
@@ -76,7 +76,7 @@ func TestRoleMatrixOverEveryConsoleRoute(t *testing.T) {
 	anon := sys.client()
 	for route := range Routes {
 		method, p, _ := strings.Cut(route, " ")
-		res := sys.do(anon, method, strings.ReplaceAll(p, "{id}", target.ID), nil)
+		res := sys.do(anon, method, sys.fill(p, target.ID), nil)
 		if method == http.MethodGet {
 			assert.Equal(t, http.StatusSeeOther, res.StatusCode, route)
 			assert.Equal(t, "/login", res.Header.Get("Location"), route)

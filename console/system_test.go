@@ -23,7 +23,10 @@ import (
 	"github.com/nalw/linkpass/issuer/api"
 	"github.com/nalw/linkpass/issuer/publicregister"
 	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/issuer/registrants"
 	"github.com/nalw/linkpass/issuer/state"
+	"github.com/nalw/linkpass/mail"
+	"github.com/nalw/linkpass/oid4vci"
 	"github.com/nalw/linkpass/staff"
 	"github.com/nalw/linkpass/web"
 )
@@ -47,6 +50,10 @@ type system struct {
 	clk   *clock
 	url   string
 	admin register.Actor
+	// regs is the registrant operations the console and the API share;
+	// outbox is where the register's mail goes.
+	regs   *registrants.Service
+	outbox string
 }
 
 const password = "correct horse battery staple"
@@ -67,7 +74,14 @@ func newSystem(t *testing.T, scheme string) *system {
 	svc, err := api.NewStaff(srv, func(c *staff.Config) { c.Password = staff.PasswordParams{Time: 1, Memory: 8 * 1024, Threads: 1} })
 	require.NoError(t, err)
 	set := srv.State().Settings()
-	con, err := New(Config{Staff: svc, State: srv.State, IssuerURL: base, RegisterName: set.RegisterName, Logger: logger})
+	outbox := t.TempDir()
+	mailer, err := mail.New(mail.Config{From: "register@nalw.example", OutboxDir: outbox, Logger: logger})
+	require.NoError(t, err)
+	t.Cleanup(func() { mailer.Close() })
+	issuance := oid4vci.New(srv, oid4vci.Config{Mailer: mailer, Logger: logger})
+	regs := registrants.New(srv)
+	con, err := New(Config{Staff: svc, State: srv.State, IssuerURL: base, RegisterName: set.RegisterName, Logger: logger,
+		Registrants: regs, Offers: issuance, Now: srv.Now})
 	require.NoError(t, err)
 	site, err := web.New(web.Config{Mode: web.RegisterMode, RegisterName: set.RegisterName, Logger: logger,
 		Verify: func(context.Context, string) verdict.Verdict { return verdict.Verdict{} }, Register: publicregister.New(srv.State, srv.Now)})
@@ -75,7 +89,7 @@ func newSystem(t *testing.T, scheme string) *system {
 	r := mux.NewRouter()
 	site.Register(r)
 	con.Register(r)
-	r.NotFoundHandler = api.New(srv, logger, api.WithStaff(svc))
+	r.NotFoundHandler = api.New(srv, logger, api.WithStaff(svc), api.WithIssuance(issuance), api.WithRegistrants(regs))
 	ts.Config.Handler = r
 	ts.Start()
 	t.Cleanup(ts.Close)
@@ -83,7 +97,7 @@ func newSystem(t *testing.T, scheme string) *system {
 	require.NoError(t, err)
 	admin, err := srv.Authenticate(bearer)
 	require.NoError(t, err)
-	return &system{t: t, srv: srv, svc: svc, clk: clk, url: "http://localhost:" + port, admin: admin}
+	return &system{t: t, srv: srv, svc: svc, clk: clk, url: "http://localhost:" + port, admin: admin, regs: regs, outbox: outbox}
 }
 
 // invite creates an account and returns it with its setup link's path.

@@ -27,6 +27,7 @@ import (
 	"github.com/nalw/linkpass/issuer"
 	"github.com/nalw/linkpass/issuer/api"
 	"github.com/nalw/linkpass/issuer/publicregister"
+	"github.com/nalw/linkpass/issuer/registrants"
 	"github.com/nalw/linkpass/mail"
 	"github.com/nalw/linkpass/oid4vci"
 	"github.com/nalw/linkpass/web"
@@ -224,7 +225,10 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 		return withCode(ExitCannot, err)
 	}
 	set := srv.State().Settings()
-	con, err := console.New(console.Config{Staff: staffSvc, State: srv.State, IssuerURL: set.IssuerURL, RegisterName: set.RegisterName, Logger: logger})
+	// The API and the console share one set of registrant operations.
+	regs := registrants.New(srv)
+	con, err := console.New(console.Config{Staff: staffSvc, State: srv.State, IssuerURL: set.IssuerURL, RegisterName: set.RegisterName, Logger: logger,
+		Registrants: regs, Offers: issuance, Now: srv.Now})
 	if err != nil {
 		return withCode(ExitCannot, err)
 	}
@@ -232,7 +236,7 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	router.Use(route.Record)
 	site.Register(router)
 	con.Register(router)
-	router.NotFoundHandler = api.New(srv, logger, api.WithIssuance(issuance), api.WithStaff(staffSvc))
+	router.NotFoundHandler = api.New(srv, logger, api.WithIssuance(issuance), api.WithStaff(staffSvc), api.WithRegistrants(regs))
 
 	if mln != nil {
 		go serveMetrics(ctx, mln, reg, logger)

@@ -56,6 +56,10 @@ type API struct {
 // without it the API serves issuance that sends no mail.
 func WithIssuance(svc *oid4vci.Service) Option { return func(a *API) { a.issuance = svc } }
 
+// WithRegistrants runs registrant operations through svc, the service the
+// console shares.
+func WithRegistrants(svc *registrants.Service) Option { return func(a *API) { a.registrants = svc } }
+
 // New returns the HTTP handler for srv.
 func New(srv *issuer.Server, logger *slog.Logger, opts ...Option) *API {
 	a := &API{srv: srv, logger: logger, router: mux.NewRouter()}

@@ -1,0 +1,120 @@
+package console
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/issuer/registrants"
+)
+
+// fill puts real values in a route's path: the staff account id, and a
+// registered registrant's number.
+func (s *system) fill(p, id string) string {
+	s.t.Helper()
+	regs, err := s.srv.State().Registrants(register.Registered)
+	require.NoError(s.t, err)
+	require.NotEmpty(s.t, regs)
+	return strings.NewReplacer("{id}", id, "{regno}", regs[0].Number).Replace(p)
+}
+
+func (s *system) addRegistrant(given, family, email string) *register.Registrant {
+	s.t.Helper()
+	r, err := s.regs.Add(context.Background(), s.admin, &registrants.Add{NewRegistrant: register.NewRegistrant{Given: given, Family: family, Nation: "wales", Email: email}})
+	require.NoError(s.t, err)
+	return r
+}
+
+func TestFindByFoldedNameNumberOrEmailShowsPrivateFields(t *testing.T) {
+	sys := newSystem(t, "http")
+	r := sys.addRegistrant("Siân", "O’Brien-Jones", "sian.obrien@example.org")
+	c, _, _ := sys.signedIn(register.RoleAuditor)
+	for _, q := range []string{"sian obrien", "JONES SIAN", "o'brien", r.Number, strings.ToLower(r.Number), "SIAN.OBRIEN@example.org"} {
+		res := sys.do(c, http.MethodGet, "/console/registrants?q="+url.QueryEscape(q), nil)
+		require.Equal(t, http.StatusOK, res.StatusCode, q)
+		body := bodyOf(res)
+		assert.Contains(t, body, `data-regno="`+r.Number+`"`, "%q finds the registrant", q)
+		assert.Contains(t, body, "sian.obrien@example.org", "staff see the private email")
+	}
+	res := sys.do(c, http.MethodGet, "/console/registrants?q=nobody+at+all", nil)
+	assert.Contains(t, bodyOf(res), "No registrant found")
+	wrong := r.Number[:len(r.Number)-1] + string("0123456789"[(int(r.Number[len(r.Number)-1]-'0')+1)%10])
+	res = sys.do(c, http.MethodGet, "/console/registrants?q="+wrong, nil)
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode, "a mistyped check digit says so")
+	assert.Contains(t, bodyOf(res), "check digit")
+
+	res = sys.do(c, http.MethodGet, "/console/registrants/"+r.Number, nil)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	body := bodyOf(res)
+	assert.Contains(t, body, "sian.obrien@example.org")
+	assert.NotContains(t, body, `id="record-actions"`, "an auditor is offered no actions")
+	assert.Contains(t, body, "Added to the register")
+}
+
+func TestAnActionShowsWhatWillChangeThenChangesOnlyWhenConfirmed(t *testing.T) {
+	sys := newSystem(t, "http")
+	r := sys.addRegistrant("Mary", "Seacole", "mary@example.org")
+	c, csrf, me := sys.signedIn(register.RoleRegistrar)
+	path := "/console/registrants/" + r.Number + "/suspend"
+	form := url.Values{"csrf": {csrf}, "reason": {"Interim order of the panel"}, "until": {string(register.DateOf(sys.clk.Now()).AddDays(30))}}
+	res := sys.do(c, http.MethodPost, path, form)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	body := bodyOf(res)
+	assert.Contains(t, body, "What will change")
+	assert.Contains(t, body, "suspended")
+	assert.Contains(t, body, `name="step" value="confirm"`)
+	now, err := sys.srv.State().Registrant(r.Number)
+	require.NoError(t, err)
+	assert.Equal(t, register.Registered, now.Status, "the preview changed nothing")
+
+	form.Set("step", "confirm")
+	res = sys.do(c, http.MethodPost, path, form)
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	assert.Equal(t, "/console/registrants/"+r.Number+"?done=suspend", res.Header.Get("Location"))
+	now, err = sys.srv.State().Registrant(r.Number)
+	require.NoError(t, err)
+	assert.Equal(t, register.Suspended, now.Status)
+
+	res = sys.do(c, http.MethodGet, res.Header.Get("Location"), nil)
+	body = bodyOf(res)
+	assert.Contains(t, body, "Suspended the registrant.")
+	assert.Contains(t, body, "Interim order of the panel", "the timeline says why")
+	assert.Contains(t, body, me.Name, "and who, by name")
+}
+
+func TestARefusedActionSaysWhyOnTheFormAndChangesNothing(t *testing.T) {
+	sys := newSystem(t, "http")
+	r := sys.addRegistrant("Alan", "Turing", "")
+	other := sys.addRegistrant("Joan", "Clarke", "")
+	c, csrf, _ := sys.signedIn(register.RoleRegistrar)
+	idx := sys.srv.State().Index("")
+	for name, tc := range map[string]struct {
+		action string
+		form   url.Values
+		msg    string
+	}{
+		"remove typing another valid number":   {"remove", url.Values{"reason": {"Struck off"}, "registration_number": {other.Number}}, "is not " + r.Number},
+		"remove confirmed with another number": {"remove", url.Values{"step": {"confirm"}, "reason": {"Struck off"}, "registration_number": {other.Number}}, "is not " + r.Number},
+		"suspend without a reason":             {"suspend", url.Values{"step": {"confirm"}}, "Reason is required"},
+		"a qualification awarded in 2030": {"add-qualification", url.Values{"step": {"confirm"}, "title": {"Level 4 Certificate"}, "level": {"4"}, "provider": {"Uni"},
+			"accreditation": {"nalw-accredited"}, "awarded": {"2030-01-01"}}, "in the future"},
+		"CPD hours that are not a number": {"cpd", url.Values{"year": {"2026"}, "hours": {"lots"}, "formal_hours": {"1"}}, "must be a number"},
+		"send with no email on record":    {"send-credential", url.Values{}, "no private email"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			tc.form.Set("csrf", csrf)
+			res := sys.do(c, http.MethodPost, "/console/registrants/"+r.Number+"/"+tc.action, tc.form)
+			assert.GreaterOrEqual(t, res.StatusCode, 400)
+			body := bodyOf(res)
+			assert.Contains(t, body, tc.msg)
+			assert.Contains(t, body, `id="action-form"`, "the form again, to put it right")
+			assert.Equal(t, idx, sys.srv.State().Index(""), "nothing was committed")
+		})
+	}
+}
