@@ -1,14 +1,18 @@
 package oid4vci_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"mime/quotedprintable"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	stdmail "net/mail"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -297,6 +301,7 @@ func TestWrongTxCodeFiveTimesKillsTheOffer(t *testing.T) {
 		status, body := tr.token(t, redeem(code, wrong))
 		require.Equal(t, http.StatusBadRequest, status)
 		assert.Equal(t, "invalid_grant", body["error"])
+		assert.EqualValues(t, register.MaxTxCodeFailures-i, body[oid4vci.TxCodeTriesLeft], "try %d", i)
 	}
 	// Even the right code is refused now.
 	status, body := tr.token(t, redeem(code, o.TxCode))
@@ -541,4 +546,47 @@ func TestTwoWalletsDoNotSupersedeEachOtherButAReissueSupersedesBoth(t *testing.T
 		require.NoError(t, err)
 		assert.Equal(t, register.CredentialRevoked, rec.Status, "a registrar's re-issue supersedes wallets' credentials")
 	}
+}
+
+// The offer email points the link worker at the web wallet, in steps, and
+// never carries the code.
+func TestOfferEmailLeadsToTheWalletWithoutTheCode(t *testing.T) {
+	dir := t.TempDir()
+	m, err := mail.New(mail.Config{OutboxDir: dir, From: "register@nalw.example"})
+	require.NoError(t, err)
+	t.Cleanup(m.Close)
+	tr := newRegister(t, oid4vci.Config{Mailer: m})
+	o, err := tr.svc.CreateOffer(context.Background(), tr.admin, tr.number, oid4vci.OfferRequest{Send: true})
+	require.NoError(t, err)
+	var eml []byte
+	require.Eventually(t, func() bool {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
+		if len(files) != 1 {
+			return false
+		}
+		eml, err = os.ReadFile(files[0])
+		return err == nil
+	}, 10*time.Second, 10*time.Millisecond, "the offer mail never reached the outbox")
+	msg, err := stdmail.ReadMessage(bytes.NewReader(eml))
+	require.NoError(t, err)
+	body := decodedBody(t, msg)
+	assert.Contains(t, body, o.OfferURL, "the link to the web wallet")
+	assert.Contains(t, body, "web wallet on your phone")
+	assert.Contains(t, body, "6-digit code")
+	assert.Contains(t, body, "never in this email")
+	assert.Contains(t, body, "ask your registrar for a new link")
+	assert.NotContains(t, body, o.TxCode, "the code goes by another channel")
+}
+
+// decodedBody is the text of a single-part message, quoted-printable
+// decoded, with soft line breaks joined.
+func decodedBody(t *testing.T, msg *stdmail.Message) string {
+	t.Helper()
+	var r io.Reader = msg.Body
+	if strings.EqualFold(msg.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
+		r = quotedprintable.NewReader(msg.Body)
+	}
+	b, err := io.ReadAll(r)
+	require.NoError(t, err)
+	return string(b)
 }

@@ -14,6 +14,9 @@ type oauthError struct {
 	status int
 	code   string
 	desc   string
+	// extra are members added to the error object (RFC 6749 5.2 allows
+	// them), for a wallet to act on without parsing desc.
+	extra map[string]any
 }
 
 func (e *oauthError) Error() string { return e.code + ": " + e.desc }
@@ -79,7 +82,11 @@ func (s *Service) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	if oe.status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer error="`+oe.code+`"`)
 	}
-	writeJSON(w, oe.status, map[string]string{"error": oe.code, "error_description": oe.desc})
+	body := map[string]any{"error": oe.code, "error_description": oe.desc}
+	for k, v := range oe.extra {
+		body[k] = v
+	}
+	writeJSON(w, oe.status, body)
 }
 
 func writeJSON(w http.ResponseWriter, status int, body any) {

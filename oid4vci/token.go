@@ -87,10 +87,16 @@ func (s *Service) redeem(r *http.Request) (int, any, error) {
 	}
 	rr := res.(*fsm.RedeemResult)
 	if rr.Failed {
+		var e *oauthError
 		if rr.Remaining <= 0 {
-			return 0, nil, oerr(http.StatusBadRequest, "invalid_grant", "the code is wrong, and that was the last try: the offer is now closed; ask the registrar for a new one")
+			e = oerr(http.StatusBadRequest, "invalid_grant", "the code is wrong, and that was the last try: the offer is now closed; ask the registrar for a new one")
+		} else {
+			e = oerr(http.StatusBadRequest, "invalid_grant", fmt.Sprintf("the code is wrong; %d tries left", rr.Remaining))
 		}
-		return 0, nil, oerr(http.StatusBadRequest, "invalid_grant", fmt.Sprintf("the code is wrong; %d tries left", rr.Remaining))
+		// The register's own wallet says how many tries are left, and
+		// that the offer is dead, from this member (docs/oid4vci.md).
+		e.extra = map[string]any{TxCodeTriesLeft: max(rr.Remaining, 0)}
+		return 0, nil, e
 	}
 	return http.StatusOK, tokenResponse{AccessToken: access, TokenType: "Bearer", ExpiresIn: int(s.cfg.AccessTTL.Seconds()), RefreshToken: refresh}, nil
 }
@@ -117,6 +123,11 @@ func (s *Service) refresh(r *http.Request) (int, any, error) {
 	}
 	return http.StatusOK, tokenResponse{AccessToken: access, TokenType: "Bearer", ExpiresIn: int(s.cfg.AccessTTL.Seconds())}, nil
 }
+
+// TxCodeTriesLeft is the member of a wrong-code token error that says how
+// many tries of the transaction code are left; 0 means the offer is now
+// closed.
+const TxCodeTriesLeft = "tx_code_tries_left"
 
 // walletActor is who the audit trail names for a wallet's own requests.
 var walletActor = register.Actor{TokenID: "oid4vci", Role: "wallet"}

@@ -56,3 +56,19 @@ func fromURL(text string) (string, bool, error) {
 	}
 	return s, true, nil
 }
+
+// Link returns what a credential's QR code carries: the URL form of the
+// compact text of compactJWS, on the /verify page of the register at
+// issuerURL (the credential's iss). The CLI's wallet and card and the web
+// wallet all draw their codes from it.
+func Link(compactJWS, issuerURL string) (string, error) {
+	text, err := Encode(compactJWS)
+	if err != nil {
+		return "", fmt.Errorf("encoding the credential for a QR code: %w", err)
+	}
+	link, err := VerifyURL(issuerURL, text)
+	if err != nil {
+		return "", fmt.Errorf("making the QR link from the credential's issuer: %w", err)
+	}
+	return link, nil
+}

@@ -57,6 +57,7 @@ var (
 	errCancelled    = errors.New("request cancelled")
 	errInternal     = errors.New("internal error")
 	errImageTooLong = errors.New("image too large")
+	errNotOurs      = errors.New("not a credential of this register")
 )
 
 var apiErrors = []struct {
@@ -69,6 +70,7 @@ var apiErrors = []struct {
 	{errImageTooLong, http.StatusRequestEntityTooLarge, "too_large"},
 	{errContentType, http.StatusUnsupportedMediaType, "unsupported_media_type"},
 	{errNoQRCode, http.StatusUnprocessableEntity, "no_qr_code"},
+	{errNotOurs, http.StatusUnprocessableEntity, "not_a_credential"},
 	{errBusy, http.StatusServiceUnavailable, "busy"},
 	{errCancelled, http.StatusServiceUnavailable, "cancelled"},
 }

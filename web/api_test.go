@@ -53,7 +53,8 @@ func TestEveryPageAssetAndEndpointCarriesTheSecurityHeaders(t *testing.T) {
 		assert.Contains(t, h.Get("Permissions-Policy"), "camera=(self)")
 	}
 	for _, p := range []string{"/", "/register", "/register/" + regno, "/verify", "/static/site.css", "/static/common.js",
-		"/static/register.js", "/static/verify.js", "/static/vendor/jsQR.js", "/static/icons/favicon.svg"} {
+		"/static/register.js", "/static/verify.js", "/static/vendor/jsQR.js", "/static/icons/favicon.svg",
+		"/wallet", "/wallet/sw.js", "/static/wallet.js", "/static/wallet.webmanifest"} {
 		t.Run(p, func(t *testing.T) {
 			res := sys.get(p)
 			require.Equal(t, http.StatusOK, res.StatusCode)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/nalw/linkpass/issuer/fsm"
 	"github.com/nalw/linkpass/issuer/publicregister"
 	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/oid4vci"
 	"github.com/nalw/linkpass/verifier"
 )
 
@@ -29,12 +31,17 @@ import (
 // demonstration registrants and publishing its status lists, the register
 // API for /v1, and a Site beside it, on a loopback test server.
 type system struct {
-	t      testing.TB
-	srv    *issuer.Server
-	ts     *httptest.Server
-	url    string
-	site   *Site
-	verify func(context.Context, string) verdict.Verdict
+	t   testing.TB
+	srv *issuer.Server
+	// issuance is OpenID4VCI on the register, for the web wallet.
+	issuance *oid4vci.Service
+	// offline, while set, drops every connection to the server unanswered,
+	// as a phone with no network sees it.
+	offline *atomic.Bool
+	ts      *httptest.Server
+	url     string
+	site    *Site
+	verify  func(context.Context, string) verdict.Verdict
 }
 
 // sysOption adjusts the Site's config before it is built.
@@ -64,11 +71,24 @@ func newSystem(t testing.TB, mode Mode, opts ...sysOption) *system {
 	require.NoError(t, err)
 	r := mux.NewRouter()
 	site.Register(r)
-	r.NotFoundHandler = api.New(srv, logger)
-	ts.Config.Handler = r
+	issuance := oid4vci.New(srv, oid4vci.Config{Logger: logger})
+	r.NotFoundHandler = api.New(srv, logger, api.WithIssuance(issuance))
+	offline := new(atomic.Bool)
+	ts.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if offline.Load() {
+			if hj, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					conn.Close()
+					return
+				}
+			}
+			panic(http.ErrAbortHandler)
+		}
+		r.ServeHTTP(w, req)
+	})
 	ts.Start()
 	t.Cleanup(ts.Close)
-	return &system{t: t, srv: srv, ts: ts, url: ts.URL, site: site, verify: cfg.Verify}
+	return &system{t: t, srv: srv, issuance: issuance, offline: offline, ts: ts, url: ts.URL, site: site, verify: cfg.Verify}
 }
 
 // registered returns the numbers of the registrants in good standing.

@@ -15,7 +15,7 @@ var templateFS embed.FS
 
 // pageNames are the templates under templates/, each rendered inside
 // layout.html.
-var pageNames = []string{"home", "register", "entry", "verify", "notfound", "courses"}
+var pageNames = []string{"home", "register", "entry", "verify", "notfound", "courses", "wallet"}
 
 func parsePages() (map[string]*template.Template, error) {
 	pages := make(map[string]*template.Template, len(pageNames))
@@ -55,6 +55,7 @@ type pageData struct {
 	Nav string
 	// Scripts are the page's scripts, in order.
 	Scripts []string
+
 	// Bundle is the trust bundle's freshness, in VerifierMode.
 	Bundle *bundleView
 	// Regno is the registration number of an entry page.

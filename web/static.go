@@ -26,6 +26,8 @@ var contentTypes = map[string]string{
 	".png": "image/png",
 	".txt": "text/plain; charset=utf-8",
 	".md":  "text/plain; charset=utf-8",
+	// The web wallet's manifest (https://www.w3.org/TR/appmanifest/).
+	".webmanifest": "application/manifest+json",
 }
 
 // staticFile is one embedded asset, ready to serve.

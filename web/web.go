@@ -19,6 +19,7 @@ import (
 	"html/template"
 	"io"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -167,6 +168,9 @@ func (s *Site) Register(r *mux.Router) {
 		page("/register", s.registerPage)
 		page("/register/{regno}", s.entryPage)
 		page("/courses", s.coursesPage)
+		page(PathWallet, s.walletPage)
+		r.Methods(get...).Path(PathWalletWorker).Handler(secure(http.HandlerFunc(s.serviceWorker)))
+		r.Methods("POST").Path(PathWalletQR).Handler(secure(s.api(s.walletQR)))
 	}
 	r.Methods(get...).PathPrefix("/static/").Handler(secure(s.static))
 

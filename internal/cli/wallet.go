@@ -326,15 +326,7 @@ func (a *app) drawQR(token string, q qrFlags) (rep qrReport, err error) {
 // with the compact credential in the fragment, so that a phone camera
 // opens a page that checks it (docs/qr-format.md, "The link").
 func qrLink(token string, claims *credential.Claims) (string, error) {
-	text, err := qrtext.Encode(token)
-	if err != nil {
-		return "", fmt.Errorf("encoding the credential for a QR code: %w", err)
-	}
-	link, err := qrtext.VerifyURL(claims.Issuer, text)
-	if err != nil {
-		return "", fmt.Errorf("making the QR link from the credential's issuer: %w", err)
-	}
-	return link, nil
+	return qrtext.Link(token, claims.Issuer)
 }
 
 // cardInfo is what the printable card says, all from the credential. The
