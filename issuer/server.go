@@ -26,12 +26,14 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/nalw/linkpass/issuer/backup"
+	"github.com/nalw/linkpass/issuer/cluster"
 	"github.com/nalw/linkpass/issuer/datadir"
 	"github.com/nalw/linkpass/issuer/fsm"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/issuer/state"
 	"github.com/nalw/linkpass/issuer/statuspub"
 	"github.com/nalw/linkpass/issuer/trustroot"
+	"github.com/nalw/linkpass/keys"
 	"github.com/nalw/linkpass/statuslist"
 )
 
@@ -90,6 +92,12 @@ type Config struct {
 	// PublishTimeout bounds how long a change to a credential's status
 	// waits for the status list that carries it to be served.
 	PublishTimeout time.Duration
+	// Cluster, when set, runs this node as a member of a Raft cluster
+	// over mutual TLS instead of as a register of one.
+	Cluster *cluster.Config
+	// KEK is the cluster's key-encryption key: signing and root keys
+	// travel through the log sealed under it. Required with Cluster.
+	KEK *keys.KEK
 }
 
 func (c *Config) init() {
@@ -126,6 +134,9 @@ func (c *Config) init() {
 		// half ttl costs next to nothing.
 		c.StatusListTTL = 5 * time.Minute
 	}
+	if c.Cluster != nil && c.Cluster.LeaderLostAfter == 0 {
+		c.Cluster.LeaderLostAfter = 5 * time.Second
+	}
 	if c.StatusListValidity == 0 {
 		c.StatusListValidity = 36 * time.Hour
 	}
@@ -147,6 +158,7 @@ type Server struct {
 	logs   *raftboltdb.BoltStore
 	trans  raft.Transport
 	snaps  *raft.FileSnapshotStore
+	node   *cluster.Raft // nil for a register of one
 	ready  atomic.Bool
 	health health
 
@@ -154,6 +166,8 @@ type Server struct {
 	watch   *datadir.Watch
 	signers *signers
 	root    *trustroot.Signer
+	rootKey *keys.Key
+	closing chan struct{}
 	pub     *statuspub.Publisher
 	stopPub context.CancelFunc
 	pubDone chan struct{}
@@ -178,6 +192,13 @@ func Open(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Cluster != nil {
+		if m, err = clusterMarker(cfg, m, fresh); err != nil {
+			return nil, err
+		}
+	} else if m.Clustered {
+		return nil, fmt.Errorf("%w: %s is the data directory of cluster member %q: start it as one (--node-id %s --raft-addr --cluster-tls --kek-file); see the operator guide to make a register of one from it", ErrDataDir, cfg.DataDir, m.NodeID, m.NodeID)
+	}
 	if err := datadir.CheckPermissions(cfg.DataDir, cfg.Logger); err != nil {
 		return nil, err
 	}
@@ -187,7 +208,7 @@ func Open(cfg Config) (*Server, error) {
 	if cleared {
 		cfg.Logger.Warn("starting the register afresh: an earlier first start in this directory did not finish, so it held nothing anyone had been told", "data", cfg.DataDir)
 	}
-	s := &Server{cfg: cfg, logger: cfg.Logger, marker: m, health: health{onApply: cfg.ObserveApply}, AdminTokenPath: datadir.Layout(cfg.DataDir).AdminToken()}
+	s := &Server{cfg: cfg, logger: cfg.Logger, marker: m, closing: make(chan struct{}), health: health{onApply: cfg.ObserveApply}, AdminTokenPath: datadir.Layout(cfg.DataDir).AdminToken()}
 	if s.watch, err = datadir.NewWatch(cfg.DataDir, cfg.Logger); err != nil {
 		return nil, err
 	}
@@ -197,19 +218,31 @@ func Open(cfg Config) (*Server, error) {
 	if err := s.openKeys(); err != nil {
 		return nil, err
 	}
-	if err := s.openTrustRoot(); err != nil {
-		return nil, err
+	// A node joining a cluster takes the root key from the log, once it
+	// has caught up; every other start has it, or makes it, here.
+	joining := cfg.Cluster != nil && !cfg.Cluster.Bootstrap && !hasRootKey(cfg.DataDir)
+	if !joining {
+		if err := s.openTrustRoot(); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.openRaft(m, fresh); err != nil {
 		return nil, err
 	}
-	if err := s.waitReady(30 * time.Second); err != nil {
-		s.Close()
-		return nil, err
-	}
-	if err := s.firstStart(); err != nil {
-		s.Close()
-		return nil, err
+	if s.node != nil {
+		if err := s.startMember(fresh, joining); err != nil {
+			s.Close()
+			return nil, err
+		}
+	} else {
+		if err := s.waitReady(30 * time.Second); err != nil {
+			s.Close()
+			return nil, err
+		}
+		if err := s.firstStart(); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
 	s.pub = s.newPublisher()
 	if err := s.pub.Rebuild(); errors.Is(err, statuspub.ErrClockBehind) {
@@ -284,12 +317,27 @@ func (s *Server) openRaft(m datadir.Marker, fresh bool) error {
 	conf.SnapshotThreshold = s.cfg.SnapshotThreshold
 	conf.TrailingLogs = s.cfg.TrailingLogs
 	conf.MaxAppendEntries = 256
-	// One voter elects itself: short timeouts make start-up quick. A
-	// cluster would use the defaults.
+	// One voter elects itself: short timeouts make start-up quick.
 	conf.HeartbeatTimeout = 100 * time.Millisecond
 	conf.ElectionTimeout = 100 * time.Millisecond
 	conf.LeaderLeaseTimeout = 100 * time.Millisecond
-	addr, trans := raft.NewInmemTransport(raft.ServerAddress(m.NodeID))
+	var addr raft.ServerAddress
+	var trans raft.Transport
+	if c := s.cfg.Cluster; c != nil {
+		// On a LAN a follower that misses half a second of heartbeats
+		// starts an election: a new leader within about a second of a
+		// crash, well inside the three seconds writes may stall.
+		conf.HeartbeatTimeout = 500 * time.Millisecond
+		conf.ElectionTimeout = 500 * time.Millisecond
+		conf.LeaderLeaseTimeout = 250 * time.Millisecond
+		// The leader renounces leadership when it cannot reach a majority
+		// for a lease, so a minority side refuses writes.
+		conf.ShutdownOnRemove = false
+		addr = raft.ServerAddress(c.Advertise)
+		trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{Stream: c.Transport, MaxPool: 3, Timeout: 10 * time.Second, Logger: hlog})
+	} else {
+		addr, trans = raft.NewInmemTransport(raft.ServerAddress(m.NodeID))
+	}
 	s.trans = trans
 
 	existing, err := raft.HasExistingState(logs, logs, snaps)
@@ -302,10 +350,12 @@ func (s *Server) openRaft(m datadir.Marker, fresh bool) error {
 			logs.Close()
 			return fmt.Errorf("%w: %s holds no log although the directory was initialised; restore the data directory from a backup", ErrDataDir, dbPath)
 		}
-		boot := raft.Configuration{Servers: []raft.Server{{Suffrage: raft.Voter, ID: conf.LocalID, Address: addr}}}
-		if err := raft.BootstrapCluster(conf, logs, logs, snaps, trans, boot); err != nil {
-			logs.Close()
-			return fmt.Errorf("bootstrapping the register: %w", err)
+		if s.cfg.Cluster == nil || s.cfg.Cluster.Bootstrap {
+			boot := raft.Configuration{Servers: []raft.Server{{Suffrage: raft.Voter, ID: conf.LocalID, Address: addr}}}
+			if err := raft.BootstrapCluster(conf, logs, logs, snaps, trans, boot); err != nil {
+				logs.Close()
+				return fmt.Errorf("bootstrapping the register: %w", err)
+			}
 		}
 	}
 	r, err := raft.NewRaft(conf, s.fsm, logs, logs, snaps, trans)
@@ -314,6 +364,10 @@ func (s *Server) openRaft(m datadir.Marker, fresh bool) error {
 		return fmt.Errorf("%w: cannot load the register from %s: %v. Restore the data directory from a backup", ErrDataDir, dir, err)
 	}
 	s.raft = r
+	if c := s.cfg.Cluster; c != nil {
+		s.node = cluster.NewRaft(r, m.NodeID, c.LeaderLostAfter)
+		c.Transport.Expect(s.node.NodeAt)
+	}
 	return nil
 }
 
@@ -481,7 +535,13 @@ func (s *Server) Now() time.Time { return s.cfg.Clock() }
 
 // Ready reports whether the server has caught up and may serve.
 func (s *Server) Ready() bool {
-	return s.ready.Load() && s.raft.State() == raft.Leader && s.watch.Fault() == nil && s.ClockFault() == nil
+	if !s.ready.Load() || s.watch.Fault() != nil || s.ClockFault() != nil {
+		return false
+	}
+	if s.node != nil {
+		return s.node.IsLeader() || s.node.LeaderLost() == 0
+	}
+	return s.raft.State() == raft.Leader
 }
 
 // StorageFault says why the data directory cannot take changes now (gone,
@@ -553,7 +613,7 @@ func (s *Server) commitAt(actor register.Actor, cmd fsm.Command, at time.Time) (
 		return nil, err
 	}
 	if s.raft.State() != raft.Leader {
-		return nil, fmt.Errorf("%w: this node is not the leader", register.ErrUnavailable)
+		return nil, fmt.Errorf("%w: this node is not the leader; nothing was changed", register.ErrUnavailable)
 	}
 	data, err := fsm.Encode(cmd, actor, at)
 	if err != nil {
@@ -593,7 +653,9 @@ func (s *Server) Run(ctx context.Context) {
 	t := time.NewTicker(s.cfg.LapseCheckEvery)
 	defer t.Stop()
 	for {
-		if n, err := s.LapseExpired(); err != nil {
+		// Only the leader sweeps: a follower's sweep could never commit.
+		if s.raft.State() != raft.Leader {
+		} else if n, err := s.LapseExpired(); err != nil {
 			s.logger.Warn("lapsing expired registrations failed; will retry", "err", err)
 		} else if n > 0 {
 			s.logger.Info("lapsed registrations that were not renewed", "count", n)
@@ -649,6 +711,7 @@ const snapshotOnCloseAfter = 128
 // next start restores it instead of replaying the log.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
+		close(s.closing)
 		wasReady := s.ready.Swap(false)
 		if s.stopWatch != nil {
 			s.stopWatch()
@@ -666,6 +729,9 @@ func (s *Server) Close() error {
 		}
 		if s.raft != nil {
 			errs = append(errs, s.raft.Shutdown().Error())
+		}
+		if nt, ok := s.trans.(*raft.NetworkTransport); ok {
+			errs = append(errs, nt.Close())
 		}
 		if s.logs != nil {
 			errs = append(errs, s.logs.Close())

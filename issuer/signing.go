@@ -17,8 +17,11 @@ import (
 // them in memory.
 type signers struct {
 	dir *keys.Dir
-	mu  sync.Mutex
-	m   map[string]*keys.Key
+	// unseal, in a cluster, takes a key this node lacks from the log,
+	// where the leader that made it left it sealed.
+	unseal func(kid string) (*keys.Key, error)
+	mu     sync.Mutex
+	m      map[string]*keys.Key
 }
 
 func (s *signers) get(kid string) (*keys.Key, error) {
@@ -28,6 +31,11 @@ func (s *signers) get(kid string) (*keys.Key, error) {
 		return k, nil
 	}
 	k, err := s.dir.Load(kid)
+	if errors.Is(err, keys.ErrKeyNotFound) && s.unseal != nil {
+		if k, err = s.unseal(kid); err == nil {
+			err = s.dir.Save(k)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("loading signing key %s from %s: %w", kid, s.dir.Path(), err)
 	}
@@ -117,6 +125,11 @@ func (s *Server) RotateKey(actor register.Actor, alg string) (*register.SigningK
 		return nil, fmt.Errorf("saving the new signing key: %w", err)
 	}
 	s.signers.put(k)
+	// In a cluster the key is in the log, sealed, before it becomes the
+	// active one, so a node that takes over can sign with it at once.
+	if err := s.sealKeys(actor, k); err != nil {
+		return nil, err
+	}
 	res, err := s.apply(actor, fsm.AddKey{Key: register.SigningKey{KID: k.KeyID(), Alg: k.Algorithm(), PublicJWK: pub}})
 	if err != nil {
 		return nil, err

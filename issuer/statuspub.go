@@ -14,6 +14,9 @@ func (s *Server) PublishedLists() []*statuspub.List { return s.pub.Lists() }
 // activeSigner returns the signer of the active signing key, for the
 // status list publisher.
 func (s *Server) activeSigner() (keys.Signer, error) {
+	if err := s.signingRefusal(); err != nil {
+		return nil, err
+	}
 	rec, err := s.activeKey()
 	if err != nil {
 		return nil, err

@@ -33,6 +33,7 @@ func (s *Server) openTrustRoot() error {
 	if err != nil {
 		return fmt.Errorf("%w: root key in %s: %v", ErrDataDir, dir, err)
 	}
+	s.rootKey = root
 	if s.root, err = trustroot.New(root, func() trustroot.State { return s.State() }, s.Metadata, s.Now); err != nil {
 		return err
 	}

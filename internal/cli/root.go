@@ -142,6 +142,7 @@ func (a *app) rootCmd() *cobra.Command {
 		a.settingsCmd(),
 		a.credentialCmd(),
 		a.keysCmd(),
+		a.clusterCmd(),
 		a.verifyCmd(),
 		a.walletCmd(),
 	)

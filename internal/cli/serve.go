@@ -26,8 +26,10 @@ import (
 	"github.com/nalw/linkpass/internal/version"
 	"github.com/nalw/linkpass/issuer"
 	"github.com/nalw/linkpass/issuer/api"
+	"github.com/nalw/linkpass/issuer/cluster"
 	"github.com/nalw/linkpass/issuer/publicregister"
 	"github.com/nalw/linkpass/issuer/registrants"
+	"github.com/nalw/linkpass/keys"
 	"github.com/nalw/linkpass/mail"
 	"github.com/nalw/linkpass/oid4vci"
 	"github.com/nalw/linkpass/web"
@@ -43,6 +45,87 @@ type serveFlags struct {
 	mail                                mailFlags
 	fair                                fairFlags
 	backups                             backupFlags
+	cluster                             clusterFlags
+}
+
+// clusterFlags make this node a member of a cluster.
+type clusterFlags struct {
+	nodeID, raftAddr, advertise, join, tlsDir, kekFile string
+	bootstrap, faultInjection                          bool
+	leaderLostAfter                                    time.Duration
+}
+
+func (c *clusterFlags) register(fl *pflag.FlagSet) {
+	fl.StringVar(&c.nodeID, "node-id", "", "this node's id in a cluster (its certificate must name it); with --raft-addr, runs the register as a cluster member")
+	fl.StringVar(&c.raftAddr, "raft-addr", "", "address the cluster listener (mutual TLS) binds, e.g. 10.0.0.1:7000")
+	fl.StringVar(&c.advertise, "advertise", "", "cluster address other nodes reach this one at (default: --raft-addr)")
+	fl.BoolVar(&c.bootstrap, "bootstrap", false, "make this new node the first voter of a new cluster (the first node only, once)")
+	fl.StringVar(&c.join, "join", "", "cluster address (host:port) of a member to ask to add this new node")
+	fl.StringVar(&c.tlsDir, "cluster-tls", "", "folder with node.crt, node.key and ca.crt (see `linkpass cluster cert`)")
+	fl.StringVar(&c.kekFile, "kek-file", "", "the cluster's key-encryption key (see `linkpass cluster kek`); the same file on every node")
+	fl.DurationVar(&c.leaderLostAfter, "leader-lost-after", 5*time.Second, "how long a follower may be without a leader before readyz and every response say it may be behind")
+	fl.BoolVar(&c.faultInjection, "fault-injection", false, "tests only: SIGUSR1 cuts this node off from the cluster, SIGUSR2 reconnects it")
+	_ = fl.MarkHidden("fault-injection")
+}
+
+// open validates the cluster flags and opens the cluster listener, or
+// returns nil for a register of one.
+func (c *clusterFlags) open(logger *slog.Logger) (*cluster.Config, *keys.KEK, error) {
+	if c.nodeID == "" && c.raftAddr == "" {
+		if c.bootstrap || c.join != "" || c.tlsDir != "" || c.kekFile != "" {
+			return nil, nil, errors.New("--bootstrap, --join, --cluster-tls and --kek-file are for cluster members: pass --node-id and --raft-addr too")
+		}
+		return nil, nil, nil
+	}
+	switch {
+	case c.nodeID == "" || c.raftAddr == "":
+		return nil, nil, errors.New("a cluster member needs both --node-id and --raft-addr")
+	case c.tlsDir == "":
+		return nil, nil, errors.New("a cluster member needs --cluster-tls DIR: nodes speak only mutual TLS (make the files with `linkpass cluster ca` and `linkpass cluster cert`)")
+	case c.kekFile == "":
+		return nil, nil, errors.New("a cluster member needs --kek-file FILE, the cluster's key-encryption key (make it once with `linkpass cluster kek`)")
+	case c.bootstrap && c.join != "":
+		return nil, nil, errors.New("--bootstrap starts a new cluster and --join enters one: pass one of them")
+	}
+	if err := cluster.CheckNodeID(c.nodeID); err != nil {
+		return nil, nil, err
+	}
+	id, err := cluster.LoadIdentity(c.tlsDir, c.nodeID, time.Now())
+	if err != nil {
+		return nil, nil, err
+	}
+	kek, err := readKEK(c.kekFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := cluster.Listen(c.raftAddr, id, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	adv := c.advertise
+	if adv == "" {
+		adv = t.Addr().String()
+	}
+	if c.faultInjection {
+		go faultSwitch(t)
+	}
+	return &cluster.Config{NodeID: c.nodeID, Advertise: adv, Bootstrap: c.bootstrap, Join: c.join, LeaderLostAfter: c.leaderLostAfter, Identity: id, Transport: t}, kek, nil
+}
+
+// faultSwitch isolates the node on SIGUSR1 and reconnects it on SIGUSR2,
+// for the partition tests.
+func faultSwitch(t *cluster.Transport) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGUSR1, syscall.SIGUSR2)
+	for sig := range ch {
+		t.Isolate(sig == syscall.SIGUSR1)
+	}
+}
+
+// localRead says which non-GET requests a follower answers itself: the
+// checker's verification, which reads and changes nothing.
+func localRead(r *http.Request) bool {
+	return r.Method == http.MethodPost && (r.URL.Path == "/v1/verify" || r.URL.Path == "/v1/verify/image")
 }
 
 // mailFlags configure the register's mail sender.
@@ -138,6 +221,7 @@ needed); with no --data it uses a new temporary directory.`,
 	f.mail.register(fl)
 	f.fair.register(fl)
 	f.backups.register(fl)
+	f.cluster.register(fl)
 	return c
 }
 
@@ -175,10 +259,18 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 		}
 		defer mln.Close()
 	}
+	cl, kek, err := f.cluster.open(logger)
+	if err != nil {
+		return withCode(ExitCannot, err)
+	}
+	if cl != nil {
+		defer cl.Transport.Close()
+	}
 	reg := metrics.New()
 	// A demonstration on a new directory is a request for a new register.
 	srv, err := issuer.Open(issuer.Config{DataDir: f.data, Create: f.init || f.demo, IssuerURL: f.issuerURL, DefaultIssuerURL: issuer.DefaultIssuerURL(ln.Addr().String()),
-		RegisterName: f.registerName, Logger: logger, ObserveApply: reg.ObserveApply, StatusListTTL: f.statusTTL, LapseConfirmShare: f.lapseShare})
+		RegisterName: f.registerName, Logger: logger, ObserveApply: reg.ObserveApply, StatusListTTL: f.statusTTL, LapseConfirmShare: f.lapseShare,
+		Cluster: cl, KEK: kek})
 	if err != nil {
 		return withCode(ExitCannot, err)
 	}
@@ -241,9 +333,17 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	if mln != nil {
 		go serveMetrics(ctx, mln, reg, logger)
 	}
+	var handler http.Handler = router
+	if cl != nil {
+		// Writes reaching a follower go to the leader; other nodes reach
+		// this one's handler over the cluster listener.
+		handler = cluster.NewForwarder(cl.Transport, srv.ClusterNode()).Wrap(router, localRead)
+		go cluster.Serve(ctx, cl.Transport, srv.Cluster(), handler, logger)
+		logger.Info("cluster member", "node_id", cl.NodeID, "raft_addr", cl.Advertise)
+	}
 	v := version.Get()
 	logger.Info("register listening", "addr", ln.Addr().String(), "version", v.Version, "commit", v.Commit, "issuer_url", srv.State().Settings().IssuerURL, "data", f.data, "admin_token_file", srv.AdminTokenPath, "mail", mailer.Transport())
-	if err := serveHTTP(ctx, ln, api.HSTS(fairshare.New(fair).Wrap(router), srv.State().Settings().IssuerURL), logger, reg); err != nil {
+	if err := serveHTTP(ctx, ln, api.HSTS(fairshare.New(fair).Wrap(handler), srv.State().Settings().IssuerURL), logger, reg); err != nil {
 		return err
 	}
 	// Mail still being retried is recorded as failed while the register

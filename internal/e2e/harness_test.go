@@ -80,27 +80,8 @@ func startServer(t *testing.T, data string, extra ...string) *server {
 	if _, err := os.Stat(filepath.Join(data, "linkpass.json")); err != nil {
 		args = append(args, "--init") // a new register is made only when asked
 	}
-	s := &server{t: t, data: data, stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, done: make(chan error, 1)}
-	s.cmd = exec.Command(binary, args...)
-	s.cmd.Stdout, s.cmd.Stderr = s.stdout, s.stderr
-	require.NoError(t, s.cmd.Start())
-	go func() { s.done <- s.cmd.Wait() }()
-	t.Cleanup(func() { s.kill() })
+	s := launch(t, data, args)
 	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if m := listenRe.FindStringSubmatch(s.stderr.String()); m != nil {
-			s.URL = "http://" + m[1]
-			break
-		}
-		select {
-		case err := <-s.done:
-			t.Fatalf("serve exited before listening: %v\nstderr:\n%s", err, s.stderr.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not start listening\nstderr:\n%s", s.stderr.String())
-		}
-	}
 	for {
 		resp, err := http.Get(s.URL + "/readyz")
 		if err == nil {
@@ -118,6 +99,33 @@ func startServer(t *testing.T, data string, extra ...string) *server {
 	require.NoError(t, err)
 	s.token = strings.TrimSpace(string(tok))
 	return s
+}
+
+// launch runs linkpass with args and waits until it listens.
+func launch(t *testing.T, data string, args []string) *server {
+	t.Helper()
+	s := &server{t: t, data: data, stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, done: make(chan error, 1)}
+	s.cmd = exec.Command(binary, args...)
+	s.cmd.Stdout, s.cmd.Stderr = s.stdout, s.stderr
+	require.NoError(t, s.cmd.Start())
+	go func() { s.done <- s.cmd.Wait() }()
+	t.Cleanup(func() { s.kill() })
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if m := listenRe.FindStringSubmatch(s.stderr.String()); m != nil {
+			s.URL = "http://" + m[1]
+			return s
+		}
+		select {
+		case err := <-s.done:
+			s.done <- err
+			t.Fatalf("serve exited before listening: %v\nstderr:\n%s", err, s.stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not start listening\nstderr:\n%s", s.stderr.String())
+		}
+	}
 }
 
 // kill sends SIGKILL: no chance to flush or shut down cleanly.

@@ -28,11 +28,21 @@ func (a *API) readyz(w http.ResponseWriter, _ *http.Request) {
 			body["reason"] = err.Error()
 		} else if err := a.srv.ClockFault(); err != nil {
 			body["reason"] = err.Error()
+		} else if n := a.srv.Cluster(); n != nil && n.LeaderLost() > 0 {
+			body["reason"] = fmt.Sprintf("this node has had no leader for %s: it serves what it last had, which may be behind the register, and it cannot take changes. Check that a majority of the cluster is running and reachable", n.LeaderLost().Round(time.Second))
 		}
 		writeJSON(w, http.StatusServiceUnavailable, body)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "index": a.srv.State().Index("")})
+	body := map[string]any{"status": "ready", "index": a.srv.State().Index("")}
+	if n := a.srv.Cluster(); n != nil {
+		_, leader := n.Leader()
+		body["node"], body["leader"], body["role"] = n.Self(), leader, "follower"
+		if n.IsLeader() {
+			body["role"] = "leader"
+		}
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 // version says which build is running, so that operators and integrators

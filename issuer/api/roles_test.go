@@ -44,6 +44,10 @@ var routeAccess = []struct {
 	{"GET", "/v1/audit", reader},
 	{"GET", "/v1/audit/export", reader},
 	{"GET", "/v1/backup", admin},
+	{"GET", "/v1/cluster/members", admin},
+	{"POST", "/v1/cluster/members", admin},
+	{"POST", "/v1/cluster/members/{id}/remove", admin},
+	{"POST", "/v1/cluster/transfer-leadership", admin},
 
 	{"POST", "/v1/registrants", registrar},
 	{"POST", "/v1/registrants/import", admin},

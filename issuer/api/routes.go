@@ -106,6 +106,13 @@ func (a *API) routes() {
 	// included.
 	a.raw("/v1/backup", a.backup)
 
+	// The cluster: its members and leadership. Changes reach the leader
+	// through the forwarder like every other write.
+	a.handle(g, "/v1/cluster/members", admin, a.listMembers)
+	a.handle(p, "/v1/cluster/members", admin, a.addMember)
+	a.handle(p, "/v1/cluster/members/{id}/remove", admin, a.removeMember)
+	a.handle(p, "/v1/cluster/transfer-leadership", admin, a.transferLeadership)
+
 	// Audit trail.
 	a.handle(g, "/v1/audit", reader, a.listAudit)
 	a.raw("/v1/audit/export", a.exportAudit)

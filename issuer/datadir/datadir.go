@@ -67,6 +67,9 @@ type Marker struct {
 	// the directory was ever acknowledged to anyone: it is safe to start
 	// again from scratch rather than refuse the directory for good.
 	Initialising bool `json:"initialising,omitempty"`
+	// Clustered is true once the node has run as a member of a cluster:
+	// started alone it would wait for ever for a majority.
+	Clustered bool `json:"clustered,omitempty"`
 }
 
 // ErrUnusable means the data directory cannot be used; the message says

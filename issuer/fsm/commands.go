@@ -40,8 +40,29 @@ type Command interface {
 	MessageType() MessageType
 }
 
+// LogVersion is the newest log format this release reads. Each message
+// type needs a version (versions); an entry records the version it needs,
+// so that a node of an older release that meets it stops and says which
+// release it must be upgraded to, rather than guessing.
+const LogVersion = 2
+
+// versions gives the log format version a message type needs, where it
+// is not 1 (the format before clustering).
+var versions = map[MessageType]int{}
+
+// VersionOf returns the log format version entries of type t need.
+func VersionOf(t MessageType) int {
+	if v, ok := versions[t]; ok {
+		return v
+	}
+	return 1
+}
+
 // envelope is what follows the type byte.
 type envelope struct {
+	// V is the log format version needed to apply the entry; absent
+	// means 1.
+	V     int             `json:"v,omitempty"`
 	At    time.Time       `json:"at"`
 	Actor register.Actor  `json:"actor"`
 	Body  json.RawMessage `json:"body"`
@@ -53,7 +74,11 @@ func Encode(cmd Command, actor register.Actor, at time.Time) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fsm: encoding %T: %w", cmd, err)
 	}
-	env, err := json.Marshal(envelope{At: at.UTC(), Actor: actor, Body: body})
+	v := VersionOf(cmd.MessageType())
+	if v == 1 {
+		v = 0 // entries of the first format stay as they were
+	}
+	env, err := json.Marshal(envelope{V: v, At: at.UTC(), Actor: actor, Body: body})
 	if err != nil {
 		return nil, fmt.Errorf("fsm: encoding envelope: %w", err)
 	}

@@ -75,18 +75,23 @@ func (f *FSM) Apply(l *raft.Log) any {
 		return fmt.Errorf("fsm: empty log entry at index %d", l.Index)
 	}
 	typ := MessageType(l.Data[0])
+	var env envelope
+	envErr := json.Unmarshal(l.Data[1:], &env)
 	fn, ok := appliers[typ]
-	if !ok {
+	if !ok || env.V > LogVersion {
 		// A newer release wrote this entry. Skipping it would leave this
 		// node's register silently different from the log, so stop, as the
 		// Consul and Nomad FSMs do: the operator must upgrade this node.
-		f.logger.Error("unknown command type in the log; upgrade linkpass on this node before starting it again", "type", typ, "index", l.Index)
-		panic(fmt.Sprintf("linkpass: log entry %d has command type %d, which this release does not know; upgrade linkpass", l.Index, typ))
+		need := "a newer log format"
+		if env.V > LogVersion {
+			need = fmt.Sprintf("log format version %d", env.V)
+		}
+		f.logger.Error("a log entry needs a newer linkpass; upgrade linkpass on this node before starting it again", "type", typ, "index", l.Index, "needs", need, "reads_up_to", LogVersion)
+		panic(fmt.Sprintf("linkpass: log entry %d (command type %d) needs %s, and this release reads log format versions up to %d; upgrade linkpass on this node", l.Index, typ, need, LogVersion))
 	}
-	var env envelope
-	if err := json.Unmarshal(l.Data[1:], &env); err != nil {
-		f.logger.Error("undecodable log entry", "index", l.Index, "err", err)
-		return fmt.Errorf("fsm: decoding entry %d: %w", l.Index, err)
+	if envErr != nil {
+		f.logger.Error("undecodable log entry", "index", l.Index, "err", envErr)
+		return fmt.Errorf("fsm: decoding entry %d: %w", l.Index, envErr)
 	}
 	var result any
 	err := f.State().Write(l.Index, func(tx *state.Txn) error {

@@ -324,10 +324,38 @@ func TestApplyStopsOnUnknownCommandTypes(t *testing.T) {
 	for _, typ := range []byte{0, 200, 255} {
 		before := persisted(t, h.state())
 		assert.PanicsWithValue(t,
-			fmt.Sprintf("linkpass: log entry %d has command type %d, which this release does not know; upgrade linkpass", h.idx+1, typ),
+			fmt.Sprintf("linkpass: log entry %d (command type %d) needs a newer log format, and this release reads log format versions up to %d; upgrade linkpass on this node", h.idx+1, typ, fsm.LogVersion),
 			func() { h.f.Apply(&raft.Log{Index: h.idx + 1, Data: append([]byte{typ}, valid[1:]...)}) })
 		assert.Equal(t, before, persisted(t, h.state()))
 	}
+}
+
+// TestApplyStopsOnEntriesOfANewerLogVersion checks that an entry saying it
+// needs a newer log format stops this node with the version it needs,
+// even when its command type is known here.
+func TestApplyStopsOnEntriesOfANewerLogVersion(t *testing.T) {
+	h := newHarness(t)
+	valid, err := fsm.Encode(fsm.LapseSweep{}, register.System, start)
+	require.NoError(t, err)
+	newer := append([]byte{valid[0]}, []byte(fmt.Sprintf(`{"v":%d,`, fsm.LogVersion+1))...)
+	newer = append(newer, valid[2:]...)
+	before := persisted(t, h.state())
+	assert.PanicsWithValue(t,
+		fmt.Sprintf("linkpass: log entry %d (command type %d) needs log format version %d, and this release reads log format versions up to %d; upgrade linkpass on this node", h.idx+1, valid[0], fsm.LogVersion+1, fsm.LogVersion),
+		func() { h.f.Apply(&raft.Log{Index: h.idx + 1, Data: newer}) })
+	assert.Equal(t, before, persisted(t, h.state()))
+}
+
+// TestEntriesRecordTheLogVersionTheyNeed checks that entries of the first
+// format stay as they were, and that a cluster command says it needs
+// version 2.
+func TestEntriesRecordTheLogVersionTheyNeed(t *testing.T) {
+	old, err := fsm.Encode(fsm.LapseSweep{}, register.System, start)
+	require.NoError(t, err)
+	assert.NotContains(t, string(old), `"v":`)
+	sealed, err := fsm.Encode(fsm.SealKeys{Keys: []state.SealedKey{{KID: "k", Sealed: []byte{1}}}}, register.System, start)
+	require.NoError(t, err)
+	assert.Contains(t, string(sealed), `{"v":2,`)
 }
 
 func TestRegistrationNumbersIncrementAreValidAndNeverReused(t *testing.T) {

@@ -36,6 +36,7 @@ var recordTables = []recordTable{
 	{90, tableOffers, func() any { return new(register.Offer) }},
 	{91, tableGrants, func() any { return new(register.Grant) }},
 	{92, tableMessages, func() any { return new(register.Message) }},
+	{150, tableSealed, func() any { return new(SealedKey) }},
 }
 
 // recordTable is one table's record type in snapshots.

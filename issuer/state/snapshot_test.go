@@ -147,6 +147,10 @@ func filled(t *testing.T) *Store {
 		}
 		return tx.PutCourse(c)
 	})
+	write(t, s, next(), func(tx *Txn) error {
+		return errors.Join(tx.PutSealedKey(&SealedKey{KID: "sealed-signing", Sealed: []byte{1, 2, 3}}),
+			tx.PutSealedKey(&SealedKey{KID: "sealed-root", Root: true, Sealed: []byte{4, 5, 6}}))
+	})
 	// A big sweep: one change with many events, then many small changes,
 	// so the snapshot is far larger than its 64 KiB write buffer.
 	write(t, s, next(), func(tx *Txn) error {

@@ -1,0 +1,166 @@
+package cluster
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// Headers the cluster adds to responses.
+const (
+	// HeaderForwarded marks a request a follower forwarded; the leader
+	// never forwards it again, so a change of leader mid-way cannot loop.
+	HeaderForwarded = "Linkpass-Forwarded-By"
+	// HeaderNode names the node that answered.
+	HeaderNode = "Linkpass-Node"
+	// HeaderStale is set on every response of a node that has lost the
+	// leader for longer than the configured bound: what it serves may be
+	// behind the register.
+	HeaderStale = "Linkpass-Stale"
+	// HeaderApplied is the leader's applied log index when it answered a
+	// forwarded write: the follower waits until it serves that index
+	// before answering, so a client reads its own writes from the node
+	// it wrote through.
+	HeaderApplied = "Linkpass-Applied-Index"
+)
+
+// readYourWrites bounds how long a follower waits to catch up with a
+// write it forwarded before answering anyway.
+const readYourWrites = 2 * time.Second
+
+// Node is what the forwarder needs to know of the local Raft node.
+type Node interface {
+	// IsLeader reports whether this node leads the cluster now.
+	IsLeader() bool
+	// Leader returns the current leader's cluster address and id, or
+	// empty strings when none is known.
+	Leader() (addr, id string)
+	// LeaderLost returns how long this node has been without a leader
+	// when that is longer than the configured bound, else 0.
+	LeaderLost() time.Duration
+	// Applied returns the last log index this node serves.
+	Applied() uint64
+	// WaitApplied returns once this node serves log index idx (its
+	// register and its status lists), or when ctx ends.
+	WaitApplied(ctx context.Context, idx uint64) error
+}
+
+// Forwarder sends writes that reach a follower to the leader, over the
+// cluster's mutual TLS, and answers with the leader's response: a client
+// gets its acknowledgement only once the leader has committed the change.
+type Forwarder struct {
+	node  Node
+	self  string
+	proxy *httputil.ReverseProxy
+}
+
+// NewForwarder returns a forwarder over t for node.
+func NewForwarder(t *Transport, node Node) *Forwarder {
+	f := &Forwarder{node: node, self: t.id.NodeID}
+	f.proxy = &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			target, _ := pr.In.Context().Value(targetKey{}).(*url.URL)
+			pr.SetURL(target)
+			pr.Out.Host = pr.In.Host
+			pr.Out.Header.Set(HeaderForwarded, f.self)
+		},
+		Transport: t.http,
+		ModifyResponse: func(resp *http.Response) error {
+			idx, err := strconv.ParseUint(resp.Header.Get(HeaderApplied), 10, 64)
+			if err != nil {
+				return nil
+			}
+			ctx, cancel := context.WithTimeout(resp.Request.Context(), readYourWrites)
+			defer cancel()
+			_ = node.WaitApplied(ctx, idx)
+			return nil
+		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			// The request may have reached the leader before the
+			// connection failed: say so rather than claim nothing changed.
+			writeUnavailable(w, fmt.Sprintf("the leader could not be reached to make this change (%v); it may or may not have been made: check before sending it again", err))
+		},
+	}
+	return f
+}
+
+type targetKey struct{}
+
+// Wrap returns h with writes forwarded to the leader. local says which
+// non-GET requests are reads that this node answers itself (POST
+// /v1/verify).
+func (f *Forwarder) Wrap(h http.Handler, local func(*http.Request) bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(HeaderNode, f.self)
+		if lost := f.node.LeaderLost(); lost > 0 {
+			w.Header().Set(HeaderStale, fmt.Sprintf("leader-lost; for=%ds", int(lost.Seconds())))
+		}
+		if isRead(r) || local(r) || f.node.IsLeader() {
+			if r.Header.Get(HeaderForwarded) != "" {
+				w = &appliedWriter{ResponseWriter: w, node: f.node}
+			}
+			h.ServeHTTP(w, r)
+			return
+		}
+		if by := r.Header.Get(HeaderForwarded); by != "" {
+			writeUnavailable(w, fmt.Sprintf("node %s forwarded this change here, but this node is no longer the leader; nothing was changed: send it again", by))
+			return
+		}
+		addr, _ := f.node.Leader()
+		if addr == "" {
+			writeUnavailable(w, "this node is not the leader and no leader is known (the cluster has lost its majority, or is electing one); nothing was changed: try again shortly, or send the change to another node")
+			return
+		}
+		target := &url.URL{Scheme: "http", Host: addr}
+		f.proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), targetKey{}, target)))
+	})
+}
+
+func isRead(r *http.Request) bool {
+	return r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions
+}
+
+// errorBody is the API's error shape (issuer/api), so that clients see one
+// kind of error whichever node answers.
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+func writeUnavailable(w http.ResponseWriter, msg string) {
+	var b errorBody
+	b.Error.Code, b.Error.Message = "unavailable", msg
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", "1")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_ = json.NewEncoder(w).Encode(b)
+}
+
+// appliedWriter stamps a forwarded write's response with the leader's
+// applied index at the moment the answer starts, which is at or after the
+// change's own index.
+type appliedWriter struct {
+	http.ResponseWriter
+	node    Node
+	stamped bool
+}
+
+func (w *appliedWriter) stamp() {
+	if !w.stamped {
+		w.stamped = true
+		w.Header().Set(HeaderApplied, strconv.FormatUint(w.node.Applied(), 10))
+	}
+}
+
+func (w *appliedWriter) WriteHeader(code int) { w.stamp(); w.ResponseWriter.WriteHeader(code) }
+
+func (w *appliedWriter) Write(b []byte) (int, error) { w.stamp(); return w.ResponseWriter.Write(b) }
+
+func (w *appliedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

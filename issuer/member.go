@@ -1,0 +1,308 @@
+package issuer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/raft"
+
+	"github.com/nalw/linkpass/issuer/cluster"
+	"github.com/nalw/linkpass/issuer/datadir"
+	"github.com/nalw/linkpass/issuer/fsm"
+	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/issuer/state"
+	"github.com/nalw/linkpass/keys"
+)
+
+// memberStartTimeout bounds how long a member waits at start for a
+// leader and to catch up with it.
+const memberStartTimeout = 2 * time.Minute
+
+// Cluster returns this node's view of its cluster, or nil for a register
+// of one.
+func (s *Server) Cluster() *cluster.Raft { return s.node }
+
+// NodeID is the node id its data directory records.
+func (s *Server) NodeID() string { return s.marker.NodeID }
+
+// clusterMarker records the node id of a new member's data directory, and
+// refuses a directory that belongs to another node: its log and votes are
+// that node's, and two nodes with one identity would corrupt the cluster.
+func clusterMarker(cfg Config, m datadir.Marker, fresh bool) (datadir.Marker, error) {
+	id := cfg.Cluster.NodeID
+	if fresh {
+		m.NodeID, m.Clustered = id, true
+		return m, datadir.WriteMarker(cfg.DataDir, m)
+	}
+	if m.NodeID != id {
+		return m, fmt.Errorf("%w: %s belongs to node %q, but this node was started as --node-id %s. Start it with --node-id %s, or give this node its own empty data directory",
+			ErrDataDir, datadir.Layout(cfg.DataDir).Marker(), m.NodeID, id, m.NodeID)
+	}
+	if !m.Clustered {
+		m.Clustered = true
+		return m, datadir.WriteMarker(cfg.DataDir, m)
+	}
+	return m, nil
+}
+
+// hasRootKey reports whether the data directory holds a root key file.
+func hasRootKey(dir string) bool {
+	entries, err := os.ReadDir(datadir.Layout(dir).RootKey())
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".jwk") {
+			return true
+		}
+	}
+	return false
+}
+
+// startMember brings a cluster member up: it asks to join if it is new,
+// waits for a leader and catches up with it. A leader then does what a
+// first start does; a follower takes the keys it lacks from the log.
+func (s *Server) startMember(fresh, joining bool) error {
+	c := s.cfg.Cluster
+	if s.cfg.KEK == nil {
+		return fmt.Errorf("%w: a cluster member needs the cluster's key-encryption key (--kek-file)", register.ErrInvalid)
+	}
+	s.signers.unseal = s.unsealKey
+	ctx, cancel := context.WithTimeout(context.Background(), memberStartTimeout)
+	defer cancel()
+	conf := s.raft.GetConfiguration()
+	if err := conf.Error(); err != nil {
+		return err
+	}
+	if len(conf.Configuration().Servers) == 0 {
+		if c.Join == "" {
+			s.logger.Info("waiting to be added to the cluster: run `linkpass cluster add " + c.NodeID + " " + c.Advertise + "` against a member")
+		} else if err := cluster.Join(ctx, c.Transport, c.Join, c.Advertise, s.logger); err != nil {
+			return fmt.Errorf("%w: %v", register.ErrUnavailable, err)
+		}
+	}
+	for !s.node.IsLeader() && !s.node.CaughtUp() {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w: no leader reached within %s: is a majority of the cluster running and reachable at its --raft-addr?", register.ErrUnavailable, memberStartTimeout)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	if s.node.IsLeader() {
+		if err := s.raft.Barrier(30 * time.Second).Error(); err != nil {
+			return fmt.Errorf("%w: catching up with the log: %v", register.ErrUnavailable, err)
+		}
+		if err := s.firstStart(); err != nil {
+			return err
+		}
+		if err := s.onLeader(); err != nil {
+			return err
+		}
+	} else if err := s.startFollower(ctx, joining); err != nil {
+		return err
+	}
+	go s.watchLeadership()
+	return nil
+}
+
+// startFollower takes from the log what a follower needs to serve and to
+// take over: the root key (on its first start) and the active signing key.
+func (s *Server) startFollower(ctx context.Context, joining bool) error {
+	for s.State().Settings().IssuerURL == "" {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w: the cluster's log holds no register yet: bootstrap the first node with --bootstrap", register.ErrUnavailable)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	sealed, err := s.waitSealedRoot(ctx)
+	if err != nil {
+		return err
+	}
+	if joining {
+		root, err := s.cfg.KEK.Open(sealed.KID, sealed.Sealed)
+		if err != nil {
+			return fmt.Errorf("%w: the root key in the log cannot be opened (%v): this node's --kek-file is not the cluster's", ErrDataDir, err)
+		}
+		d, err := keys.OpenDir(datadir.Layout(s.cfg.DataDir).RootKey())
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrDataDir, err)
+		}
+		if err := d.Save(root); err != nil {
+			return fmt.Errorf("saving the root key: %w", err)
+		}
+		if err := s.openTrustRoot(); err != nil {
+			return err
+		}
+	}
+	if s.root.Fingerprint() != sealed.KID {
+		return fmt.Errorf("%w: this node's root key %s is not the cluster's (%s): verifiers pin one root key, so a node with another may not serve. Move %s aside and start again to take the cluster's",
+			ErrDataDir, s.root.Fingerprint(), sealed.KID, datadir.Layout(s.cfg.DataDir).RootKey())
+	}
+	return s.checkActiveKeyFile()
+}
+
+func (s *Server) waitSealedRoot(ctx context.Context) (*state.SealedKey, error) {
+	for {
+		k, err := s.State().SealedRoot()
+		if err == nil {
+			return k, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w: the log holds no sealed root key yet; the leader seals it when it starts as a cluster member", register.ErrUnavailable)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// watchLeadership does the leader's duties each time this node becomes
+// leader, until the server closes.
+func (s *Server) watchLeadership() {
+	was := s.node.IsLeader()
+	for {
+		select {
+		case <-s.closing:
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+		is := s.node.IsLeader()
+		if is && !was {
+			s.logger.Info("this node is the leader now")
+			if err := s.onLeader(); err != nil && !errors.Is(err, raft.ErrNotLeader) {
+				s.logger.Warn("leader duties failed; will retry at the next election", "err", err)
+			}
+		} else if was && !is {
+			s.logger.Info("this node is no longer the leader")
+		}
+		was = is
+	}
+}
+
+// onLeader seals into the log any key the other members could not sign
+// with, and corrects this node's address in the configuration (a register
+// of one records a placeholder address).
+func (s *Server) onLeader() error {
+	if err := s.sealKeys(register.System); err != nil {
+		return err
+	}
+	members, err := s.node.Members()
+	if err != nil {
+		return err
+	}
+	for _, m := range members {
+		if m.ID == s.cfg.Cluster.NodeID && m.Address != s.cfg.Cluster.Advertise {
+			s.logger.Info("recording this node's cluster address", "was", m.Address, "now", s.cfg.Cluster.Advertise)
+			return s.raft.AddVoter(raft.ServerID(m.ID), raft.ServerAddress(s.cfg.Cluster.Advertise), 0, 10*time.Second).Error()
+		}
+	}
+	return nil
+}
+
+// sealKeys commits, sealed under the cluster's key-encryption key, every
+// published signing key and the root key that the log lacks, and extra.
+// A register of one seals nothing.
+func (s *Server) sealKeys(actor register.Actor, extra ...*keys.Key) error {
+	if s.node == nil {
+		return nil
+	}
+	st := s.State()
+	var todo []*keys.Key
+	all, err := st.Keys()
+	if err != nil {
+		return err
+	}
+	for _, rec := range all {
+		if rec.State == register.KeyRetired {
+			continue
+		}
+		if _, err := st.SealedKey(rec.KID); err == nil {
+			continue
+		}
+		k, err := s.signers.get(rec.KID)
+		if err != nil {
+			// Another node made it and sealed it; this one has no copy.
+			continue
+		}
+		todo = append(todo, k)
+	}
+	todo = append(todo, extra...)
+	var cmd fsm.SealKeys
+	for _, k := range todo {
+		b, err := s.cfg.KEK.Seal(k)
+		if err != nil {
+			return err
+		}
+		cmd.Keys = append(cmd.Keys, state.SealedKey{KID: k.KeyID(), Sealed: b})
+	}
+	if _, err := st.SealedRoot(); err != nil && s.rootKey != nil {
+		b, err := s.cfg.KEK.Seal(s.rootKey)
+		if err != nil {
+			return err
+		}
+		cmd.Keys = append(cmd.Keys, state.SealedKey{KID: s.rootKey.KeyID(), Root: true, Sealed: b})
+	}
+	if len(cmd.Keys) == 0 {
+		return nil
+	}
+	if _, err := s.apply(actor, cmd); err != nil {
+		return fmt.Errorf("sealing keys into the log: %w", err)
+	}
+	return nil
+}
+
+// unsealKey opens a signing key the leader sealed into the log.
+func (s *Server) unsealKey(kid string) (*keys.Key, error) {
+	sk, err := s.State().SealedKey(kid)
+	if err != nil {
+		return nil, fmt.Errorf("this node has no copy of key %s and the log holds none sealed: %w", kid, err)
+	}
+	k, err := s.cfg.KEK.Open(kid, sk.Sealed)
+	if err != nil {
+		return nil, fmt.Errorf("%w (is this node's --kek-file the cluster's?)", err)
+	}
+	return k, nil
+}
+
+// signingRefusal says why a follower must not sign status lists now: one
+// cut off from its leader would otherwise keep re-dating what may be an
+// out-of-date register.
+func (s *Server) signingRefusal() error {
+	if s.node == nil || s.node.IsLeader() {
+		return nil
+	}
+	if lost := s.node.LeaderLost(); lost > 0 {
+		return fmt.Errorf("%w: not re-signing status lists: this node has had no leader for %s, so its register may be behind; serving the lists signed before", register.ErrUnavailable, lost.Round(time.Second))
+	}
+	return nil
+}
+
+// ClusterNode is what the forwarder needs of this member, or nil for a
+// register of one.
+func (s *Server) ClusterNode() cluster.Node {
+	if s.node == nil {
+		return nil
+	}
+	return clusterNode{s.node, s}
+}
+
+type clusterNode struct {
+	*cluster.Raft
+	s *Server
+}
+
+// Applied is the last log index the register holds (status lists
+// included), as the index of the state store: Raft's own entries, such as
+// membership changes, leave it alone.
+func (n clusterNode) Applied() uint64 { return n.s.State().Index("") }
+
+// WaitApplied returns once this node's register and status lists reflect
+// idx.
+func (n clusterNode) WaitApplied(ctx context.Context, idx uint64) error {
+	_, err := n.s.pub.Wait(ctx, idx)
+	return err
+}
