@@ -18,13 +18,17 @@ type demoPerson struct {
 	quals                 []register.Qualification
 }
 
+// The demonstration's qualifications: catalogue courses (seedDemoCatalogue
+// adds them, so a new register numbers them C1 to C5), and one typed in
+// with the registrar's assessment.
 var (
-	qualL4Westminster = register.Qualification{Title: "Level 4 Certificate in Social Prescribing", Level: 4, Provider: "University of Westminster", Accreditation: "nalw-accredited", Awarded: "2023-07-14"}
-	qualL5OU          = register.Qualification{Title: "Level 5 Diploma in Health and Social Care", Level: 5, Provider: "Open University", Accreditation: "nalw-aligned", Awarded: "2022-06-30"}
-	qualL4Wales       = register.Qualification{Title: "Level 4 Award in Social Prescribing Practice", Level: 4, Provider: "Cardiff Metropolitan University", Accreditation: "nalw-accredited", Awarded: "2024-03-22"}
-	qualSCQF7         = register.Qualification{Title: "Professional Development Award in Community Link Working (SCQF 7)", Level: 7, Provider: "Glasgow Caledonian University", Accreditation: "nalw-aligned", Awarded: "2021-11-05"}
-	qualL6            = register.Qualification{Title: "BSc (Hons) Health and Wellbeing", Level: 6, Provider: "Ulster University", Accreditation: "other", Awarded: "2019-07-01"}
-	qualL3            = register.Qualification{Title: "Level 3 Certificate in Mental Health Awareness", Level: 3, Provider: "NCFE", Accreditation: "other", Awarded: "2020-02-10"}
+	qualL4Westminster = register.Qualification{Course: "C1", Awarded: "2023-07-14"}
+	qualL5OU          = register.Qualification{Course: "C2", Awarded: "2022-06-30"}
+	qualL4Wales       = register.Qualification{Course: "C3", Awarded: "2024-03-22"}
+	qualSCQF7         = register.Qualification{Course: "C4", Awarded: "2021-11-05"}
+	qualL3            = register.Qualification{Course: "C5", Awarded: "2020-02-10"}
+	qualL6            = register.Qualification{Title: "BSc (Hons) Health and Wellbeing", Level: 6, Provider: "Ulster University", Accreditation: "other", Awarded: "2019-07-01",
+		Assessment: "A related degree, not in the catalogue: relevant background, but it does not meet the criteria on its own."}
 )
 
 var demoPeople = []demoPerson{

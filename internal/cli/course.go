@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -179,7 +180,7 @@ func (a *app) courseShowCmd() *cobra.Command {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintf(tw, "%s\t%s\n", e.ID, e.Title)
 				fmt.Fprintf(tw, "  provider:\t%s (%s%s)\n", e.ProviderName, e.Provider, ukprnNote(e.UKPRN))
-				fmt.Fprintf(tw, "  level:\t%s (RQF %d)\n", e.Level, e.RQFLevel)
+				fmt.Fprintf(tw, "  level:\t%s%s\n", e.Level, equivalentNote(e.Level))
 				fmt.Fprintf(tw, "  mode:\t%s\n", e.Mode)
 				for _, h := range e.History {
 					fmt.Fprintf(tw, "  standing:\t%s%s since %s by %s%s\n", h.Standing, accreditation(h), register.DateOf(h.At), h.By, reasonNote(h.Reason))
@@ -286,4 +287,44 @@ func printCriteria(w io.Writer, c register.Criteria) {
 		fmt.Fprint(w, ", or an alternative route with a reason")
 	}
 	fmt.Fprintln(w)
+}
+
+// entryFlags are how `registrant add` says how the registrant meets the
+// registration criteria.
+type entryFlags struct {
+	courses            []string
+	route, routeReason string
+}
+
+func (e *entryFlags) add(c *cobra.Command) {
+	f := c.Flags()
+	f.StringArrayVar(&e.courses, "course", nil, "a qualification from a catalogue course, as COURSE@AWARDED (e.g. C1@2024-06-30); repeatable")
+	f.StringVar(&e.route, "route", "", "an alternative route instead: "+strings.Join(register.EntryRoutes, ", "))
+	f.StringVar(&e.routeReason, "route-reason", "", "why the alternative route is accepted (required with --route)")
+}
+
+func (e *entryFlags) parse() ([]register.Qualification, *register.EntryRoute, error) {
+	var qs []register.Qualification
+	for _, s := range e.courses {
+		id, awarded, ok := strings.Cut(s, "@")
+		if !ok || id == "" {
+			return nil, nil, fmt.Errorf("%w: --course %q must be COURSE@AWARDED, e.g. C1@2024-06-30", register.ErrInvalid, s)
+		}
+		qs = append(qs, register.Qualification{Course: id, Awarded: register.Date(awarded)})
+	}
+	if e.route == "" {
+		if e.routeReason != "" {
+			return nil, nil, fmt.Errorf("%w: --route-reason needs --route", register.ErrInvalid)
+		}
+		return qs, nil, nil
+	}
+	r := &register.EntryRoute{Kind: e.route, Reason: e.routeReason}
+	return qs, r, r.Validate()
+}
+
+func equivalentNote(l courses.Level) string {
+	if eq := l.Equivalent(); eq != "" {
+		return " (compares with " + eq + ")"
+	}
+	return ""
 }

@@ -40,12 +40,24 @@ func (a *app) registrantAddCmd() *cobra.Command {
 		AllowDuplicate bool `json:"allow_duplicate,omitempty"`
 	}
 	var until string
+	var entry entryFlags
 	c := &cobra.Command{
-		Use:   "add --given G --family F --nation N [--email E] [--registered-until DATE] [--allow-duplicate]",
+		Use:   "add --given G --family F --nation N [--email E] [--registered-until DATE] [--course ID@DATE]... [--route KIND --route-reason TEXT] [--allow-duplicate]",
 		Short: "Add a registrant; prints the registration number",
-		Args:  cobra.NoArgs,
+		Long: `Adds a registrant. When the register's registration criteria are on
+(linkpass criteria show), the registrant must come with a qualification
+from a catalogue course that counts (--course C1@2024-06-30, repeatable;
+the catalogue supplies the title, provider and level), or an alternative
+route with a reason (--route experience --route-reason "..."). They are
+checked in the same change that adds the registrant: a refusal adds
+nobody.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			req.RegisteredUntil = register.Date(until)
+			var err error
+			if req.Qualifications, req.EntryRoute, err = entry.parse(); err != nil {
+				return withCode(ExitCannot, err)
+			}
 			var r register.Registrant
 			if err := a.call(cmd, http.MethodPost, "/v1/registrants", req, &r); err != nil {
 				return err
@@ -62,6 +74,7 @@ func (a *app) registrantAddCmd() *cobra.Command {
 	f.StringVar(&req.Email, "email", "", "private contact email (never published)")
 	f.StringVar(&until, "registered-until", "", "end of registration, YYYY-MM-DD (default: a year from today)")
 	f.BoolVar(&req.AllowDuplicate, "allow-duplicate", false, "add even though someone with the same name and email is on the register")
+	entry.add(c)
 	for _, n := range []string{"given", "family", "nation"} {
 		_ = c.MarkFlagRequired(n)
 	}
@@ -275,8 +288,8 @@ func (a *app) qualificationCmd() *cobra.Command {
 	var q register.Qualification
 	var awarded string
 	add := &cobra.Command{
-		Use:   "add REGNO --title T --level N --provider P --accreditation A --awarded DATE",
-		Short: "Record a qualification",
+		Use:   "add REGNO (--course ID | --title T --level N --provider P --accreditation A [--assessment TEXT]) --awarded DATE",
+		Short: "Record a qualification: from the catalogue, or typed in with your assessment",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			n, err := regnoArg(args[0])
@@ -292,6 +305,16 @@ func (a *app) qualificationCmd() *cobra.Command {
 		},
 	}
 	qualificationFlags(add, &q, &awarded)
+	add.Flags().StringVar(&q.Course, "course", "", "a catalogue course (`linkpass course list`): the catalogue supplies the title, level, provider and accreditation")
+	add.Flags().StringVar(&q.Assessment, "assessment", "", "your assessment of a qualification that is not in the catalogue")
+	add.MarkFlagsOneRequired("course", "title")
+	add.MarkFlagsMutuallyExclusive("course", "title")
+	add.MarkFlagsMutuallyExclusive("course", "level")
+	add.MarkFlagsMutuallyExclusive("course", "provider")
+	add.MarkFlagsMutuallyExclusive("course", "accreditation")
+	for _, n := range []string{"title", "level", "provider", "accreditation"} {
+		delete(add.Flags().Lookup(n).Annotations, cobra.BashCompOneRequiredFlag)
+	}
 	c.AddCommand(add, a.qualificationEditCmd(), a.qualificationWithdrawCmd())
 	return c
 }

@@ -79,3 +79,44 @@ func TestCourseCatalogueRefusesBadInputAndSavesNothing(t *testing.T) {
 	requireError(t, f.post("/v1/courses", f.auditor, `{}`), http.StatusForbidden, "forbidden")
 	assert.Equal(t, before, f.index(), "nothing was written")
 }
+
+func TestAddingARegistrantMeetsTheCriteriaOrAddsNobody(t *testing.T) {
+	f := newFixture(t)
+	require.Equal(t, http.StatusCreated, f.post("/v1/providers", f.registrar, `{"name":"Open University"}`).status)
+	require.Equal(t, http.StatusCreated, f.post("/v1/courses", f.registrar, `{"provider":"P1","title":"Level 5 Diploma","level":{"framework":"rqf","number":5},"mode":"distance","standing":{"standing":"aligned"}}`).status)
+	require.Equal(t, http.StatusCreated, f.post("/v1/courses", f.registrar, `{"provider":"P1","title":"PDA Link Working","level":{"framework":"scqf","number":6},"mode":"distance","standing":{"standing":"aligned"}}`).status)
+
+	// Off by default: a register that never set criteria adds as before.
+	require.Equal(t, http.StatusCreated, f.post("/v1/registrants", f.registrar, `{"given_name":"Ada","family_name":"Lovelace","nation":"england"}`).status)
+
+	res := f.post("/v1/settings/registration-criteria", f.admin, `{"required":true,"min_rqf_level":4,"allow_alternative_route":true}`)
+	require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
+	assert.Equal(t, true, f.get("/v1/settings", f.auditor).json(t)["registration_criteria"].(map[string]any)["required"])
+
+	before := len(f.get("/v1/registrants", f.auditor).json(t)["registrants"].([]any))
+	requireError(t, f.post("/v1/registrants", f.registrar, `{"given_name":"Bo","family_name":"Lee","nation":"wales"}`),
+		http.StatusConflict, "conflict", "RQF Level 4 or above", "alternative route", "nothing was saved")
+	requireError(t, f.post("/v1/registrants", f.registrar, `{"given_name":"Bo","family_name":"Lee","nation":"wales","qualifications":[{"course":"C2","awarded":"2024-06-30"}]}`),
+		http.StatusConflict, "conflict", "SCQF 7")
+	requireError(t, f.post("/v1/registrants", f.registrar, `{"given_name":"Bo","family_name":"Lee","nation":"wales","qualifications":[{"course":"C1","awarded":"30/06/2024"}]}`),
+		http.StatusBadRequest, "invalid", "qualification 1")
+	requireError(t, f.post("/v1/registrants", f.registrar, `{"given_name":"Bo","family_name":"Lee","nation":"wales","entry_route":{"kind":"experience","reason":""}}`),
+		http.StatusBadRequest, "invalid", "reason")
+	assert.Len(t, f.get("/v1/registrants", f.auditor).json(t)["registrants"], before, "nobody was added")
+
+	res = f.post("/v1/registrants", f.registrar, `{"given_name":"Bo","family_name":"Lee","nation":"wales","qualifications":[{"course":"C1","awarded":"2024-06-30"}]}`)
+	require.Equal(t, http.StatusCreated, res.status, "body: %s", res.body)
+	q := res.json(t)["qualifications"].([]any)[0].(map[string]any)
+	assert.Equal(t, "Level 5 Diploma", q["title"])
+	assert.Equal(t, "nalw-aligned", q["accreditation"])
+
+	res = f.post("/v1/registrants", f.registrar, `{"given_name":"Cy","family_name":"Moss","nation":"scotland","entry_route":{"kind":"experience","reason":"Ten years as a community link worker before the register opened."}}`)
+	require.Equal(t, http.StatusCreated, res.status, "body: %s", res.body)
+	assert.Equal(t, "experience", res.json(t)["entry_route"].(map[string]any)["kind"])
+
+	// A qualification from the catalogue needs only the course and the date.
+	n := res.json(t)["registration_number"].(string)
+	res = f.post("/v1/registrants/"+n+"/qualifications", f.registrar, `{"course":"C2","awarded":"2023-01-31"}`)
+	require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
+	assert.Equal(t, "PDA Link Working", res.json(t)["qualifications"].([]any)[0].(map[string]any)["title"])
+}

@@ -69,6 +69,9 @@ func applyAddRegistrant(tx *state.Txn, env *envelope, cmd *AddRegistrant) (any, 
 			return nil, err
 		}
 	}
+	if err := admit(tx, &cmd.NewRegistrant, cmd.CheckCriteria); err != nil {
+		return nil, err
+	}
 	serial, err := tx.NextSerial()
 	if err != nil {
 		return nil, err
@@ -77,9 +80,9 @@ func applyAddRegistrant(tx *state.Txn, env *envelope, cmd *AddRegistrant) (any, 
 	if err := tx.PutRegistrant(r); err != nil {
 		return nil, err
 	}
-	return Result{Registrant: r}, audit(tx, env, "registrant.add", r.Number, "", "", map[string]string{
+	return Result{Registrant: r}, audit(tx, env, "registrant.add", r.Number, "", "", admissionDetails(r, map[string]string{
 		"name": r.FullName(), "nation": r.Nation, "registered_until": string(r.RegisteredUntil),
-	})
+	}))
 }
 
 func applyChangeRegistrant(tx *state.Txn, env *envelope, cmd *ChangeRegistrant) (any, error) {
@@ -87,9 +90,19 @@ func applyChangeRegistrant(tx *state.Txn, env *envelope, cmd *ChangeRegistrant) 
 	if err != nil {
 		return nil, err
 	}
+	if cmd.Qualification != nil && (cmd.Op == OpQualification || cmd.Op == OpEditQualification) {
+		q, err := resolveQualification(tx, *cmd.Qualification)
+		if err != nil {
+			return nil, err
+		}
+		cmd.Qualification = &q
+	}
 	ch, err := cmd.Apply(old, env.At, tx.Index())
 	if err != nil {
 		return nil, err
+	}
+	if cmd.Qualification != nil && cmd.Qualification.Course != "" {
+		ch.Details["course"] = cmd.Qualification.Course
 	}
 	r := ch.Registrant
 	if err := tx.PutRegistrant(r); err != nil {

@@ -100,6 +100,11 @@ type AddRegistrant struct {
 	// same register.DuplicateKey exists. Entries written before the rule
 	// existed lack it, and so replay as they applied then.
 	RefuseDuplicate bool `json:"refuse_duplicate,omitempty"`
+	// CheckCriteria refuses the addition unless the qualifications or the
+	// alternative route meet the register's criteria (courses.Meets).
+	// Entries written before the criteria existed, the demonstration seed
+	// and imports lack it.
+	CheckCriteria bool `json:"check_criteria,omitempty"`
 }
 
 // ImportRegistrants adds registrants kept until now in another register,

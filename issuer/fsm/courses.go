@@ -1,6 +1,7 @@
 package fsm
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/nalw/linkpass/courses"
@@ -126,4 +127,52 @@ func applySetCriteria(tx *state.Txn, env *envelope, cmd *SetCriteria) (any, erro
 		"min_rqf_level":           strconv.Itoa(s.Criteria.MinRQFLevel),
 		"allow_alternative_route": strconv.FormatBool(s.Criteria.AllowRoute),
 	})
+}
+
+// resolveQualification fills a qualification that names a catalogue course
+// from the catalogue as it stands in this entry's transaction.
+func resolveQualification(tx *state.Txn, q register.Qualification) (register.Qualification, error) {
+	if q.Course == "" {
+		return q, nil
+	}
+	c, err := tx.Course(q.Course)
+	if err != nil {
+		return q, err
+	}
+	p, err := tx.Provider(c.Provider)
+	if err != nil {
+		return q, err
+	}
+	return courses.Resolve(q, c, p)
+}
+
+// admit resolves a new registrant's qualifications against the catalogue
+// and, when check is set, refuses them unless they or the alternative
+// route meet the register's criteria.
+func admit(tx *state.Txn, n *register.NewRegistrant, check bool) error {
+	qs := make([]register.Qualification, len(n.Qualifications))
+	for i, q := range n.Qualifications {
+		r, err := resolveQualification(tx, q)
+		if err != nil {
+			return fmt.Errorf("qualification %d: %w", i+1, err)
+		}
+		qs[i] = r
+	}
+	n.Qualifications = qs
+	if !check {
+		return nil
+	}
+	return courses.Meets(tx.Settings().Criteria, qs, n.EntryRoute)
+}
+
+// admissionDetails adds how a registrant met the criteria to audit details.
+func admissionDetails(r *register.Registrant, d map[string]string) map[string]string {
+	if len(r.Qualifications) > 0 {
+		d["qualifications"] = strconv.Itoa(len(r.Qualifications))
+	}
+	if r.EntryRoute != nil {
+		d["entry_route"] = r.EntryRoute.Kind
+		d["entry_route_reason"] = r.EntryRoute.Reason
+	}
+	return d
 }

@@ -1,6 +1,7 @@
 package fsm_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -9,6 +10,8 @@ import (
 	"github.com/nalw/linkpass/courses"
 	"github.com/nalw/linkpass/issuer/fsm"
 	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/issuer/state"
+	"github.com/nalw/linkpass/regno"
 )
 
 // catalogue adds a provider and an aligned RQF 4 course; it returns the
@@ -63,4 +66,79 @@ func TestCriteriaAreSetInSettings(t *testing.T) {
 	res := h.apply(admin, fsm.SetCriteria{Criteria: register.Criteria{Required: true, MinRQFLevel: 0}})
 	assert.ErrorIs(t, res.(error), register.ErrInvalid)
 	assert.Equal(t, register.DefaultCriteria, h.state().Settings().Criteria)
+}
+
+func TestAddRegistrantChecksTheCriteriaInTheSameEntry(t *testing.T) {
+	h := newHarness(t)
+	course := h.catalogue() // aligned, RQF 4
+	h.ok(admin, fsm.SetCriteria{Criteria: register.DefaultCriteria})
+	person := register.NewRegistrant{Given: "Amara", Family: "Nwosu", Nation: "england", Email: "amara@example.org"}
+
+	for name, tc := range map[string]struct {
+		quals []register.Qualification
+		route *register.EntryRoute
+		want  error
+	}{
+		"nothing":           {want: register.ErrConflict},
+		"unknown course":    {quals: []register.Qualification{{Course: "C99", Awarded: "2025-06-30"}}, want: register.ErrNotFound},
+		"other only":        {quals: []register.Qualification{{Title: "BSc Psychology", Level: 6, Provider: "Ulster University", Accreditation: "other", Awarded: "2019-07-01", Assessment: "Related degree."}}, want: register.ErrConflict},
+		"route sans reason": {route: &register.EntryRoute{Kind: "experience"}, want: register.ErrInvalid},
+		"future award":      {quals: []register.Qualification{{Course: course, Awarded: "2027-01-01"}}, want: register.ErrInvalid},
+	} {
+		n := person
+		n.Qualifications, n.EntryRoute = tc.quals, tc.route
+		res := h.apply(registrar, fsm.AddRegistrant{NewRegistrant: n, CheckCriteria: true})
+		err, _ := res.(error)
+		require.ErrorIs(t, err, tc.want, name)
+	}
+	regs, err := h.state().Registrants("")
+	require.NoError(t, err)
+	assert.Empty(t, regs, "nobody was half added")
+	evs, err := h.state().Audit(state.AuditFilter{})
+	require.NoError(t, err)
+	assert.Equal(t, "criteria.set", evs[len(evs)-1].Action, "refusals leave no audit event")
+
+	n := person
+	n.Qualifications = []register.Qualification{{Course: course, Awarded: "2025-06-30", Title: "what the applicant typed"}}
+	r := h.ok(registrar, fsm.AddRegistrant{NewRegistrant: n, CheckCriteria: true}).(fsm.Result).Registrant
+	assert.Equal(t, regno.Format(regno.FirstSerial), r.Number, "no number was used up by the refusals")
+	require.Len(t, r.Qualifications, 1)
+	q := r.Qualifications[0]
+	assert.Equal(t, "Level 4 Certificate in Social Prescribing", q.Title, "the catalogue's title, not the typed one")
+	assert.Equal(t, "University of Westminster", q.Provider)
+	assert.Equal(t, "nalw-aligned", q.Accreditation)
+	assert.Equal(t, course, q.Course)
+	ev := h.lastEvents()[0]
+	assert.Equal(t, "registrant.add", ev.Action)
+	assert.Equal(t, "1", ev.Details["qualifications"])
+
+	n = register.NewRegistrant{Given: "Bo", Family: "Lee", Nation: "wales", Email: "bo@example.org",
+		EntryRoute: &register.EntryRoute{Kind: "experience", Reason: "Eight years as a community connector; references checked."}}
+	r = h.ok(registrar, fsm.AddRegistrant{NewRegistrant: n, CheckCriteria: true}).(fsm.Result).Registrant
+	require.NotNil(t, r.EntryRoute)
+	assert.Equal(t, "experience", h.lastEvents()[0].Details["entry_route"])
+
+	// Entries without the flag (the demo, older logs) apply as before, and
+	// an import moves registrants in without the check: they were
+	// registered elsewhere already.
+	h.ok(registrar, fsm.AddRegistrant{NewRegistrant: register.NewRegistrant{Given: "Cy", Family: "Moss", Nation: "wales"}})
+	out := h.ok(admin, fsm.ImportRegistrants{Records: []register.Imported{{ExternalRef: "OLD-1", Given: "Di", Family: "Roe", Nation: "england",
+		RegisteredFrom: "2025-01-01", RegisteredUntil: "2026-12-31", Status: register.Registered}}})
+	assert.Contains(t, fmt.Sprint(out), fsm.ImportAdded)
+}
+
+func TestAQualificationFromTheCatalogueTakesItsFacts(t *testing.T) {
+	h := newHarness(t)
+	course := h.catalogue()
+	r := h.add("Amara", "Nwosu")
+	r = h.change(fsm.ChangeRegistrant{Number: r.Number, Op: fsm.OpQualification, Qualification: &register.Qualification{Course: course, Awarded: "2025-06-30"}})
+	require.Len(t, r.Qualifications, 1)
+	assert.Equal(t, 4, r.Qualifications[0].Level)
+	assert.Equal(t, "nalw-aligned", r.Qualifications[0].Accreditation)
+	assert.Equal(t, course, h.lastEvents()[0].Details["course"])
+	res := h.apply(registrar, fsm.ChangeRegistrant{Number: r.Number, Op: fsm.OpQualification, Qualification: &register.Qualification{Course: "C42", Awarded: "2025-06-30"}})
+	assert.ErrorIs(t, res.(error), register.ErrNotFound)
+	// A free-text qualification, as recorded before the catalogue, stays valid.
+	r = h.change(fsm.ChangeRegistrant{Number: r.Number, Op: fsm.OpQualification, Qualification: &register.Qualification{Title: "Level 3 Award", Level: 3, Provider: "NCFE", Accreditation: "other", Awarded: "2020-01-01"}})
+	assert.Len(t, r.Qualifications, 2)
 }

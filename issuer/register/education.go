@@ -57,3 +57,33 @@ func (c Criteria) Validate() error {
 	}
 	return nil
 }
+
+// MaxNewQualifications bounds the qualifications that come with a new
+// registrant or an application.
+const MaxNewQualifications = 10
+
+// ValidateClaim checks a qualification as a request gives it: one that
+// names a catalogue course needs only the course and the award date (the
+// catalogue supplies the rest when it is recorded); any other is checked
+// in full.
+func (q Qualification) ValidateClaim() error {
+	if q.Course == "" {
+		return q.Validate()
+	}
+	if err := checkText("course", q.Course, 20, true); err != nil {
+		return err
+	}
+	if _, err := ParseDate(string(q.Awarded)); err != nil {
+		return fmt.Errorf("awarded: %w", err)
+	}
+	return checkTextLines("assessment", q.Assessment, MaxReasonLen, false, true)
+}
+
+func cleanQualifications(qs []Qualification) []Qualification {
+	out := make([]Qualification, len(qs))
+	for i, q := range qs {
+		q.Title, q.Provider, q.Assessment = cleanText(q.Title), cleanText(q.Provider), strings.TrimSpace(q.Assessment)
+		out[i] = q
+	}
+	return out
+}

@@ -175,6 +175,11 @@ type NewRegistrant struct {
 	Nation          string `json:"nation"`
 	Email           string `json:"email,omitempty"`
 	RegisteredUntil Date   `json:"registered_until,omitempty"`
+	// Qualifications and EntryRoute are what the registration criteria
+	// are checked against (education.go), in the same change that adds the
+	// registrant, so that nobody is half added.
+	Qualifications []Qualification `json:"qualifications,omitempty"`
+	EntryRoute     *EntryRoute     `json:"entry_route,omitempty"`
 }
 
 // Validate checks a new registrant. today is the date of the change.
@@ -201,6 +206,20 @@ func (n NewRegistrant) Validate(today Date) error {
 			return fmt.Errorf("%w: registered until %s is in the past", ErrInvalid, n.RegisteredUntil)
 		}
 	}
+	for i, q := range n.Qualifications {
+		if err := q.ValidateClaim(); err != nil {
+			return fmt.Errorf("qualification %d: %w", i+1, err)
+		}
+		if err := q.CheckAwarded(today); err != nil {
+			return fmt.Errorf("qualification %d: %w", i+1, err)
+		}
+	}
+	if len(n.Qualifications) > MaxNewQualifications {
+		return fmt.Errorf("%w: at most %d qualifications can be recorded with a new registrant; add others afterwards", ErrInvalid, MaxNewQualifications)
+	}
+	if n.EntryRoute != nil {
+		return n.EntryRoute.Validate()
+	}
 	return nil
 }
 
@@ -217,8 +236,8 @@ func (n NewRegistrant) Create(number string, at time.Time, idx uint64) *Registra
 		Nation: n.Nation, Email: n.Email,
 		Status: Registered, StatusChangedAt: at, StatusReason: "joined the register",
 		RegisteredFrom: today, RegisteredUntil: until,
-		Restrictions: []Restriction{}, CPD: []CPD{}, Qualifications: []Qualification{},
-		CreateIndex: idx, ModifyIndex: idx,
+		Restrictions: []Restriction{}, CPD: []CPD{}, Qualifications: cleanQualifications(n.Qualifications),
+		EntryRoute: n.EntryRoute, CreateIndex: idx, ModifyIndex: idx,
 	}
 }
 
@@ -438,8 +457,7 @@ func (r *Registrant) AddQualification(q Qualification, idx uint64) (*Registrant,
 		return nil, r.refuse("add a qualification to")
 	}
 	c := r.clone()
-	q.Title, q.Provider = cleanText(q.Title), cleanText(q.Provider)
-	c.Qualifications = append(c.Qualifications, q)
+	c.Qualifications = append(c.Qualifications, cleanQualifications([]Qualification{q})...)
 	c.ModifyIndex = idx
 	return c, nil
 }

@@ -87,7 +87,7 @@ func (s *Service) Add(ctx context.Context, actor register.Actor, q *Add) (*regis
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	res, err := s.srv.Apply(ctx, actor, fsm.AddRegistrant{NewRegistrant: q.NewRegistrant, RefuseDuplicate: !q.AllowDuplicate})
+	res, err := s.srv.Apply(ctx, actor, fsm.AddRegistrant{NewRegistrant: q.NewRegistrant, RefuseDuplicate: !q.AllowDuplicate, CheckCriteria: true})
 	if err != nil {
 		return nil, err
 	}

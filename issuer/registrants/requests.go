@@ -157,7 +157,7 @@ func (q *Restrict) Command(n string) (fsm.ChangeRegistrant, error) {
 type AddQualification struct{ register.Qualification }
 
 // Validate checks the request on its own.
-func (q *AddQualification) Validate() error { return q.Qualification.Validate() }
+func (q *AddQualification) Validate() error { return q.Qualification.ValidateClaim() }
 
 // Command builds the change.
 func (q *AddQualification) Command(n string) (fsm.ChangeRegistrant, error) {
@@ -208,7 +208,7 @@ type EditQualification struct {
 
 // Validate checks the request on its own.
 func (q *EditQualification) Validate() error {
-	if err := q.Qualification.Validate(); err != nil {
+	if err := q.Qualification.ValidateClaim(); err != nil {
 		return err
 	}
 	return RequireReason(q.Reason)
