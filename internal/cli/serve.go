@@ -31,7 +31,9 @@ import (
 	"github.com/nalw/linkpass/issuer/registrants"
 	"github.com/nalw/linkpass/keys"
 	"github.com/nalw/linkpass/mail"
+	"github.com/nalw/linkpass/notify"
 	"github.com/nalw/linkpass/oid4vci"
+	"github.com/nalw/linkpass/reminders"
 	"github.com/nalw/linkpass/web"
 )
 
@@ -46,6 +48,7 @@ type serveFlags struct {
 	fair                                fairFlags
 	backups                             backupFlags
 	cluster                             clusterFlags
+	reminderDays                        []int
 }
 
 // clusterFlags make this node a member of a cluster.
@@ -222,6 +225,7 @@ needed); with no --data it uses a new temporary directory.`,
 	f.fair.register(fl)
 	f.backups.register(fl)
 	f.cluster.register(fl)
+	fl.IntSliceVar(&f.reminderDays, "renewal-reminders", reminders.DefaultDays, "days before registered-until on which registrants are emailed a renewal reminder (empty: none; lapse notices are still sent)")
 	return c
 }
 
@@ -309,6 +313,11 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 		return withCode(ExitCannot, err)
 	}
 	defer mailer.Close()
+	rem, err := reminders.New(srv, notify.New(srv, mailer, logger), reminders.Config{Days: f.reminderDays, Logger: logger})
+	if err != nil {
+		return withCode(ExitCannot, fmt.Errorf("--renewal-reminders: %w", err))
+	}
+	go rem.Run(ctx, time.Hour, func() bool { return srv.Health().RaftState == "Leader" })
 	issuance := oid4vci.New(srv, oid4vci.Config{Mailer: mailer, Logger: logger})
 	// The API and the console share one staff service: sessions and
 	// sign-in counters live in it.

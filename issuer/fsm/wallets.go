@@ -90,7 +90,14 @@ type RecordMessage struct {
 	Message register.Message `json:"message"`
 	// Offer links the message to the offer it carried, if any.
 	Offer string `json:"offer,omitempty"`
+	// Once refuses a message whose id is already recorded
+	// (ErrMessageExists): a reminder must go once only.
+	Once bool `json:"once,omitempty"`
 }
+
+// ErrMessageExists refuses a RecordMessage with Once whose message is
+// already recorded.
+var ErrMessageExists = fmt.Errorf("%w: that message was already sent", register.ErrConflict)
 
 func (CreateOffer) MessageType() MessageType          { return MsgOfferCreate }
 func (WithdrawOffer) MessageType() MessageType        { return MsgOfferWithdraw }
@@ -280,6 +287,9 @@ func applyRecordMessage(tx *state.Txn, env *envelope, cmd *RecordMessage) (any, 
 	}
 	action := "mail.queue"
 	if prev, err := tx.Message(m.ID); err == nil {
+		if cmd.Once {
+			return nil, ErrMessageExists
+		}
 		m.CreatedAt, m.CreateIndex = prev.CreatedAt, prev.CreateIndex
 	} else {
 		m.CreatedAt, m.CreateIndex = env.At, tx.Index()
