@@ -9,7 +9,7 @@ import (
 
 	"github.com/nalw/linkpass/issuer/fsm"
 	"github.com/nalw/linkpass/issuer/register"
-	"github.com/nalw/linkpass/mail"
+	"github.com/nalw/linkpass/notify"
 )
 
 // OfferRequest asks for a credential offer to a registrant.
@@ -93,15 +93,9 @@ func (s *Service) CreateOffer(ctx context.Context, actor register.Actor, number 
 // registrant and records each outcome.
 func (s *Service) mailOffer(ctx context.Context, actor register.Actor, r *register.Registrant, o *register.Offer, link string) (*register.Message, error) {
 	if s.cfg.Mailer == nil {
-		return nil, fmt.Errorf("%w: this register sends no mail", register.ErrConflict)
+		return nil, notify.ErrNoMail
 	}
 	settings := s.reg.State().Settings()
-	msg := register.Message{ID: newID("msg-"), Registrant: r.Number, Purpose: "credential-offer", State: register.MessageQueued, Transport: s.cfg.Mailer.Transport()}
-	res, err := s.reg.Apply(ctx, actor, fsm.RecordMessage{Message: msg, Offer: o.ID})
-	if err != nil {
-		return nil, err
-	}
-	queued := res.(*register.Message)
 	text := strings.Join([]string{
 		"Dear " + r.FullName() + ",",
 		"",
@@ -118,39 +112,8 @@ func (s *Service) mailOffer(ctx context.Context, actor register.Actor, r *regist
 		"",
 		"If you did not expect this email, tell the registrar and do not open the link.",
 	}, "\r\n")
-	s.cfg.Mailer.Deliver(mail.Message{ID: msg.ID, To: r.Email, Subject: "Your " + settings.RegisterName + " credential", Text: text}, func(out mail.Outcome) {
-		m := *queued
-		m.Attempts = out.Attempts
-		switch {
-		case out.Err == nil:
-			m.State, m.LastError = register.MessageSent, ""
-		case out.Final:
-			m.State, m.LastError = register.MessageFailed, mailError(out.Err)
-		default:
-			m.State, m.LastError = register.MessageQueued, mailError(out.Err)
-		}
-		// The change that caused the mail is committed already; a record
-		// that cannot be written is logged, never retried into a loop.
-		if _, err := s.reg.Apply(context.Background(), register.System, fsm.RecordMessage{Message: m}); err != nil {
-			s.cfg.Logger.Warn("recording a mail outcome failed", "message", m.ID, "err", err)
-		}
-	})
-	return queued, nil
-}
-
-// mailError is the error as recorded and audited: short, on one line, and
-// without the recipient's address (relays quote it back).
-func mailError(err error) string {
-	s := strings.ReplaceAll(err.Error(), "\n", " ")
-	if i := strings.Index(s, "<"); i >= 0 {
-		if j := strings.Index(s[i:], ">"); j > 0 {
-			s = s[:i] + "<recipient>" + s[i+j+1:]
-		}
-	}
-	if len(s) > 300 {
-		s = s[:300]
-	}
-	return s
+	return notify.New(s.reg, s.cfg.Mailer, s.cfg.Logger).Send(ctx, actor, notify.Mail{ID: newID("msg-"), Registrant: r, Purpose: "credential-offer",
+		Subject: "Your " + settings.RegisterName + " credential", Text: text, Offer: o.ID})
 }
 
 // WithdrawOffer withdraws an open offer.
