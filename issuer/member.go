@@ -268,19 +268,6 @@ func (s *Server) unsealKey(kid string) (*keys.Key, error) {
 	return k, nil
 }
 
-// signingRefusal says why a follower must not sign status lists now: one
-// cut off from its leader would otherwise keep re-dating what may be an
-// out-of-date register.
-func (s *Server) signingRefusal() error {
-	if s.node == nil || s.node.IsLeader() {
-		return nil
-	}
-	if lost := s.node.LeaderLost(); lost > 0 {
-		return fmt.Errorf("%w: not re-signing status lists: this node has had no leader for %s, so its register may be behind; serving the lists signed before", register.ErrUnavailable, lost.Round(time.Second))
-	}
-	return nil
-}
-
 // ClusterNode is what the forwarder needs of this member, or nil for a
 // register of one.
 func (s *Server) ClusterNode() cluster.Node {

@@ -1,6 +1,9 @@
 package issuer
 
 import (
+	"github.com/nalw/linkpass/issuer/fsm"
+	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/issuer/state"
 	"github.com/nalw/linkpass/issuer/statuspub"
 	"github.com/nalw/linkpass/keys"
 )
@@ -14,9 +17,6 @@ func (s *Server) PublishedLists() []*statuspub.List { return s.pub.Lists() }
 // activeSigner returns the signer of the active signing key, for the
 // status list publisher.
 func (s *Server) activeSigner() (keys.Signer, error) {
-	if err := s.signingRefusal(); err != nil {
-		return nil, err
-	}
 	rec, err := s.activeKey()
 	if err != nil {
 		return nil, err
@@ -25,8 +25,25 @@ func (s *Server) activeSigner() (keys.Signer, error) {
 }
 
 func (s *Server) newPublisher() *statuspub.Publisher {
-	return statuspub.New(statuspub.Config{
+	cfg := statuspub.Config{
 		State: s.State, Signer: s.activeSigner, Clock: s.Now,
 		TTL: s.cfg.StatusListTTL, Validity: s.cfg.StatusListValidity, Logger: s.logger,
-	})
+	}
+	if s.node != nil {
+		// Only the leader signs; every node serves the tokens it wrote
+		// to the log.
+		cfg.Active = s.node.IsLeader
+		cfg.Replicate = s.replicateLists
+	}
+	return statuspub.New(cfg)
+}
+
+// replicateLists writes tokens the leader signed to the log.
+func (s *Server) replicateLists(lists []*statuspub.List, index, built uint64) error {
+	cmd := fsm.PublishStatus{Lists: make([]state.PublishedList, 0, len(lists))}
+	for _, l := range lists {
+		cmd.Lists = append(cmd.Lists, state.PublishedList{ID: l.ID, URI: l.URI, Token: l.Token, ETag: l.ETag, IssuedAt: l.IssuedAt, TTL: l.TTL, Index: index, Built: built})
+	}
+	_, err := s.apply(register.System, cmd)
+	return err
 }

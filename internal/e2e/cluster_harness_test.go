@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -107,7 +108,9 @@ func (m *member) spawn(t *testing.T, data string) *server {
 // restart starts the member again on its data directory and address.
 func (m *member) restart(t *testing.T) {
 	t.Helper()
+	tok := m.token
 	m.server = m.spawn(t, m.data)
+	m.token = tok
 }
 
 // signal sends sig to the member's process.
@@ -202,4 +205,25 @@ func (c *testCluster) followers(leader *member) []*member {
 		}
 	}
 	return out
+}
+
+const (
+	syscallSIGUSR1 = syscall.SIGUSR1
+	syscallSIGUSR2 = syscall.SIGUSR2
+)
+
+// rawPost sends body to m as the admin and returns the status and body.
+func rawPost(t *testing.T, m *member, path, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, m.URL+path, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+m.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := (&http.Client{Timeout: 15 * time.Second}).Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }

@@ -8,8 +8,33 @@ import (
 
 // Cluster message types: 150 to 159 are theirs.
 const (
-	MsgSealKeys MessageType = 150
+	MsgSealKeys      MessageType = 150
+	MsgStatusPublish MessageType = 151
 )
+
+// PublishStatus records Status List Tokens the leader signed, for every
+// node to serve as they are.
+type PublishStatus struct {
+	Lists []state.PublishedList `json:"lists"`
+}
+
+// MessageType implements Command.
+func (PublishStatus) MessageType() MessageType { return MsgStatusPublish }
+
+func applyPublishStatus(tx *state.Txn, _ *envelope, cmd *PublishStatus) (any, error) {
+	for i := range cmd.Lists {
+		l := cmd.Lists[i]
+		if l.ID == "" || len(l.Token) == 0 {
+			return nil, fmt.Errorf("fsm: publishing status lists: a list id and its token are required")
+		}
+		if err := tx.PutPublishedList(&l); err != nil {
+			return nil, err
+		}
+	}
+	// Not audited: re-signing changes no one's status, and the change it
+	// carries was audited when it was made.
+	return nil, nil
+}
 
 // SealKeys records private keys sealed under the cluster's key-encryption
 // key, so that any node that becomes leader can sign with them. The
@@ -25,6 +50,8 @@ func (SealKeys) MessageType() MessageType { return MsgSealKeys }
 func init() {
 	appliers[MsgSealKeys] = decode(applySealKeys)
 	versions[MsgSealKeys] = 2
+	appliers[MsgStatusPublish] = decode(applyPublishStatus)
+	versions[MsgStatusPublish] = 2
 }
 
 func applySealKeys(tx *state.Txn, env *envelope, cmd *SealKeys) (any, error) {

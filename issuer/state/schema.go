@@ -43,6 +43,7 @@ var tables = []func() *memdb.TableSchema{
 	grantsTableSchema,
 	messagesTableSchema,
 	sealedTableSchema,
+	publishedTableSchema,
 }
 
 func credentialsTableSchema() *memdb.TableSchema {

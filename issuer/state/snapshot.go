@@ -37,6 +37,7 @@ var recordTables = []recordTable{
 	{91, tableGrants, func() any { return new(register.Grant) }},
 	{92, tableMessages, func() any { return new(register.Message) }},
 	{150, tableSealed, func() any { return new(SealedKey) }},
+	{151, tablePublished, func() any { return new(PublishedList) }},
 }
 
 // recordTable is one table's record type in snapshots.

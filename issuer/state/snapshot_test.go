@@ -149,7 +149,8 @@ func filled(t *testing.T) *Store {
 	})
 	write(t, s, next(), func(tx *Txn) error {
 		return errors.Join(tx.PutSealedKey(&SealedKey{KID: "sealed-signing", Sealed: []byte{1, 2, 3}}),
-			tx.PutSealedKey(&SealedKey{KID: "sealed-root", Root: true, Sealed: []byte{4, 5, 6}}))
+			tx.PutSealedKey(&SealedKey{KID: "sealed-root", Root: true, Sealed: []byte{4, 5, 6}}),
+			tx.PutPublishedList(&PublishedList{ID: "1", URI: "https://r.example/status/1", Token: []byte("a.b.c"), ETag: `"x"`, IssuedAt: at, TTL: time.Minute, Index: 7, Built: 5}))
 	})
 	// A big sweep: one change with many events, then many small changes,
 	// so the snapshot is far larger than its 64 KiB write buffer.

@@ -58,6 +58,15 @@ type Config struct {
 	Validity time.Duration
 	// Logger receives publishing failures.
 	Logger *slog.Logger
+	// Active, in a cluster, says whether this node signs: only the leader
+	// does. The others serve the tokens the leader wrote to the log
+	// (state.PublishedList), so every node serves the same token. Nil
+	// means always (a register of one).
+	Active func() bool
+	// Replicate, in a cluster, writes freshly signed tokens to the log;
+	// the leader serves them only once it has, so that a token it served
+	// is never lost with it. index and built are what the tokens reflect.
+	Replicate func(lists []*List, index, built uint64) error
 }
 
 // ErrClockBehind means the register's clock reads earlier than the last
@@ -194,6 +203,9 @@ func (p *Publisher) publish(force bool) (memdb.WatchSet, error) {
 		return nil, err
 	}
 	idx, built := tx.Index(), tx.StatusIndex()
+	if p.cfg.Active != nil && !p.cfg.Active() {
+		return ws, p.follow(tx, st, idx, built)
+	}
 	now := p.cfg.Clock()
 	cur := p.cur.Load()
 	if !force && cur != nil && cur.store == st && cur.built == built && now.Sub(cur.at) < p.cfg.TTL/2 {
@@ -218,8 +230,54 @@ func (p *Publisher) publish(force bool) (memdb.WatchSet, error) {
 		return ws, err
 	}
 	next.index, next.built, next.store = idx, built, st
+	if p.cfg.Replicate != nil && len(next.lists) > 0 {
+		lists := make([]*List, 0, len(next.lists))
+		for _, l := range next.lists {
+			lists = append(lists, l)
+		}
+		sort.Slice(lists, func(i, j int) bool { return lists[i].ID < lists[j].ID })
+		if err := p.cfg.Replicate(lists, idx, built); err != nil {
+			return ws, fmt.Errorf("writing the signed status lists to the log: %w", err)
+		}
+	}
 	p.store(next)
 	return ws, nil
+}
+
+// follow serves the tokens the leader last wrote to the log. They reflect
+// every later change too while nothing a list is built from has changed
+// since they were built.
+func (p *Publisher) follow(tx *state.ReadTxn, st *state.Store, idx, built uint64) error {
+	recs, err := tx.PublishedLists()
+	if err != nil {
+		return err
+	}
+	next := &published{lists: make(map[string]*List, len(recs)), store: st}
+	if len(recs) == 0 {
+		// Nothing published yet: current only while there is no list.
+		if lists, err := tx.StatusLists(); err != nil || len(lists) > 0 {
+			return err
+		}
+		next.index = idx
+		if cur := p.cur.Load(); cur == nil || cur.index != idx {
+			p.store(next)
+		}
+		return nil
+	}
+	for _, r := range recs {
+		next.lists[r.ID] = &List{ID: r.ID, URI: r.URI, Token: r.Token, ETag: r.ETag, IssuedAt: r.IssuedAt, TTL: r.TTL}
+		if r.Index > next.index {
+			next.index, next.built, next.at = r.Index, r.Built, r.IssuedAt
+		}
+	}
+	if built <= next.built {
+		next.index = idx
+	}
+	if cur := p.cur.Load(); cur != nil && cur.store == st && cur.index == next.index && cur.at.Equal(next.at) && len(cur.lists) == len(next.lists) {
+		return nil
+	}
+	p.store(next)
+	return nil
 }
 
 // build signs a token for every list in tx.
