@@ -19,6 +19,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -180,6 +181,13 @@ func TestWalletTakesAnOfferWorksOfflineAndFollowsTheRegister(t *testing.T) {
 		axeClean(t, tb, axe, fmt.Sprintf("the code form at %d px", size.w))
 	}
 
+	// Chromium finds nothing that stops the wallet being installed.
+	inst, err := chromedp.Call(tb.ctx, page.GetInstallabilityErrors, cdp.Empty{})
+	require.NoError(t, err)
+	for _, e := range inst.InstallabilityErrors {
+		t.Errorf("not installable: %s", e.ErrorID)
+	}
+
 	// Not six digits: said in the form, nothing sent.
 	tb.typeCode("12a")
 	tb.waitFor(5*time.Second, `!document.getElementById("tx-code-error").hidden`)
@@ -288,13 +296,36 @@ func TestWalletTakesAnOfferWorksOfflineAndFollowsTheRegister(t *testing.T) {
 	tb.waitFor(30*time.Second, fmt.Sprintf(`document.querySelectorAll("article.wallet-card").length === 1 && document.querySelector("article.wallet-card").dataset.id !== %q`, firstID))
 	tb.walletShows(10*time.Second, "valid")
 	assert.Contains(t, tb.text("article.wallet-card"), "Siobhan Okonkwo-Fairweather Smith")
+	assert.Contains(t, tb.text("#wallet-status"), "The register updated your credential")
 	recs = evalAsync[[]stored](tb, readStore)
 	require.Len(t, recs, 1, "the replacement took the old credential's place")
 	assert.NotEqual(t, rec.VCJWT, recs[0].VCJWT)
 	assert.Equal(t, verifier.OutcomeValid, sys.verify(context.Background(), recs[0].VCJWT).Outcome)
 	assert.Equal(t, rec.KeyX, recs[0].KeyX, "the same holder key")
 
-	// Remove, with a confirmation.
+	// Lost phone: the registrar stops the wallet refreshing and revokes its
+	// credential. The wallet shows REVOKED, having been refused a
+	// replacement, and never VALID.
+	wallets, err := sys.issuance.WalletsOf(reg.Number)
+	require.NoError(t, err)
+	require.Len(t, wallets.Grants, 1)
+	_, err = sys.issuance.RevokeGrant(context.Background(), register.System, wallets.Grants[0].ID, "Phone reported lost")
+	require.NoError(t, err)
+	_, err = sys.srv.RevokeCredential(context.Background(), register.System, recs[0].ID, "Phone reported lost")
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		return sys.verify(context.Background(), recs[0].VCJWT).Outcome == verifier.OutcomeRevoked
+	}, 15*time.Second, 50*time.Millisecond)
+	tb.do(20*time.Second, chromedp.Reload())
+	tb.waitFor(30*time.Second, `document.querySelector("article.wallet-card [data-status]") && document.querySelector("article.wallet-card [data-status]").dataset.status === "revoked" && document.querySelector("article.wallet-card").innerText.includes("did not send a replacement")`)
+	assert.Contains(t, tb.text("article.wallet-card"), "Contact your registrar")
+	assert.NotContains(t, tb.text("article.wallet-card"), "VALID")
+	axeClean(t, tb, axe, "a revoked credential")
+
+	// Remove, with a confirmation. The register refused the refresh (400)
+	// and refuses the revoked wallet's notification (401).
+	tb.expect("400 (Bad Request)")
+	tb.expect("401 (Unauthorized)")
 	tb.do(10*time.Second, chromedp.Click(chromedp.CSS(`article.wallet-card button[data-action=remove]`)))
 	tb.waitFor(5*time.Second, `document.querySelector("article.wallet-card .confirm") && !document.querySelector("article.wallet-card .confirm").hidden`)
 	axeClean(t, tb, axe, "the removal confirmation")

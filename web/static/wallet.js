@@ -254,7 +254,7 @@
   // issueBoth fetches both formats under one access token (they share one
   // record and one status entry), draws the QR code, and returns the
   // record to store.
-  function issueBoth(ep, access, refreshToken) {
+  function issueBoth(ep, access, expiresIn, refreshToken) {
     var key, sd;
     return holderKey().then(function (k) {
       key = k;
@@ -277,6 +277,8 @@
           endpoints: ep,
           refreshToken: refreshToken,
           access: access,
+          // The access token serves the notifications while it lasts.
+          accessExpires: Date.now() + (expiresIn || 0) * 1000,
           addedAt: new Date().toISOString(),
           status: null
         };
@@ -364,7 +366,7 @@
       if (!res.ok) {
         throw new Failure(describe(res) || "The register did not renew this credential.");
       }
-      return issueBoth(rec.endpoints, res.body.access_token, rec.refreshToken);
+      return issueBoth(rec.endpoints, res.body.access_token, res.body.expires_in, rec.refreshToken);
     }).then(function (fresh) {
       return statusOf(fresh).then(function (st) {
         if (!st || st.value !== "valid") {
@@ -390,6 +392,9 @@
   }
 
   var checking = null;
+  // notice is news of the last check to show above the list (a
+  // replacement), until the next one.
+  var notice = "";
   // unreachable is set when the last check could not reach the register.
   var unreachable = false;
 
@@ -401,6 +406,7 @@
     }
     checking = allCredentials().then(function (recs) {
       unreachable = false;
+      notice = "";
       return Promise.all(recs.map(function (rec) {
         return statusOf(rec).then(function (st) {
           if (!st) {
@@ -414,7 +420,8 @@
               (!rec.refreshFailedAt || Date.now() - new Date(rec.refreshFailedAt).getTime() > REFRESH_RETRY_MS)) {
               return refresh(rec).then(function (fresh) {
                 if (fresh) {
-                  announce("The register updated your credential for " + fresh.claims.credentialSubject.name + ". The new one is ready to show.");
+                  // #wallet-status, a live region, shows and announces it.
+                  notice = "The register updated your credential for " + fresh.claims.credentialSubject.name + ". The new one is ready to show.";
                 }
               });
             }
@@ -546,7 +553,7 @@
         throw new Failure("This link can no longer add a credential: it was used, expired or was cancelled." + ASK_REGISTRAR, { dead: true });
       }
       addStatus.textContent = "Code accepted. Adding your credential…";
-      return issueBoth(ep, res.body.access_token, res.body.refresh_token || null);
+      return issueBoth(ep, res.body.access_token, res.body.expires_in, res.body.refresh_token || null);
     }).then(function (rec) {
       return statusOf(rec).then(function (st) {
         if (st) {
@@ -705,9 +712,9 @@
       store("credentials", "readwrite", function (st) {
         return st.delete(rec.id);
       }).then(function () {
-        // Tell the register, as OpenID4VCI provides; the access token may
-        // have expired, which is fine: nothing depends on it.
-        if (navigator.onLine && rec.endpoints && rec.endpoints.notification) {
+        // Tell the register, as OpenID4VCI provides, while the access
+        // token lasts; nothing depends on it.
+        if (navigator.onLine && rec.endpoints && rec.endpoints.notification && Date.now() < (rec.accessExpires || 0)) {
           LP.request(rec.endpoints.notification, {
             method: "POST",
             headers: { "Content-Type": "application/json", "Authorization": "Bearer " + rec.access },
@@ -743,7 +750,7 @@
       });
       empty.hidden = recs.length > 0 || !add.hidden;
       var offline = !navigator.onLine || unreachable;
-      walletStatus.textContent = recs.length === 0 ? "" :
+      walletStatus.textContent = recs.length === 0 ? "" : notice ? notice :
         !offline ? (recs.length === 1 ? "1 credential on this phone." : recs.length + " credentials on this phone.") :
           (navigator.onLine ? "The register could not be reached." : "This phone is offline.") +
           " Your credential still works, and shows its status as of the last check.";
