@@ -558,15 +558,18 @@ func TestOfferEmailLeadsToTheWalletWithoutTheCode(t *testing.T) {
 	tr := newRegister(t, oid4vci.Config{Mailer: m})
 	o, err := tr.svc.CreateOffer(context.Background(), tr.admin, tr.number, oid4vci.OfferRequest{Send: true})
 	require.NoError(t, err)
-	var eml []byte
+	// Read the file once the register records the message as sent: the
+	// outbox file is complete by then.
 	require.Eventually(t, func() bool {
-		files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
-		if len(files) != 1 {
-			return false
-		}
-		eml, err = os.ReadFile(files[0])
-		return err == nil
-	}, 10*time.Second, 10*time.Millisecond, "the offer mail never reached the outbox")
+		w, err := tr.svc.WalletsOf(tr.number)
+		require.NoError(t, err)
+		return len(w.Messages) == 1 && w.Messages[0].State == register.MessageSent
+	}, 10*time.Second, 10*time.Millisecond, "the offer mail was never sent")
+	files, err := filepath.Glob(filepath.Join(dir, "*.eml"))
+	require.NoError(t, err)
+	require.Len(t, files, 1)
+	eml, err := os.ReadFile(files[0])
+	require.NoError(t, err)
 	msg, err := stdmail.ReadMessage(bytes.NewReader(eml))
 	require.NoError(t, err)
 	body := decodedBody(t, msg)
