@@ -18,8 +18,9 @@ import (
 // (or --yes): a valid but wrong number passes the check digit.
 func (a *app) removeCmd() *cobra.Command {
 	var body struct {
-		Reason string `json:"reason"`
-		Number string `json:"registration_number"`
+		Reason    string `json:"reason"`
+		Number    string `json:"registration_number"`
+		DecidedOn string `json:"decided_on,omitempty"`
 	}
 	var yes bool
 	c := &cobra.Command{
@@ -52,6 +53,7 @@ func (a *app) removeCmd() *cobra.Command {
 	}
 	c.Flags().StringVar(&body.Reason, "reason", "", "why (required; kept in the audit trail)")
 	c.Flags().BoolVar(&yes, "yes", false, "do not ask for the number again (for scripts)")
+	decidedOnFlag(c, &body.DecidedOn)
 	_ = c.MarkFlagRequired("reason")
 	return c
 }

@@ -189,8 +189,9 @@ func printPublished(w io.Writer, at time.Time) {
 // share a shape (REGNO, a reason and/or a date).
 func (a *app) statusCmd(op, short string, reason, until bool) *cobra.Command {
 	var body struct {
-		Reason string `json:"reason,omitempty"`
-		Until  string `json:"until,omitempty"`
+		Reason    string `json:"reason,omitempty"`
+		Until     string `json:"until,omitempty"`
+		DecidedOn string `json:"decided_on,omitempty"`
 	}
 	use := op + " REGNO"
 	if reason {
@@ -226,13 +227,22 @@ func (a *app) statusCmd(op, short string, reason, until bool) *cobra.Command {
 	if until {
 		c.Flags().StringVar(&body.Until, "until", "", "date, YYYY-MM-DD")
 	}
+	if op == "suspend" {
+		decidedOnFlag(c, &body.DecidedOn)
+	}
 	return c
+}
+
+// decidedOnFlag adds --decided-on to the changes a decision makes.
+func decidedOnFlag(c *cobra.Command, to *string) {
+	c.Flags().StringVar(to, "decided-on", "", "date the decision was made (a panel's, an interim order's), YYYY-MM-DD, if before today; reported as the time from decision to publication")
 }
 
 func (a *app) restrictCmd() *cobra.Command {
 	var body struct {
-		Text   string `json:"text"`
-		Reason string `json:"reason"`
+		Text      string `json:"text"`
+		Reason    string `json:"reason"`
+		DecidedOn string `json:"decided_on,omitempty"`
 	}
 	c := &cobra.Command{
 		Use:   "restrict REGNO --text T --reason R",
@@ -252,6 +262,7 @@ func (a *app) restrictCmd() *cobra.Command {
 	}
 	c.Flags().StringVar(&body.Text, "text", "", "public wording of the restriction (required; shown on the public register)")
 	c.Flags().StringVar(&body.Reason, "reason", "", "why (required; kept in the audit trail)")
+	decidedOnFlag(c, &body.DecidedOn)
 	_ = c.MarkFlagRequired("text")
 	_ = c.MarkFlagRequired("reason")
 	return c

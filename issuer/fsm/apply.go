@@ -197,6 +197,10 @@ func (cmd ChangeRegistrant) Apply(old *register.Registrant, at time.Time, idx ui
 	default:
 		return nil, fmt.Errorf("%w: unknown registrant operation %q", register.ErrInvalid, cmd.Op)
 	}
+	if err == nil && cmd.Decided != "" {
+		err = checkDecided(cmd, at)
+		details["decided"] = string(cmd.Decided)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -328,4 +332,22 @@ func applyRetireKey(tx *state.Txn, env *envelope, cmd *RetireKey) (any, error) {
 		return nil, err
 	}
 	return &k, audit(tx, env, "key.retire", "", k.KID, "", map[string]string{"force": strconv.FormatBool(cmd.Force)})
+}
+
+// checkDecided accepts a decision date only on the changes a decision
+// makes, and only one that is not after the day of the change.
+func checkDecided(cmd ChangeRegistrant, at time.Time) error {
+	switch cmd.Op {
+	case OpSuspend, OpRemove, OpRestrict:
+	default:
+		return fmt.Errorf("%w: a decision date is recorded only with a suspension, removal or restriction", register.ErrInvalid)
+	}
+	d, err := register.ParseDate(string(cmd.Decided))
+	if err != nil {
+		return fmt.Errorf("decided: %w", err)
+	}
+	if today := register.DateOf(at); today.Before(d) {
+		return fmt.Errorf("%w: decided %s is after today (%s): give the date the decision was made", register.ErrInvalid, d, today)
+	}
+	return nil
 }

@@ -163,7 +163,12 @@ type ChangeRegistrant struct {
 	Text   string        `json:"text,omitempty"`
 	// Review is the review date of a suspension (OpSuspend) or of the
 	// restriction added (OpRestrict).
-	Review        register.Date           `json:"review,omitempty"`
+	Review register.Date `json:"review,omitempty"`
+	// Decided is the date the decision behind a suspension, removal or
+	// restriction was made (a panel's, an interim order's), when that was
+	// before it was entered. It is kept in the audit trail, so that the
+	// time from decision to publication can be reported (package reports).
+	Decided       register.Date           `json:"decided,omitempty"`
 	Qualification *register.Qualification `json:"qualification,omitempty"`
 	CPD           *register.CPD           `json:"cpd,omitempty"`
 	// Correction is the fields OpCorrect amends.

@@ -43,6 +43,8 @@ type Suspend struct {
 	Reason string        `json:"reason"`
 	Until  register.Date `json:"until,omitempty"`
 	Review register.Date `json:"review,omitempty"`
+	// DecidedOn is when the decision was made, if before today.
+	DecidedOn register.Date `json:"decided_on,omitempty"`
 }
 
 // Validate checks the request on its own.
@@ -53,12 +55,15 @@ func (q *Suspend) Validate() error {
 	if err := validDate("until", q.Until); err != nil {
 		return err
 	}
+	if err := validDate("decided_on", q.DecidedOn); err != nil {
+		return err
+	}
 	return validDate("review", q.Review)
 }
 
 // Command builds the change.
 func (q *Suspend) Command(n string) (fsm.ChangeRegistrant, error) {
-	return fsm.ChangeRegistrant{Number: n, Op: fsm.OpSuspend, Reason: q.Reason, Until: q.Until, Review: q.Review}, nil
+	return fsm.ChangeRegistrant{Number: n, Op: fsm.OpSuspend, Reason: q.Reason, Until: q.Until, Review: q.Review, Decided: q.DecidedOn}, nil
 }
 
 // Reinstate ends a suspension.
@@ -91,8 +96,9 @@ func (q *Unrestrict) Command(n string) (fsm.ChangeRegistrant, error) {
 // registration number: removal is final, and a valid but wrong number
 // passes the check digit.
 type Remove struct {
-	Reason string `json:"reason"`
-	Number string `json:"registration_number"`
+	Reason    string        `json:"reason"`
+	Number    string        `json:"registration_number"`
+	DecidedOn register.Date `json:"decided_on,omitempty"`
 }
 
 // Validate checks the request on its own.
@@ -103,7 +109,7 @@ func (q *Remove) Validate() error {
 	if q.Number == "" {
 		return fmt.Errorf("%w: registration_number is required: removal is final, so repeat the number of the registrant to remove", register.ErrInvalid)
 	}
-	return nil
+	return validDate("decided_on", q.DecidedOn)
 }
 
 // Command builds the change, refusing it unless the number typed is the
@@ -112,7 +118,7 @@ func (q *Remove) Command(n string) (fsm.ChangeRegistrant, error) {
 	if m, err := regno.Parse(q.Number); err != nil || m != n {
 		return fsm.ChangeRegistrant{}, fmt.Errorf("%w: registration_number is not %s, the registrant this request removes; nothing was changed", register.ErrInvalid, n)
 	}
-	return fsm.ChangeRegistrant{Number: n, Op: fsm.OpRemove, Reason: q.Reason}, nil
+	return fsm.ChangeRegistrant{Number: n, Op: fsm.OpRemove, Reason: q.Reason, Decided: q.DecidedOn}, nil
 }
 
 // Renew extends registration to Until, or by a year.
@@ -131,9 +137,10 @@ func (q *Renew) Command(n string) (fsm.ChangeRegistrant, error) {
 // Restrict adds a condition on practice with its public wording, and
 // optionally the date it is due for review.
 type Restrict struct {
-	Text   string        `json:"text"`
-	Reason string        `json:"reason"`
-	Review register.Date `json:"review,omitempty"`
+	Text      string        `json:"text"`
+	Reason    string        `json:"reason"`
+	Review    register.Date `json:"review,omitempty"`
+	DecidedOn register.Date `json:"decided_on,omitempty"`
 }
 
 // Validate checks the request on its own.
@@ -144,12 +151,15 @@ func (q *Restrict) Validate() error {
 	if err := RequireReason(q.Reason); err != nil {
 		return err
 	}
+	if err := validDate("decided_on", q.DecidedOn); err != nil {
+		return err
+	}
 	return validDate("review", q.Review)
 }
 
 // Command builds the change.
 func (q *Restrict) Command(n string) (fsm.ChangeRegistrant, error) {
-	return fsm.ChangeRegistrant{Number: n, Op: fsm.OpRestrict, Text: q.Text, Reason: q.Reason, Review: q.Review}, nil
+	return fsm.ChangeRegistrant{Number: n, Op: fsm.OpRestrict, Text: q.Text, Reason: q.Reason, Review: q.Review, Decided: q.DecidedOn}, nil
 }
 
 // AddQualification records a qualification; one awarded after today is
