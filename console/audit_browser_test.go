@@ -71,6 +71,7 @@ func TestBrowserAuditorFiltersPagesAndDownloadsTheAuditTrail(t *testing.T) {
 	tb.Do(wait, chromedp.Click(chromedp.CSS(`nav a[href="/console/audit"]`)))
 	waitPath(tb, "/console/audit")
 	assert.Equal(t, "page", browsertest.Eval[string](tb, `document.querySelector('nav a[href="/console/audit"]').getAttribute("aria-current")`))
+	assert.NotContains(t, tb.Text("nav"), "Settings", "only admins see the settings")
 	rows := browsertest.Eval[int](tb, `document.querySelectorAll("#audit-events tbody tr").length`)
 	assert.Equal(t, auditPageSize, rows, "the demo register's trail fills more than a page")
 	browsertest.Shoot(tb, "console-audit", 1280, 800)

@@ -70,6 +70,9 @@ type Config struct {
 	Offers Offers
 	// Now is the register's clock; nil means the system's.
 	Now func() time.Time
+	// Admin changes settings, keys and tokens (settings.go); without it
+	// the settings page only shows them.
+	Admin Admin
 }
 
 // Console serves the console's pages.
@@ -161,7 +164,8 @@ type pageData struct {
 	ManageSettings bool
 	Audit          *auditData
 	// Rec is the registrants' pages' own (records.go).
-	Rec *recordsView
+	Rec      *recordsView
+	Settings *settingsData
 }
 
 // RegisterMode tells the layout this is the register's own site.
@@ -212,6 +216,7 @@ func (c *Console) Register(r *mux.Router) {
 
 	c.registerAudit(h)
 	c.registerRecords(h)
+	c.registerSettings(h)
 }
 
 // Routes lists the signed-in console's routes as "METHOD /path", with the
@@ -249,6 +254,10 @@ func (c *Console) available(h http.HandlerFunc) http.HandlerFunc {
 // error never sends half a page.
 func (c *Console) render(w http.ResponseWriter, name string, status int, d *pageData) {
 	d.RegisterName, d.Mode = c.cfg.RegisterName, "register"
+	// The live name, so that a change on the settings page shows at once.
+	if n := c.cfg.State().Settings().RegisterName; n != "" {
+		d.RegisterName = n
+	}
 	if d.Me != nil {
 		d.ManageStaff = staff.Can(d.Me.Role, staff.ManageStaff)
 		d.ManageSettings = staff.Can(d.Me.Role, staff.ManageSettings)
@@ -282,7 +291,9 @@ func (c *Console) problem(err error) (string, int) {
 	} {
 		if errors.Is(err, k.err) {
 			for _, base := range []error{register.ErrInvalid, register.ErrUnauthenticated, register.ErrForbidden, register.ErrNotFound, register.ErrConflict, register.ErrUnavailable} {
-				msg = strings.TrimPrefix(msg, base.Error()+": ")
+				// Wherever it is: a rule may name its field first
+				// ("quality mark since: invalid request: ...").
+				msg = strings.ReplaceAll(msg, base.Error()+": ", "")
 			}
 			return sentence(msg), k.status
 		}

@@ -81,7 +81,7 @@ func newSystem(t *testing.T, scheme string) *system {
 	issuance := oid4vci.New(srv, oid4vci.Config{Mailer: mailer, Logger: logger})
 	regs := registrants.New(srv)
 	con, err := New(Config{Staff: svc, State: srv.State, IssuerURL: base, RegisterName: set.RegisterName, Logger: logger,
-		Registrants: regs, Offers: issuance, Now: srv.Now})
+		Registrants: regs, Offers: issuance, Now: srv.Now, Admin: srv})
 	require.NoError(t, err)
 	site, err := web.New(web.Config{Mode: web.RegisterMode, RegisterName: set.RegisterName, Logger: logger,
 		Verify: func(context.Context, string) verdict.Verdict { return verdict.Verdict{} }, Register: publicregister.New(srv.State, srv.Now)})

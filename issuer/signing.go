@@ -104,6 +104,14 @@ func (s *Server) activeKey() (*register.SigningKey, error) {
 	return nil, fmt.Errorf("%w: the register has no active signing key; run `linkpass keys rotate`", register.ErrConflict)
 }
 
+// What people are told before and after they rotate or retire a key, in
+// the CLI's help and on the console's settings page alike.
+const (
+	RotateAdvice  = "Make a new signing key; older keys keep verifying until retired"
+	RetireAdvice  = "Stop publishing a key; refused while credentials it signed are unexpired, unless forced"
+	RetiredEffect = "it is no longer published, and credentials it signed stop verifying at verifiers' next sync"
+)
+
 // RotateKey makes a new signing key the active one. Older keys keep
 // verifying until retired.
 func (s *Server) RotateKey(actor register.Actor, alg string) (*register.SigningKey, error) {

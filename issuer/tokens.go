@@ -90,6 +90,11 @@ func (s *Server) CreateTokenFor(actor register.Actor, t register.Token) (*regist
 	if _, err := register.ParseRole(string(role)); err != nil {
 		return nil, "", err
 	}
+	// New tokens say whose they are, so that the audit trail can name
+	// who acted. (Older ones may not; the log replays them as they were.)
+	if t.Staff == "" && strings.TrimSpace(name) == "" {
+		return nil, "", fmt.Errorf("%w: say whose token this is: the staff account it belongs to (staff), or the name of the integration that will use it (name)", register.ErrInvalid)
+	}
 	if len(name) > 100 {
 		return nil, "", fmt.Errorf("%w: token name is longer than 100 characters", register.ErrInvalid)
 	}

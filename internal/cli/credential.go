@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nalw/linkpass/issuer"
 	"github.com/nalw/linkpass/issuer/register"
 )
 
@@ -165,7 +166,7 @@ func (a *app) keysCmd() *cobra.Command {
 	var alg string
 	rotate := &cobra.Command{
 		Use:   "rotate [--alg EdDSA|ES256]",
-		Short: "Make a new signing key; older keys keep verifying until retired",
+		Short: issuer.RotateAdvice,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var k keyView
@@ -179,10 +180,10 @@ func (a *app) keysCmd() *cobra.Command {
 	var force bool
 	retire := &cobra.Command{
 		Use:   "retire [--force] [--] KID",
-		Short: "Stop publishing a key; refused while credentials it signed are unexpired, unless --force",
+		Short: issuer.RetireAdvice + " (--force)",
 		// A key id is base64url and may begin with '-', which would read
 		// as a flag.
-		Long: "Stop publishing a key; refused while credentials it signed are unexpired, unless --force.\n\nA key id that begins with '-' goes after --: linkpass keys retire --force -- -AbC…",
+		Long: issuer.RetireAdvice + " (--force).\n\nA key id that begins with '-' goes after --: linkpass keys retire --force -- -AbC…",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var k keyView
@@ -190,7 +191,7 @@ func (a *app) keysCmd() *cobra.Command {
 				return err
 			}
 			return a.render(k, func(w io.Writer) {
-				fmt.Fprintf(w, "Retired key %s: it is no longer published, and credentials it signed stop verifying at verifiers' next sync.\n", k.KID)
+				fmt.Fprintf(w, "Retired key %s: %s.\n", k.KID, issuer.RetiredEffect)
 			})
 		},
 	}

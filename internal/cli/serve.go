@@ -329,7 +329,7 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	// The API and the console share one set of registrant operations.
 	regs := registrants.New(srv)
 	con, err := console.New(console.Config{Staff: staffSvc, State: srv.State, IssuerURL: set.IssuerURL, RegisterName: set.RegisterName, Logger: logger,
-		Registrants: regs, Offers: issuance, Now: srv.Now})
+		Registrants: regs, Offers: issuance, Now: srv.Now, Admin: srv})
 	if err != nil {
 		return withCode(ExitCannot, err)
 	}
