@@ -125,6 +125,19 @@ func axeClean(t *testing.T, tb *tab, src, what string) {
 	assert.Empty(t, browsertest.AxeViolations(tb.Tab, src), what)
 }
 
+// shootScreen saves what the screen shows (not the whole page: the QR
+// view is fixed to the screen) as name.png.
+func shootScreen(t *testing.T, tb *tab, name string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
+	defer cancel()
+	b, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	require.NoError(t, err)
+	path := filepath.Join(screenshotDir(t), name+".png")
+	require.NoError(t, os.WriteFile(path, b, 0o644))
+	t.Logf("screenshot %s", path)
+}
+
 // zbarRead reads the QR code in a PNG with zbarimg, or skips.
 func zbarRead(t *testing.T, pngBytes []byte) string {
 	t.Helper()
@@ -179,6 +192,8 @@ func TestWalletTakesAnOfferWorksOfflineAndFollowsTheRegister(t *testing.T) {
 	for _, size := range []struct{ w, h int64 }{{1280, 800}, {360, 740}} {
 		tb.do(5*time.Second, chromedp.EmulateViewport(size.w, size.h))
 		axeClean(t, tb, axe, fmt.Sprintf("the code form at %d px", size.w))
+		assert.Empty(t, eval[[]string](tb, contrastFailures), "the code form")
+		shoot(t, tb, fmt.Sprintf("wallet-code-%d", size.w), size.w, size.h)
 	}
 
 	// Chromium finds nothing that stops the wallet being installed.
@@ -242,6 +257,7 @@ func TestWalletTakesAnOfferWorksOfflineAndFollowsTheRegister(t *testing.T) {
 	for _, size := range []struct{ w, h int64 }{{1280, 800}, {360, 740}} {
 		tb.do(5*time.Second, chromedp.EmulateViewport(size.w, size.h))
 		axeClean(t, tb, axe, fmt.Sprintf("the QR view at %d px", size.w))
+		shootScreen(t, tb, fmt.Sprintf("wallet-qr-%d", size.w))
 		assert.LessOrEqual(t, eval[int](tb, `document.getElementById("qr-view-img").getBoundingClientRect().right | 0`), int(size.w), "the code fits the screen")
 	}
 	tb.do(10*time.Second, chromedp.Click(chromedp.ID("qr-view-close")))
@@ -271,6 +287,8 @@ func TestWalletTakesAnOfferWorksOfflineAndFollowsTheRegister(t *testing.T) {
 	for _, size := range []struct{ w, h int64 }{{1280, 800}, {360, 740}} {
 		tb.do(5*time.Second, chromedp.EmulateViewport(size.w, size.h))
 		axeClean(t, tb, axe, fmt.Sprintf("a suspended credential at %d px", size.w))
+		assert.Empty(t, eval[[]string](tb, contrastFailures), "a suspended credential")
+		shoot(t, tb, fmt.Sprintf("wallet-suspended-%d", size.w), size.w, size.h)
 		assert.LessOrEqual(t, eval[int](tb, `document.documentElement.scrollWidth`), int(size.w), "the wallet scrolls sideways at %d px", size.w)
 	}
 	camera.resetVerdict()

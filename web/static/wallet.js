@@ -86,6 +86,21 @@
     });
   }
 
+  // updateCredential stores rec only if it is still there: a check that
+  // ends after the link worker removed the credential must not bring it
+  // back.
+  function updateCredential(rec) {
+    return store("credentials", "readwrite", function (s) {
+      var req = s.get(rec.id);
+      req.onsuccess = function () {
+        if (req.result) {
+          s.put(rec);
+        }
+      };
+      return req;
+    });
+  }
+
   // --- Encoding.
 
   function b64u(bytes) {
@@ -374,9 +389,17 @@
         }
         fresh.status = { value: st.value, checkedAt: new Date().toISOString(), listIssuedAt: st.listIssuedAt };
         fresh.replaced = rec.id;
-        return store("credentials", "readwrite", function (s) {
-          s.delete(rec.id);
-          return s.put(fresh);
+        // The new credential takes the place of every record of the same
+        // wallet grant (the old one, and any a second tab stored).
+        return allCredentials().then(function (recs) {
+          return store("credentials", "readwrite", function (s) {
+            recs.forEach(function (r) {
+              if (r.id === rec.id || (r.refreshToken && r.refreshToken === rec.refreshToken)) {
+                s.delete(r.id);
+              }
+            });
+            return s.put(fresh);
+          });
         }).then(function () {
           notify(fresh);
           return fresh;
@@ -385,7 +408,7 @@
     }).catch(function (err) {
       rec.refreshFailedAt = new Date().toISOString();
       rec.refreshError = err && err.message ? err.message : "The register did not renew this credential.";
-      return putCredential(rec).then(function () {
+      return updateCredential(rec).then(function () {
         return null;
       });
     });
@@ -404,7 +427,21 @@
     if (checking || !navigator.onLine) {
       return checking || Promise.resolve();
     }
-    checking = allCredentials().then(function (recs) {
+    // One check at a time across the wallet's tabs, so that two never
+    // refresh the same credential at once.
+    var locked = navigator.locks ? function (fn) {
+      return navigator.locks.request("linkpass-wallet-check", fn);
+    } : function (fn) {
+      return fn();
+    };
+    checking = locked(checkEach).then(render, render).then(function () {
+      checking = null;
+    });
+    return checking;
+  }
+
+  function checkEach() {
+    return allCredentials().then(function (recs) {
       unreachable = false;
       notice = "";
       return Promise.all(recs.map(function (rec) {
@@ -415,7 +452,7 @@
           }
           var was = rec.status && rec.status.value;
           rec.status = { value: st.value, checkedAt: new Date().toISOString(), listIssuedAt: st.listIssuedAt || null };
-          return putCredential(rec).then(function () {
+          return updateCredential(rec).then(function () {
             if (st.value === "revoked" && rec.refreshToken &&
               (!rec.refreshFailedAt || Date.now() - new Date(rec.refreshFailedAt).getTime() > REFRESH_RETRY_MS)) {
               return refresh(rec).then(function (fresh) {
@@ -431,10 +468,7 @@
           });
         });
       }));
-    }).then(render, render).then(function () {
-      checking = null;
     });
-    return checking;
   }
 
   // --- Adding a credential from an offer link.
@@ -749,6 +783,9 @@
         list.appendChild(card(rec));
       });
       empty.hidden = recs.length > 0 || !add.hidden;
+      // While a first credential is being added, the empty list says
+      // nothing useful.
+      document.getElementById("credentials").hidden = recs.length === 0 && !add.hidden;
       var offline = !navigator.onLine || unreachable;
       walletStatus.textContent = recs.length === 0 ? "" : notice ? notice :
         !offline ? (recs.length === 1 ? "1 credential on this phone." : recs.length + " credentials on this phone.") :
