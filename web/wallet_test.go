@@ -310,7 +310,7 @@ func TestWalletTakesAnOfferWorksOfflineAndFollowsTheRegister(t *testing.T) {
 	require.Eventually(t, func() bool {
 		return sys.verify(context.Background(), rec.VCJWT).Outcome == verifier.OutcomeRevoked
 	}, 15*time.Second, 50*time.Millisecond, "the correction never revoked the wallet's credential")
-	tb.do(20*time.Second, chromedp.Reload())
+	tb.do(10*time.Second, chromedp.Click(chromedp.ID("check-now")))
 	tb.waitFor(30*time.Second, fmt.Sprintf(`document.querySelectorAll("article.wallet-card").length === 1 && document.querySelector("article.wallet-card").dataset.id !== %q`, firstID))
 	tb.walletShows(10*time.Second, "valid")
 	assert.Contains(t, tb.text("article.wallet-card"), "Siobhan Okonkwo-Fairweather Smith")

@@ -783,6 +783,7 @@
         list.appendChild(card(rec));
       });
       empty.hidden = recs.length > 0 || !add.hidden;
+      document.getElementById("check-actions").hidden = recs.length === 0;
       // While a first credential is being added, the empty list says
       // nothing useful.
       document.getElementById("credentials").hidden = recs.length === 0 && !add.hidden;
@@ -817,14 +818,38 @@
     qrReturn = from;
     qrView.hidden = false;
     document.body.classList.add("qr-open");
+    keepScreenOn();
     qrTitle.focus();
   }
 
   function closeQR() {
     qrView.hidden = true;
     document.body.classList.remove("qr-open");
+    letScreenSleep();
     if (qrReturn) {
       qrReturn.focus();
+    }
+  }
+
+  // While the code is shown, keep the screen on where the browser allows;
+  // where it does not, nothing is lost.
+  var wakeLock = null;
+
+  function keepScreenOn() {
+    if (!navigator.wakeLock) {
+      return;
+    }
+    navigator.wakeLock.request("screen").then(function (l) {
+      wakeLock = l;
+    }, function () {
+      wakeLock = null;
+    });
+  }
+
+  function letScreenSleep() {
+    if (wakeLock) {
+      wakeLock.release().catch(function () {});
+      wakeLock = null;
     }
   }
 
@@ -856,6 +881,21 @@
       startOffer(uri);
     }
     render().then(checkAll);
+    var checkNow = document.getElementById("check-now");
+    checkNow.addEventListener("click", function () {
+      if (!navigator.onLine) {
+        walletStatus.textContent = "This phone is offline. Connect to the internet to check your status.";
+        return;
+      }
+      checkNow.disabled = true;
+      walletStatus.textContent = "Checking your status with the register…";
+      checkAll().then(function () {
+        checkNow.disabled = false;
+        if (!unreachable && !notice) {
+          walletStatus.textContent = "Checked with the register just now.";
+        }
+      });
+    });
     window.addEventListener("online", checkAll);
     window.addEventListener("offline", render);
     document.addEventListener("visibilitychange", function () {
