@@ -85,7 +85,7 @@ func (s *Server) startMember(fresh, joining bool) error {
 			return fmt.Errorf("%w: %v", register.ErrUnavailable, err)
 		}
 	}
-	for !s.node.IsLeader() && !s.node.CaughtUp() {
+	for !s.node.IsLeader() && !s.caughtUp() {
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("%w: no leader reached within %s: is a majority of the cluster running and reachable at its --raft-addr?", register.ErrUnavailable, memberStartTimeout)
@@ -107,6 +107,26 @@ func (s *Server) startMember(fresh, joining bool) error {
 	}
 	go s.watchLeadership()
 	return nil
+}
+
+// caughtUp reports whether a follower's register holds every command
+// entry the leader has told it is committed. Raft counts an entry applied
+// once it is handed to the FSM, before the FSM has applied it, so this
+// looks up the last command entry and waits for the register's own index.
+func (s *Server) caughtUp() bool {
+	if !s.node.CaughtUp() {
+		return false
+	}
+	var l raft.Log
+	for i := s.raft.CommitIndex(); i > 0; i-- {
+		if err := s.logs.GetLog(i, &l); err != nil {
+			return true // in the snapshot, which was restored whole
+		}
+		if l.Type == raft.LogCommand {
+			return s.State().Index("") >= i
+		}
+	}
+	return true
 }
 
 // startFollower takes from the log what a follower needs to serve and to

@@ -72,6 +72,9 @@ type Config struct {
 	ApplyTimeout time.Duration
 	// SnapshotThreshold is how many log entries trigger a snapshot.
 	SnapshotThreshold uint64
+	// SnapshotInterval is how often Raft checks whether to snapshot
+	// (Raft's default, 2 minutes, when zero); tests shorten it.
+	SnapshotInterval time.Duration
 	// TrailingLogs is how many log entries a snapshot leaves in the log
 	// (1024 by default); tests lower it to make the log start after a
 	// snapshot.
@@ -316,6 +319,9 @@ func (s *Server) openRaft(m datadir.Marker, fresh bool) error {
 	conf.Logger = hlog
 	conf.SnapshotThreshold = s.cfg.SnapshotThreshold
 	conf.TrailingLogs = s.cfg.TrailingLogs
+	if s.cfg.SnapshotInterval > 0 {
+		conf.SnapshotInterval = s.cfg.SnapshotInterval
+	}
 	conf.MaxAppendEntries = 256
 	// One voter elects itself: short timeouts make start-up quick.
 	conf.HeartbeatTimeout = 100 * time.Millisecond

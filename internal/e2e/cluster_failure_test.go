@@ -1,8 +1,15 @@
 package e2e
 
 import (
+	"fmt"
+	"net/http"
+	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -136,4 +143,135 @@ func TestPartitionedLeaderRefusesWritesAndTheMajorityContinues(t *testing.T) {
 	t.Logf("healed: all 3 caught up %s later (%s after the cut)", time.Since(healed).Round(time.Millisecond), time.Since(cut).Round(time.Millisecond))
 	requireOneHistory(t, c, acks)
 	t.Logf("%d writes acknowledged, %d refused or unanswered, one history on all 3 nodes", len(acks), load.fails)
+}
+
+// TestRollingRestartUnderReadLoadFailsNoRead restarts the three nodes one
+// after another (leadership handed over before the leader stops) while
+// readers fetch public entries and the status list. Each node leaves the
+// readers' rotation before it stops and rejoins it once ready, as behind
+// a load balancer that checks readyz: not one read fails.
+func TestRollingRestartUnderReadLoadFailsNoRead(t *testing.T) {
+	heavyClusterTests(t)
+	c := startCluster(t, 3)
+	leader := c.leader(t, 10*time.Second)
+	number, _ := credentialed(t, leader)
+	waitCaughtUp(t, c, 30*time.Second)
+
+	var mu sync.Mutex
+	rotation := map[string]bool{}
+	for _, m := range c.members {
+		rotation[m.URL] = true
+	}
+	var ok, failed atomic.Int64
+	var firstFailure atomic.Value
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			client := &http.Client{Timeout: 10 * time.Second}
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				mu.Lock()
+				var urls []string
+				for u := range rotation {
+					urls = append(urls, u)
+				}
+				mu.Unlock()
+				sort.Strings(urls)
+				url := urls[(w+i)%len(urls)]
+				path := "/v1/register/" + number
+				if i%2 == 1 {
+					path = "/status/1"
+				}
+				resp, err := client.Get(url + path)
+				if err == nil {
+					resp.Body.Close()
+				}
+				if err != nil || resp.StatusCode != http.StatusOK {
+					failed.Add(1)
+					firstFailure.CompareAndSwap(nil, fmt.Sprintf("%s%s: %v %v", url, path, err, resp))
+					continue
+				}
+				ok.Add(1)
+			}
+		}()
+	}
+	order := append(c.followers(leader), leader)
+	for _, m := range order {
+		if readyz(m.URL).Role == "leader" {
+			r := m.run(t, "", "cluster", "transfer-leadership")
+			require.Equal(t, 0, r.code, r.stderr)
+		}
+		mu.Lock()
+		delete(rotation, m.URL)
+		mu.Unlock()
+		// What a load balancer's deregistration delay is for: reads sent
+		// before it took the node out finish first.
+		time.Sleep(200 * time.Millisecond)
+		require.NoError(t, m.stop())
+		m.restart(t)
+		mu.Lock()
+		rotation[m.URL] = true
+		mu.Unlock()
+		before := ok.Load()
+		waitFor(t, 30*time.Second, func() bool { return ok.Load() > before+100 }, "reads after restarting "+m.id)
+	}
+	close(stop)
+	wg.Wait()
+	t.Logf("rolling restart of 3 nodes: %d reads served, %d failed", ok.Load(), failed.Load())
+	require.Zero(t, failed.Load(), "first failure: %v", firstFailure.Load())
+}
+
+// TestRemovedNodeIsReplacedByAFreshOneFromASnapshot removes a member and
+// adds a new one after the leader has truncated its log: the new node is
+// sent a snapshot, and serves what was written before it.
+func TestRemovedNodeIsReplacedByAFreshOneFromASnapshot(t *testing.T) {
+	heavyClusterTests(t)
+	c := startCluster(t, 3, "--raft-snapshot-threshold", "64", "--raft-trailing-logs", "8", "--raft-snapshot-interval", "100ms")
+	leader := c.leader(t, 10*time.Second)
+	number, _ := credentialed(t, leader)
+	load := startWriteLoad(c, 8, "Snap")
+	waitFor(t, 60*time.Second, func() bool { return load.ackedSince(time.Time{}) >= 200 }, "200 writes")
+	acks := load.finish()
+	waitFor(t, 30*time.Second, func() bool {
+		entries, _ := os.ReadDir(filepath.Join(leader.data, "raft", "snapshots"))
+		return len(entries) > 0
+	}, "the leader to take a snapshot")
+
+	gone := c.followers(leader)[1]
+	var doc membersDoc
+	leader.runJSON(t, 0, &doc, "cluster", "remove", gone.id)
+	require.Len(t, doc.Members, 2)
+	require.NoError(t, gone.stop())
+	c.members = slices.DeleteFunc(c.members, func(m *member) bool { return m == gone })
+
+	fresh := c.add(t, "node-4")
+	waitFor(t, 30*time.Second, func() bool {
+		return strings.Contains(fresh.stderr.String(), "register restored from a snapshot")
+	}, "node-4 to be sent a snapshot")
+	waitCaughtUp(t, c, 30*time.Second)
+	requireOneHistory(t, c, acks)
+	resp, err := http.Get(fresh.URL + "/v1/register/" + number)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	leader.runJSON(t, 0, &doc, "cluster", "members")
+	var got, want []string
+	for _, m := range doc.Members {
+		got = append(got, m.ID)
+	}
+	for _, m := range c.members {
+		want = append(want, m.id)
+	}
+	sort.Strings(got)
+	sort.Strings(want)
+	assert.Equal(t, want, got)
+	assert.Contains(t, got, "node-4")
+	assert.NotContains(t, got, gone.id)
 }

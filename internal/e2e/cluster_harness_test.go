@@ -83,7 +83,9 @@ func (m *member) spawn(t *testing.T, data string) *server {
 		addr = "127.0.0.1:0"
 	}
 	args := []string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--node-id", m.id, "--raft-addr", addr,
-		"--cluster-tls", m.files.certFor(m.id), "--kek-file", m.files.kek(), "--leader-lost-after", "2s", "--fault-injection"}
+		"--cluster-tls", m.files.certFor(m.id), "--kek-file", m.files.kek(), "--leader-lost-after", "2s", "--fault-injection",
+		// The tests' clients all come from 127.0.0.1: no per-client limits.
+		"--public-rate", "0", "--verify-rate", "0", "--search-rate", "0"}
 	if _, err := os.Stat(filepath.Join(data, "linkpass.json")); err != nil {
 		args = append(args, "--init")
 	}
@@ -143,13 +145,14 @@ type testCluster struct {
 	files   *clusterFiles
 	members []*member
 	token   string
+	extra   []string // flags every member starts with
 }
 
-func startCluster(t *testing.T, n int) *testCluster {
+func startCluster(t *testing.T, n int, extra ...string) *testCluster {
 	t.Helper()
-	c := &testCluster{files: newClusterFiles(t)}
+	c := &testCluster{files: newClusterFiles(t), extra: extra}
 	root := t.TempDir()
-	first := c.files.startMember(t, "node-1", filepath.Join(root, "node-1"), "", "--bootstrap")
+	first := c.files.startMember(t, "node-1", filepath.Join(root, "node-1"), "", append([]string{"--bootstrap"}, extra...)...)
 	c.members = append(c.members, first)
 	tok, err := os.ReadFile(filepath.Join(first.data, "admin.token"))
 	require.NoError(t, err)
@@ -157,7 +160,7 @@ func startCluster(t *testing.T, n int) *testCluster {
 	first.token = c.token
 	for i := 2; i <= n; i++ {
 		id := fmt.Sprintf("node-%d", i)
-		m := c.files.startMember(t, id, filepath.Join(root, id), "", "--join", first.raftAddr)
+		m := c.files.startMember(t, id, filepath.Join(root, id), "", append([]string{"--join", first.raftAddr}, extra...)...)
 		m.token = c.token
 		c.members = append(c.members, m)
 	}
@@ -173,7 +176,7 @@ func (c *testCluster) add(t *testing.T, id string) *member {
 			via = m.raftAddr
 		}
 	}
-	m := c.files.startMember(t, id, filepath.Join(t.TempDir(), id), "", "--join", via)
+	m := c.files.startMember(t, id, filepath.Join(t.TempDir(), id), "", append([]string{"--join", via}, c.extra...)...)
 	m.token = c.token
 	c.members = append(c.members, m)
 	return m

@@ -124,6 +124,8 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 		return err
 	}
 	f.state.Store(s)
+	// At a start, or when a leader sends this node its snapshot.
+	f.logger.Info("register restored from a snapshot", "index", s.Index(""))
 	return nil
 }
 

@@ -120,6 +120,16 @@ func New(cfg Config) *Publisher {
 
 // Published returns the current token of list id.
 func (p *Publisher) Published(id string) (*List, bool) {
+	if p.following() {
+		// Straight from the register, so a follower serves a token as
+		// soon as it holds it, as it does every other read.
+		for _, l := range p.fromState() {
+			if l.ID == id {
+				return l, true
+			}
+		}
+		return nil, false
+	}
 	cur := p.cur.Load()
 	if cur == nil {
 		return nil, false
@@ -130,13 +140,18 @@ func (p *Publisher) Published(id string) (*List, bool) {
 
 // Lists returns every current token, in list order.
 func (p *Publisher) Lists() []*List {
-	cur := p.cur.Load()
-	if cur == nil {
-		return nil
-	}
-	out := make([]*List, 0, len(cur.lists))
-	for _, l := range cur.lists {
-		out = append(out, l)
+	var out []*List
+	if p.following() {
+		out = p.fromState()
+	} else {
+		cur := p.cur.Load()
+		if cur == nil {
+			return nil
+		}
+		out = make([]*List, 0, len(cur.lists))
+		for _, l := range cur.lists {
+			out = append(out, l)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, _ := strconv.Atoi(out[i].ID)
@@ -203,7 +218,7 @@ func (p *Publisher) publish(force bool) (memdb.WatchSet, error) {
 		return nil, err
 	}
 	idx, built := tx.Index(), tx.StatusIndex()
-	if p.cfg.Active != nil && !p.cfg.Active() {
+	if p.following() {
 		return ws, p.follow(tx, st, idx, built)
 	}
 	now := p.cfg.Clock()
@@ -244,6 +259,27 @@ func (p *Publisher) publish(force bool) (memdb.WatchSet, error) {
 	return ws, nil
 }
 
+// following reports whether this node serves the leader's tokens rather
+// than signing its own.
+func (p *Publisher) following() bool { return p.cfg.Active != nil && !p.cfg.Active() }
+
+// fromState returns the tokens the leader last wrote to the log.
+func (p *Publisher) fromState() []*List {
+	recs, err := p.cfg.State().ReadTxn().PublishedLists()
+	if err != nil {
+		return nil
+	}
+	out := make([]*List, 0, len(recs))
+	for _, r := range recs {
+		out = append(out, listOf(r))
+	}
+	return out
+}
+
+func listOf(r *state.PublishedList) *List {
+	return &List{ID: r.ID, URI: r.URI, Token: r.Token, ETag: r.ETag, IssuedAt: r.IssuedAt, TTL: r.TTL}
+}
+
 // follow serves the tokens the leader last wrote to the log. They reflect
 // every later change too while nothing a list is built from has changed
 // since they were built.
@@ -265,7 +301,7 @@ func (p *Publisher) follow(tx *state.ReadTxn, st *state.Store, idx, built uint64
 		return nil
 	}
 	for _, r := range recs {
-		next.lists[r.ID] = &List{ID: r.ID, URI: r.URI, Token: r.Token, ETag: r.ETag, IssuedAt: r.IssuedAt, TTL: r.TTL}
+		next.lists[r.ID] = listOf(r)
 		if r.Index > next.index {
 			next.index, next.built, next.at = r.Index, r.Built, r.IssuedAt
 		}
