@@ -146,8 +146,8 @@ func demoCourses(today register.Date) []courses.NewCourse {
 	}
 }
 
-// seedDemoCatalogue adds the demonstration catalogue at at, withdraws its
-// last course a month later, and turns the registration criteria on.
+// seedDemoCatalogue adds the demonstration catalogue at at and withdraws
+// its last course a month later.
 func (s *Server) seedDemoCatalogue(at time.Time) error {
 	for _, p := range demoProviders {
 		if _, err := s.applyAt(demoActor, fsm.AddProvider{NewProvider: p}, at); err != nil {
@@ -166,9 +166,9 @@ func (s *Server) seedDemoCatalogue(at time.Time) error {
 		Reason: "The provider no longer teaches the course."}}, at.AddDate(0, 1, 0)); err != nil {
 		return fmt.Errorf("demo: withdrawing %s: %w", last, err)
 	}
-	if _, err := s.applyAt(demoActor, fsm.SetCriteria{Criteria: register.DefaultCriteria}, at.AddDate(0, 1, 0)); err != nil {
-		return fmt.Errorf("demo: criteria: %w", err)
-	}
+	// The registration criteria stay off, as on any register until an
+	// admin sets them (`linkpass criteria set`): the console's form for
+	// adding a registrant takes no qualification yet.
 	return nil
 }
 
