@@ -32,6 +32,18 @@ type Health struct {
 	// DiskUsed is the share (0 to 1) of the data directory's file system
 	// in use; -1 if unknown.
 	DiskUsed float64
+	// Clustered is true for a cluster member; the fields below are set
+	// only then.
+	Clustered bool
+	// LastContact is how long ago a follower last heard from its leader
+	// (0 on the leader).
+	LastContact time.Duration
+	// LeaderLost is true while a follower has had no leader for longer
+	// than its bound (readyz then says so).
+	LeaderLost bool
+	// Voters is how many voters the configuration has, as this node
+	// knows it.
+	Voters int
 }
 
 // health is what the server counts for Health.
@@ -87,6 +99,22 @@ func (s *Server) Health() Health {
 	h.LastOffsiteAt, h.OffsiteFailures = s.health.lastOffsite, s.health.offsiteFails
 	s.health.mu.Unlock()
 	h.PublishFailures, h.PublishFailing = s.pub.Failures()
+	if s.node != nil {
+		h.Clustered = true
+		if !s.node.IsLeader() {
+			if last := s.raft.LastContact(); !last.IsZero() {
+				h.LastContact = time.Since(last)
+			}
+		}
+		h.LeaderLost = s.node.LeaderLost() > 0
+		if members, err := s.node.Members(); err == nil {
+			for _, m := range members {
+				if m.Suffrage == "Voter" {
+					h.Voters++
+				}
+			}
+		}
+	}
 	return h
 }
 

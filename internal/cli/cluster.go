@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nalw/linkpass/issuer"
 	"github.com/nalw/linkpass/issuer/cluster"
 	"github.com/nalw/linkpass/issuer/datadir"
 	"github.com/nalw/linkpass/keys"
@@ -168,7 +169,37 @@ func (a *app) clusterCmd() *cobra.Command {
 	}
 	kek.Flags().StringVar(&kekOut, "out", "", "file to write the key-encryption key to")
 
-	c.AddCommand(members, add, remove, transfer, ca, cert, kek)
+	var recoverData string
+	recoverCmd := &cobra.Command{
+		Use:   "recover --data DIR",
+		Short: "With the node stopped, make it the only voter, when a majority of the cluster is lost for good",
+		Long: `When a majority of the cluster's nodes are lost for good, the others cannot
+elect a leader and the register takes no change. Stop the most up-to-date
+surviving node (the highest index in its last readyz or metrics), run this on
+its data directory, and start it again as before: it elects itself with all
+its log holds. Then add fresh nodes with empty data directories. Never start
+the other old members with their old data directories again.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if recoverData == "" {
+				return withCode(ExitRefused, fmt.Errorf("pass --data DIR, the stopped node's data directory"))
+			}
+			logger, err := newLogger(a.stderr, "text", "warn")
+			if err != nil {
+				return withCode(ExitCannot, err)
+			}
+			self, err := issuer.RecoverAlone(recoverData, logger)
+			if err != nil {
+				return withCode(ExitCannot, err)
+			}
+			return a.render(membersView{Members: []cluster.Member{self}}, func(w io.Writer) {
+				fmt.Fprintf(w, "%s is now the only voter (at %s). Start it as before; then add fresh nodes.\n", self.ID, self.Address)
+			})
+		},
+	}
+	recoverCmd.Flags().StringVar(&recoverData, "data", "", "data directory of the stopped node")
+
+	c.AddCommand(members, add, remove, transfer, ca, cert, kek, recoverCmd)
 	return c
 }
 

@@ -275,3 +275,47 @@ func TestRemovedNodeIsReplacedByAFreshOneFromASnapshot(t *testing.T) {
 	assert.Contains(t, got, "node-4")
 	assert.NotContains(t, got, gone.id)
 }
+
+// TestRecoverAfterLosingTheMajority loses two of three nodes for good: the
+// survivor refuses writes, `cluster recover` makes it the only voter, and
+// restarted it takes writes with every acknowledged one kept; a fresh node
+// then joins it.
+func TestRecoverAfterLosingTheMajority(t *testing.T) {
+	heavyClusterTests(t)
+	c := startCluster(t, 3)
+	leader := c.leader(t, 10*time.Second)
+	load := startWriteLoad(c, 8, "Lost")
+	waitFor(t, 60*time.Second, func() bool { return load.ackedSince(time.Time{}) >= 100 }, "100 writes")
+	// A majority can take a change with one member behind: the survivor
+	// must hold everything, as the most up-to-date one does, for every
+	// acknowledged write to be kept.
+	acks := load.finish()
+	waitCaughtUp(t, c, 30*time.Second)
+	survivor := c.followers(leader)[0]
+	for _, m := range c.members {
+		if m != survivor {
+			m.kill()
+		}
+	}
+	code, body := rawPost(t, survivor, "/v1/registrants", `{"given_name":"No","family_name":"Majority","nation":"england"}`)
+	require.Equal(t, http.StatusServiceUnavailable, code, body)
+
+	require.NoError(t, survivor.stop())
+	var doc membersDoc
+	r := runCLI(t, nil, "", "cluster", "recover", "--data", survivor.data, "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	decodeOne(t, r.stdout, &doc)
+	require.Len(t, doc.Members, 1)
+	assert.Equal(t, survivor.id, doc.Members[0].ID)
+
+	survivor.restart(t)
+	c.members = []*member{survivor}
+	require.Equal(t, survivor.id, c.leader(t, 30*time.Second).id)
+	code, body = rawPost(t, survivor, "/v1/registrants", `{"given_name":"After","family_name":"Recovery","nation":"england"}`)
+	require.Equal(t, http.StatusCreated, code, body)
+	fresh := c.add(t, "node-4")
+	waitCaughtUp(t, c, 30*time.Second)
+	requireOneHistory(t, c, acks)
+	fresh.runJSON(t, 0, &doc, "cluster", "members")
+	assert.Len(t, doc.Members, 2)
+}

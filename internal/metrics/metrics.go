@@ -99,6 +99,10 @@ var (
 	descPublishFail   = prometheus.NewDesc("linkpass_status_publish_failures_total", "Failed attempts to publish the status lists.", nil, nil)
 	descPublishFailng = prometheus.NewDesc("linkpass_status_publish_failing", "1 while the last attempt to publish the status lists failed.", nil, nil)
 	descRegistrants   = prometheus.NewDesc("linkpass_registrants", "Registrants by status.", []string{"status"}, nil)
+	descLastContact   = prometheus.NewDesc("linkpass_raft_last_contact_seconds", "Cluster members: seconds since this follower last heard from the leader (0 on the leader).", nil, nil)
+	descLeaderLost    = prometheus.NewDesc("linkpass_cluster_leader_lost", "Cluster members: 1 while this node has had no leader for longer than --leader-lost-after.", nil, nil)
+	descVoters        = prometheus.NewDesc("linkpass_cluster_voters", "Cluster members: voters in the configuration, as this node knows it.", nil, nil)
+	descBehind        = prometheus.NewDesc("linkpass_raft_apply_lag_entries", "Log entries this node knows committed but has not applied yet.", nil, nil)
 	descDisk          = prometheus.NewDesc("linkpass_data_disk_used_ratio", "Share (0 to 1) of the data directory's file system in use.", nil, nil)
 )
 
@@ -108,7 +112,8 @@ type serverCollector struct{ srv *issuer.Server }
 
 func (c *serverCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descRaftState, descTerm, descCommit, descApplied, descSnapIndex, descSnapAt,
-		descBackupAt, descBackupFail, descOffsiteAt, descOffsiteFail, descListAge, descListTTL, descPublishFail, descPublishFailng, descRegistrants, descDisk} {
+		descBackupAt, descBackupFail, descOffsiteAt, descOffsiteFail, descListAge, descListTTL, descPublishFail, descPublishFailng, descRegistrants, descDisk,
+		descLastContact, descLeaderLost, descVoters, descBehind} {
 		ch <- d
 	}
 }
@@ -138,6 +143,20 @@ func (c *serverCollector) Collect(ch chan<- prometheus.Metric) {
 	g(descTerm, float64(h.Term))
 	g(descCommit, float64(h.CommitIndex))
 	g(descApplied, float64(h.AppliedIndex))
+	if h.CommitIndex > h.AppliedIndex {
+		g(descBehind, float64(h.CommitIndex-h.AppliedIndex))
+	} else {
+		g(descBehind, 0)
+	}
+	if h.Clustered {
+		g(descLastContact, h.LastContact.Seconds())
+		lost := 0.0
+		if h.LeaderLost {
+			lost = 1
+		}
+		g(descLeaderLost, lost)
+		g(descVoters, float64(h.Voters))
+	}
 	g(descSnapIndex, float64(h.LastSnapshotIndex))
 	g(descSnapAt, unix(h.LastSnapshotAt))
 	g(descBackupAt, unix(h.LastBackupAt))
