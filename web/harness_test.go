@@ -38,10 +38,14 @@ type system struct {
 	// offline, while set, drops every connection to the server unanswered,
 	// as a phone with no network sees it.
 	offline *atomic.Bool
-	ts      *httptest.Server
-	url     string
-	site    *Site
-	verify  func(context.Context, string) verdict.Verdict
+	// drop drops requests for dropPath while it is above 0, counting
+	// down (a browser tries a dropped request again once by itself).
+	dropPath atomic.Value // string
+	drop     *atomic.Int32
+	ts       *httptest.Server
+	url      string
+	site     *Site
+	verify   func(context.Context, string) verdict.Verdict
 }
 
 // sysOption adjusts the Site's config before it is built.
@@ -73,9 +77,10 @@ func newSystem(t testing.TB, mode Mode, opts ...sysOption) *system {
 	site.Register(r)
 	issuance := oid4vci.New(srv, oid4vci.Config{Logger: logger})
 	r.NotFoundHandler = api.New(srv, logger, api.WithIssuance(issuance))
-	offline := new(atomic.Bool)
+	offline, drop := new(atomic.Bool), new(atomic.Int32)
+	sys := &system{t: t, srv: srv, issuance: issuance, offline: offline, drop: drop, ts: ts, site: site, verify: cfg.Verify}
 	ts.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if offline.Load() {
+		if offline.Load() || (req.URL.Path == sys.dropPath.Load() && drop.Add(-1) >= 0) {
 			if hj, ok := w.(http.Hijacker); ok {
 				if conn, _, err := hj.Hijack(); err == nil {
 					conn.Close()
@@ -88,7 +93,8 @@ func newSystem(t testing.TB, mode Mode, opts ...sysOption) *system {
 	})
 	ts.Start()
 	t.Cleanup(ts.Close)
-	return &system{t: t, srv: srv, issuance: issuance, offline: offline, ts: ts, url: ts.URL, site: site, verify: cfg.Verify}
+	sys.url = ts.URL
+	return sys
 }
 
 // registered returns the numbers of the registrants in good standing.

@@ -454,3 +454,25 @@ func TestWalletQRDrawsOnlyThisRegistersCredentials(t *testing.T) {
 	assert.Equal(t, PathWallet, sw.Header.Get("Service-Worker-Allowed"))
 	assert.Equal(t, "application/manifest+json", sys.get("/static/wallet.webmanifest").Header.Get("Content-Type"))
 }
+
+// A connection lost after the code was accepted is not the end of the
+// offer: the wallet goes on with the tokens it has.
+func TestWalletTriesAgainAfterTheCodeWasAccepted(t *testing.T) {
+	sys := newSystem(t, RegisterMode)
+	o := sys.offer(sys.registrant(register.Registered, "Okonkwo").Number)
+	tb := startBrowser(t).newTab(t)
+	tb.expect("net::ERR_EMPTY_RESPONSE")
+	tb.do(20*time.Second, chromedp.Navigate(o.OfferURL))
+	sys.dropPath.Store(PathWalletQR)
+	sys.drop.Store(1000) // until the wallet gives up, whatever the browser retries
+	tb.typeCode(o.TxCode)
+	tb.waitFor(30*time.Second, `!document.getElementById("add-error").hidden && document.getElementById("code-submit").textContent === "Try again"`)
+	assert.Contains(t, tb.text("#add-error"), "not connected to the internet")
+	assert.Empty(t, evalAsync[[]stored](tb, readStore))
+	sys.drop.Store(0)
+	tb.do(10*time.Second, chromedp.Click(chromedp.ID("code-submit")))
+	tb.walletShows(30*time.Second, "valid")
+	off, err := sys.srv.State().Offer(o.ID)
+	require.NoError(t, err)
+	assert.Equal(t, register.OfferRedeemed, off.State)
+}

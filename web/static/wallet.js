@@ -240,7 +240,7 @@
 
   // credentialOf asks for one credential configuration with a fresh nonce
   // and proof, under access.
-  function credentialOf(ep, access, key, config) {
+  function credentialOf(ep, access, key, config, retried) {
     return LP.request(ep.nonce, { method: "POST" }).then(function (res) {
       var nonce = need(res, "start issuing your credential").c_nonce;
       return proofJWT(key, ep.issuer, nonce);
@@ -253,6 +253,11 @@
     }).then(function (res) {
       if (res.status === 0) {
         throw new Failure(NO_NETWORK, { retry: true });
+      }
+      if (!res.ok && !retried && res.body && res.body.error === "invalid_nonce") {
+        // The register forgot the nonce (it restarted, or it expired):
+        // one more try with a fresh one, as OpenID4VCI provides.
+        return credentialOf(ep, access, key, config, true);
       }
       if (!res.ok) {
         var denied = res.body && res.body.error === "credential_request_denied";
@@ -563,15 +568,20 @@
     var code = codeInput.value.replace(/\s+/g, "");
     clearCodeProblem();
     addError.hidden = true;
-    if (!/^\d{6}$/.test(code)) {
+    if (!pending.tokens && !/^\d{6}$/.test(code)) {
       codeProblem("Enter the 6 numbers of the code your registrar gave you, for example 123456.");
       codeInput.focus();
       return;
     }
     submit.disabled = true;
-    addStatus.textContent = "Checking your code…";
     var ep = pending.ep;
-    tokenRequest(ep, { grant_type: PRE_AUTH, "pre-authorized_code": pending.code, tx_code: code }).then(function (res) {
+    // The code is accepted once: a second try after a failure further on
+    // (the network dropped while the credential came) goes on with the
+    // tokens it gave.
+    var tokens = pending.tokens ? Promise.resolve({ ok: true, status: 200, body: pending.tokens }) :
+      tokenRequest(ep, { grant_type: PRE_AUTH, "pre-authorized_code": pending.code, tx_code: code });
+    addStatus.textContent = pending.tokens ? "Adding your credential…" : "Checking your code…";
+    tokens.then(function (res) {
       if (res.status === 0) {
         throw new Failure(NO_NETWORK, { retry: true });
       }
@@ -587,6 +597,7 @@
         throw new Failure("This link can no longer add a credential: it was used, expired or was cancelled." + ASK_REGISTRAR, { dead: true });
       }
       addStatus.textContent = "Code accepted. Adding your credential…";
+      pending.tokens = res.body;
       return issueBoth(ep, res.body.access_token, res.body.expires_in, res.body.refresh_token || null);
     }).then(function (rec) {
       return statusOf(rec).then(function (st) {
@@ -621,6 +632,10 @@
       showAddError(f);
     }).then(function () {
       submit.disabled = false;
+      if (pending && pending.tokens) {
+        // The code was accepted; only the rest is tried again.
+        submit.textContent = "Try again";
+      }
     });
   });
 
