@@ -432,6 +432,10 @@ var addAction = &action{
 			{Name: "nation", Label: "Nation", Kind: "select", Options: nationOptions(), Value: "england"},
 			{Name: "email", Label: "Private email (optional)", Kind: "text", Optional: true, Hint: "Never on the public register or in a credential. The register sends credential offers to it."},
 			dateField("registered_until", "Registered until (optional)", "Leave empty for a year.", true),
+			{Name: "course", Label: "Qualification from the course catalogue", Kind: "select", Optional: true, Hint: "The registration criteria ask for a qualification from a catalogue course, or an alternative route below."},
+			dateField("awarded", "Date the qualification was awarded", "", true),
+			{Name: "route", Label: "Or an alternative route onto the register", Kind: "select", Optional: true, Options: routeOptions()},
+			{Name: "route_reason", Label: "Reason for the alternative route", Kind: "textarea", Optional: true, Hint: "Kept on the record and in the audit trail."},
 			{Name: "allow_duplicate", Label: "This is a different person from one already on the register with the same name and email", Kind: "checkbox", Optional: true},
 		}
 	},
@@ -448,8 +452,36 @@ var addAction = &action{
 }
 
 func formAdd(f url.Values) *registrants.Add {
-	return &registrants.Add{NewRegistrant: register.NewRegistrant{Given: f.Get("given_name"), Family: f.Get("family_name"), Nation: f.Get("nation"),
+	q := &registrants.Add{NewRegistrant: register.NewRegistrant{Given: f.Get("given_name"), Family: f.Get("family_name"), Nation: f.Get("nation"),
 		Email: strings.TrimSpace(f.Get("email")), RegisteredUntil: date(f, "registered_until")}, AllowDuplicate: f.Get("allow_duplicate") == "yes"}
+	if c := f.Get("course"); c != "" {
+		q.Qualifications = []register.Qualification{{Course: c, Awarded: date(f, "awarded")}}
+	}
+	if k := f.Get("route"); k != "" {
+		q.EntryRoute = &register.EntryRoute{Kind: k, Reason: f.Get("route_reason")}
+	}
+	return q
+}
+
+func routeOptions() []option {
+	out := []option{{"", "None"}}
+	for _, k := range register.EntryRoutes {
+		out = append(out, option{k, strings.ReplaceAll(k, "-", " ")})
+	}
+	return out
+}
+
+// courseOptions lists the catalogue's courses for the addition's form.
+func (c *Console) courseOptions() []option {
+	out := []option{{"", "None"}}
+	cs, err := c.cfg.State().Courses()
+	if err != nil {
+		return out
+	}
+	for _, k := range cs {
+		out = append(out, option{k.ID, k.ID + ": " + k.Title})
+	}
+	return out
 }
 
 func actionNamed(name string) *action {

@@ -163,9 +163,13 @@ type pageData struct {
 	// ManageSettings shows the settings in the menu (admins).
 	ManageSettings bool
 	Audit          *auditData
-	// Rec is the registrants' pages' own (records.go).
-	Rec      *recordsView
-	Settings *settingsData
+	Settings       *settingsData
+	// Rec is the registrants' pages' own (records.go); Approvals the
+	// queue's and Attention the home page's list of what is due
+	// (approvals.go).
+	Rec       *recordsView
+	Approvals *approvalsView
+	Attention *attention
 }
 
 // RegisterMode tells the layout this is the register's own site.
@@ -217,6 +221,7 @@ func (c *Console) Register(r *mux.Router) {
 	c.registerAudit(h)
 	c.registerRecords(h)
 	c.registerSettings(h)
+	c.registerApprovals(h)
 }
 
 // Routes lists the signed-in console's routes as "METHOD /path", with the

@@ -372,6 +372,10 @@ func (c *Console) home(w http.ResponseWriter, r *http.Request, ss *staff.Session
 		d.Counts = append(d.Counts, count{Status: sl.s, Label: sl.label, N: n[sl.s]})
 	}
 	d.Total = len(regs)
+	if d.Attention, err = c.attention(); err != nil {
+		c.fail(w, "home", d, err)
+		return
+	}
 	c.render(w, "home", http.StatusOK, d)
 }
 

@@ -85,9 +85,11 @@ type recordsView struct {
 	R           *register.Registrant
 	Credentials []*register.IssuedCredential
 	Timeline    []timelineEntry
-	Actions     []*actionLink
-	CanChange   bool
-	Today       register.Date
+	// Proposals are the changes to the record waiting for approval.
+	Proposals []*register.Proposal
+	Actions   []*actionLink
+	CanChange bool
+	Today     register.Date
 
 	Action  *actionView
 	Preview *registrants.Preview
@@ -222,6 +224,11 @@ func (c *Console) record(w http.ResponseWriter, r *http.Request, ss *staff.Sessi
 		return
 	}
 	d.Rec, d.Title = v, v.R.FullName()+" ("+v.R.Number+")"
+	if v.Proposals, err = c.cfg.State().ProposalsOf(v.R.Number); err != nil {
+		c.fail(w, "message", d, err)
+		return
+	}
+	v.Proposals = slices.DeleteFunc(v.Proposals, func(p *register.Proposal) bool { return p.State != register.ProposalPending })
 	if v.Timeline, err = c.timeline(v.R.Number); err != nil {
 		c.fail(w, "message", d, err)
 		return
@@ -236,6 +243,9 @@ func (c *Console) record(w http.ResponseWriter, r *http.Request, ss *staff.Sessi
 		d.Notice = a.done
 	} else if q.Get("done") == addAction.name {
 		d.Notice = "Added " + v.R.FullName() + " to the register as " + v.R.Number + "."
+	}
+	if a := actionNamed(q.Get("proposed")); a != nil {
+		d.Notice = "Proposed: " + strings.ToLower(a.title[:1]) + a.title[1:] + ". Nothing has changed yet: it takes effect when a second registrar approves it."
 	}
 	if jti := q.Get("credential"); jti != "" && d.Notice != "" {
 		d.Notice += " Credential " + jti + "."
@@ -252,6 +262,7 @@ var actionWords = map[string]string{
 	"registrant.edit-qualification": "Qualification corrected", "registrant.withdraw-qualification": "Qualification withdrawn",
 	"registrant.lapse": "Lapsed (not renewed)", "registrant.import": "Imported",
 	"credential.issue": "Credential issued", "credential.revoke": "Credential revoked", "credential.supersede": "Credential superseded",
+	"proposal.create": "Proposed for approval", "proposal.approve": "Proposal approved", "proposal.reject": "Proposal rejected",
 	"credential.suspend": "Credential suspended", "credential.reinstate": "Credential valid again",
 	"offer.create": "Wallet offer made", "offer.withdraw": "Wallet offer withdrawn",
 	"mail.queue": "Mail queued", "mail.sent": "Mail sent", "mail.failed": "Mail failed",
@@ -305,6 +316,11 @@ func (c *Console) actionData(r *http.Request, ss *staff.Session, me *staff.Accou
 		path = "/console/registrants/" + v.R.Number + "/" + a.name
 	}
 	fs := a.fields(v.R, v.Credentials, r.URL.Query())
+	for i := range fs {
+		if fs[i].Name == "course" && a == addAction {
+			fs[i].Options = c.courseOptions()
+		}
+	}
 	if form != nil {
 		for i := range fs {
 			fs[i].Value = form.Get(fs[i].Name)
@@ -406,6 +422,9 @@ func (c *Console) commit(ctx context.Context, a *action, actor register.Actor, n
 	out, err := c.cfg.Registrants.Change(ctx, actor, n, op)
 	if err != nil {
 		return nil, err
+	}
+	if out.Proposal != nil {
+		return &actionResult{number: n, query: url.Values{"proposed": {a.name}}}, nil
 	}
 	return &actionResult{number: n, query: url.Values{"done": {a.name}}, issued: out.Reissued}, nil
 }

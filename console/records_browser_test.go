@@ -88,10 +88,12 @@ func shoot(tb *browsertest.Tab, name string) {
 // A registrant's whole life through the console: added, qualified, CPD
 // recorded, credentialled and sent to a wallet, restricted and freed,
 // suspended and reinstated, renewed, corrected (which re-issues the
-// credential) and finally removed.
+// credential) and finally removed, the restriction and the removal each
+// proposed by one registrar and approved by a second.
 func TestBrowserARegistrantsWholeLifeThroughTheConsole(t *testing.T) {
 	sys := newSystem(t, "http")
 	_, secret := sys.totpAccount("Rita Registrar", "rita@nalw.example", register.RoleRegistrar)
+	_, samSecret := sys.totpAccount("Sam Second", "sam@nalw.example", register.RoleRegistrar)
 	tb := browsertest.Start(t).NewTab(t)
 	sys.signInKeyboard(tb, "rita@nalw.example", secret)
 
@@ -102,7 +104,8 @@ func TestBrowserARegistrantsWholeLifeThroughTheConsole(t *testing.T) {
 	tb.Do(wait, chromedp.Click(chromedp.ID("add-registrant")))
 	waitPath(tb, "/console/registrants/new")
 	shoot(tb, "console-add")
-	fillAction(tb, map[string]string{"given_name": "Siân", "family_name": "Ofarrell", "nation": "wales", "email": "sian@example.org"})
+	fillAction(tb, map[string]string{"given_name": "Siân", "family_name": "Ofarrell", "nation": "wales", "email": "sian@example.org",
+		"course": "C1", "awarded": string(register.DateOf(sys.clk.Now()).AddDays(-40))})
 	assert.Contains(t, tb.Text("#preview-changes"), "Siân")
 	shoot(tb, "console-add-check")
 	tb.Do(wait, chromedp.Click(chromedp.ID("confirm-button")))
@@ -140,9 +143,21 @@ func TestBrowserARegistrantsWholeLifeThroughTheConsole(t *testing.T) {
 	assert.Contains(t, mailed, "credential_offer_uri", "the link went by mail")
 	assert.NotContains(t, mailed, code, "the code did not")
 
-	// Restricted, then freed.
+	// Restricted: proposed by Rita, approved by Sam; then freed.
 	review := string(register.DateOf(sys.clk.Now()).AddDays(90))
-	sys.act(tb, n, "restrict", map[string]string{"text": "Must work under supervision", "reason": "Panel decision 2026/14", "review": review})
+	sys.open(tb, "/console/registrants/"+n+"/restrict")
+	fillAction(tb, map[string]string{"text": "Must work under supervision", "reason": "Panel decision 2026/14", "review": review})
+	assert.Contains(t, tb.Text("#needs-approval"), "second registrar")
+	tb.Do(wait, chromedp.Click(chromedp.ID("confirm-button")))
+	waitPath(tb, "/console/registrants/"+n)
+	assert.Contains(t, tb.Text("#notice"), "Nothing has changed yet")
+	assert.False(t, sys.registrant(n).Restricted(), "proposed, not made")
+	sys.switchTo(tb, "sam@nalw.example", samSecret)
+	sys.approveOnly(tb)
+	assert.Contains(t, tb.Text("#notice"), "Approved")
+	assert.True(t, sys.registrant(n).Restricted())
+	sys.switchTo(tb, "rita@nalw.example", secret)
+	sys.open(tb, "/console/registrants/"+n)
 	assert.Contains(t, tb.Text("#record-restrictions"), "Must work under supervision")
 	assert.Equal(t, verifier.OutcomeRevoked, sys.verify(first), "a change of restrictions revokes what was issued")
 	sys.act(tb, n, "unrestrict", map[string]string{"reason": "Supervision period completed"})
@@ -184,12 +199,70 @@ func TestBrowserARegistrantsWholeLifeThroughTheConsole(t *testing.T) {
 	assert.Contains(t, tb.Text("#record-email"), "sian@example.org")
 	shoot(tb, "console-record")
 
-	// Removed, typing the number.
+	// Removed: Rita proposes, typing the number; her own approval is
+	// refused; Sam approves.
 	sys.open(tb, "/console/registrants/"+n+"/remove")
 	shoot(tb, "console-remove")
-	sys.act(tb, n, "remove", map[string]string{"reason": "Struck off by the conduct panel", "registration_number": n})
+	fillAction(tb, map[string]string{"reason": "Struck off by the conduct panel", "registration_number": n})
+	shoot(tb, "console-remove-check")
+	tb.Do(wait, chromedp.Click(chromedp.ID("confirm-button")))
+	waitPath(tb, "/console/registrants/"+n)
+	assert.Contains(t, tb.Text("#record-proposals"), "Removal")
+	assert.Equal(t, register.Registered, sys.registrant(n).Status)
+	ps, err := sys.regs.Proposals(register.ProposalPending)
+	require.NoError(t, err)
+	require.Len(t, ps, 1)
+	id := ps[0].ID
+	sys.open(tb, "/console/approvals")
+	assert.Contains(t, tb.Text("#mine-"+id), "second registrar must approve")
+	assert.False(t, browsertest.Eval[bool](tb, `!!document.getElementById("approve-`+id+`")`), "no approve button for the proposer")
+	shoot(tb, "console-approvals-own")
+	// The approval posted anyway, as a form of her own, is refused.
+	tb.Expect("status of 403")
+	browsertest.Eval[bool](tb, `(() => { const f = document.createElement("form"); f.method = "post"; f.action = "/console/approvals/`+id+`/approve";
+		const c = document.createElement("input"); c.name = "csrf"; c.value = document.querySelector("input[name=csrf]").value; f.append(c);
+		document.body.append(f); f.submit(); return true })()`)
+	tb.WaitFor(wait, `!!document.getElementById("error-message")`)
+	assert.Contains(t, tb.Text("#error-message"), "a second registrar must approve it")
+	assert.Equal(t, register.Registered, sys.registrant(n).Status, "her own approval removed nobody")
+
+	sys.switchTo(tb, "sam@nalw.example", samSecret)
+	sys.open(tb, "/console")
+	assert.Contains(t, tb.Text("#pending-approvals"), "1 change waits")
+	tb.Do(wait, chromedp.Click(chromedp.CSS("#pending-approvals a")))
+	waitPath(tb, "/console/approvals")
+	assert.Contains(t, tb.Text("#proposal-"+id), "Rita Registrar")
+	assert.Contains(t, tb.Text("#proposal-"+id), "removed")
+	shoot(tb, "console-approvals")
+	tb.Do(wait, chromedp.Click(chromedp.ID("approve-"+id)))
+	tb.WaitFor(wait, `!!document.getElementById("notice")`)
 	assert.Equal(t, register.Removed, sys.registrant(n).Status)
 	assert.Equal(t, verifier.OutcomeRevoked, sys.verify(reissued))
+	sys.open(tb, "/console/registrants/"+n)
+	hist = tb.Text("#timeline")
+	assert.Contains(t, hist, "Proposal approved")
+	assert.Contains(t, hist, "Sam Second")
+	assert.Contains(t, hist, "Proposed for approval")
+}
+
+// switchTo signs out and signs in as another account.
+func (s *system) switchTo(tb *browsertest.Tab, email, secret string) {
+	tb.T.Helper()
+	s.open(tb, "/console")
+	tb.Do(wait, chromedp.Click(chromedp.CSS(`nav form[action="/logout"] button`)))
+	waitPath(tb, "/login")
+	s.signInKeyboard(tb, email, secret)
+}
+
+// approveOnly approves the one proposal waiting.
+func (s *system) approveOnly(tb *browsertest.Tab) {
+	tb.T.Helper()
+	ps, err := s.regs.Proposals(register.ProposalPending)
+	require.NoError(tb.T, err)
+	require.Len(tb.T, ps, 1)
+	s.open(tb, "/console/approvals")
+	tb.Do(wait, chromedp.Click(chromedp.ID("approve-"+ps[0].ID)))
+	tb.WaitFor(wait, `!!document.getElementById("notice")`)
 }
 
 // outboxText is every mail in the outbox, as one text.

@@ -26,7 +26,8 @@ func (s *system) fill(p, id string) string {
 
 func (s *system) addRegistrant(given, family, email string) *register.Registrant {
 	s.t.Helper()
-	r, err := s.regs.Add(context.Background(), s.admin, &registrants.Add{NewRegistrant: register.NewRegistrant{Given: given, Family: family, Nation: "wales", Email: email}})
+	r, err := s.regs.Add(context.Background(), s.admin, &registrants.Add{NewRegistrant: register.NewRegistrant{Given: given, Family: family, Nation: "wales", Email: email,
+		EntryRoute: &register.EntryRoute{Kind: "experience", Reason: "Five years as a community connector"}}})
 	require.NoError(s.t, err)
 	return r
 }

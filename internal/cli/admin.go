@@ -51,6 +51,14 @@ func printSettings(w io.Writer, s register.Settings) {
 		fmt.Fprintf(tw, "PSA Quality Mark:\tnot held\n")
 	}
 	fmt.Fprintf(tw, "removed entries shown for:\t%d days\n", s.RemovedVisibleDays)
+	onOff := func(on bool) string {
+		if on {
+			return "a second registrar approves"
+		}
+		return "one registrar alone"
+	}
+	fmt.Fprintf(tw, "removal:\t%s\n", onOff(s.TwoPerson.Applies(register.ProposeRemove)))
+	fmt.Fprintf(tw, "new restrictions:\t%s\n", onOff(s.TwoPerson.Applies(register.ProposeRestrict)))
 	tw.Flush()
 }
 
@@ -65,9 +73,10 @@ func (a *app) settingsCmd() *cobra.Command {
 	c := &cobra.Command{Use: "settings", Short: "Show the register's settings"}
 	var name string
 	var days int
+	var twoRemove, twoRestrict bool
 	set := &cobra.Command{
-		Use:   "set [--register-name N] [--removed-visible-days D]",
-		Short: "Change the register's name or how long removed entries stay on the public register",
+		Use:   "set [--register-name N] [--removed-visible-days D] [--two-person-remove=BOOL] [--two-person-restrict=BOOL]",
+		Short: "Change the register's name, how long removed entries stay on the public register, or the two-person rule",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			body := map[string]any{}
@@ -76,6 +85,16 @@ func (a *app) settingsCmd() *cobra.Command {
 			}
 			if cmd.Flags().Changed("removed-visible-days") {
 				body["removed_visible_days"] = days
+			}
+			two := map[string]bool{}
+			if cmd.Flags().Changed("two-person-remove") {
+				two["remove"] = twoRemove
+			}
+			if cmd.Flags().Changed("two-person-restrict") {
+				two["restrict"] = twoRestrict
+			}
+			if len(two) > 0 {
+				body["two_person_rule"] = two
 			}
 			var s register.Settings
 			if err := a.call(cmd, http.MethodPost, "/v1/settings", body, &s); err != nil {
@@ -86,6 +105,8 @@ func (a *app) settingsCmd() *cobra.Command {
 	}
 	set.Flags().StringVar(&name, "register-name", "", "the register's name, as credentials and the public register show it")
 	set.Flags().IntVar(&days, "removed-visible-days", 0, "days a removed registrant stays visible on the public register, marked removed")
+	set.Flags().BoolVar(&twoRemove, "two-person-remove", true, "removal needs a second registrar's approval (on by default)")
+	set.Flags().BoolVar(&twoRestrict, "two-person-restrict", true, "a new restriction needs a second registrar's approval (on by default)")
 	c.AddCommand(set)
 	c.AddCommand(&cobra.Command{
 		Use:   "show",

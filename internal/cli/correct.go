@@ -40,15 +40,7 @@ func (a *app) removeCmd() *cobra.Command {
 				}
 			}
 			body.Number = n
-			var r changedRegistrant
-			if err := a.call(cmd, http.MethodPost, "/v1/registrants/"+n+"/remove", body, &r); err != nil {
-				return err
-			}
-			return a.render(r, func(w io.Writer) {
-				fmt.Fprintln(w, "Remove: done.")
-				printPublished(w, r.StatusPublishedAt)
-				printRegistrant(w, &r.Registrant)
-			})
+			return a.changeOrPropose(cmd, "/v1/registrants/"+n+"/remove", body, "Remove: done.")
 		},
 	}
 	c.Flags().StringVar(&body.Reason, "reason", "", "why (required; kept in the audit trail)")

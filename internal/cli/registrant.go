@@ -192,6 +192,7 @@ func (a *app) statusCmd(op, short string, reason, until bool) *cobra.Command {
 		Reason    string `json:"reason,omitempty"`
 		Until     string `json:"until,omitempty"`
 		DecidedOn string `json:"decided_on,omitempty"`
+		Review    string `json:"review,omitempty"`
 	}
 	use := op + " REGNO"
 	if reason {
@@ -229,6 +230,8 @@ func (a *app) statusCmd(op, short string, reason, until bool) *cobra.Command {
 	}
 	if op == "suspend" {
 		decidedOnFlag(c, &body.DecidedOn)
+		c.Flags().StringVar(&body.Review, "review", "", "date the suspension is due for review, YYYY-MM-DD")
+		c.Flags().Lookup("until").Usage = "date the suspension ends by itself, YYYY-MM-DD"
 	}
 	return c
 }
@@ -243,6 +246,7 @@ func (a *app) restrictCmd() *cobra.Command {
 		Text      string `json:"text"`
 		Reason    string `json:"reason"`
 		DecidedOn string `json:"decided_on,omitempty"`
+		Review    string `json:"review,omitempty"`
 	}
 	c := &cobra.Command{
 		Use:   "restrict REGNO --text T --reason R",
@@ -253,13 +257,10 @@ func (a *app) restrictCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var r register.Registrant
-			if err := a.call(cmd, http.MethodPost, "/v1/registrants/"+n+"/restrict", body, &r); err != nil {
-				return err
-			}
-			return a.render(r, func(w io.Writer) { printRegistrant(w, &r) })
+			return a.changeOrPropose(cmd, "/v1/registrants/"+n+"/restrict", body, "Restrict: done.")
 		},
 	}
+	c.Flags().StringVar(&body.Review, "review", "", "date the restriction is due for review, YYYY-MM-DD")
 	c.Flags().StringVar(&body.Text, "text", "", "public wording of the restriction (required; shown on the public register)")
 	c.Flags().StringVar(&body.Reason, "reason", "", "why (required; kept in the audit trail)")
 	decidedOnFlag(c, &body.DecidedOn)

@@ -140,6 +140,7 @@ func (a *app) rootCmd() *cobra.Command {
 		a.staffCmd(),
 		a.auditCmd(),
 		a.settingsCmd(),
+		a.proposalCmd(),
 		a.credentialCmd(),
 		a.keysCmd(),
 		a.clusterCmd(),

@@ -17,6 +17,7 @@ import (
 func TestCorrectionReissuesTheCredential(t *testing.T) {
 	dir := t.TempDir()
 	s := startServer(t, filepath.Join(dir, "reg"))
+	s.solo(t)
 	var reg struct {
 		Number string `json:"registration_number"`
 	}

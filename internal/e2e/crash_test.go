@@ -52,6 +52,9 @@ func TestCrashLosesNoAcknowledgedChange(t *testing.T) {
 	const rounds, workers, acksBeforeKill = 3, 8, 150
 	for round := 0; round < rounds; round++ {
 		s := startServer(t, data)
+		if round == 0 {
+			s.solo(t)
+		}
 		// Everything from earlier rounds survived the previous kill.
 		verifyTracked(t, s, all)
 

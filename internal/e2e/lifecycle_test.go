@@ -21,6 +21,7 @@ import (
 func TestRegistrantWholeLifeThroughCLI(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "reg")
 	s := startServer(t, data, "--issuer-url", "https://register.example.org")
+	s.solo(t)
 
 	fi, err := os.Stat(filepath.Join(data, "admin.token"))
 	require.NoError(t, err)

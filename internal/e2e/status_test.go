@@ -49,6 +49,7 @@ func syncAfterChange(t *testing.T, s *server, bundle, tok, want string) verdict.
 func TestSuspensionReachesOfflineVerifiersAtTheirNextSync(t *testing.T) {
 	dir := t.TempDir()
 	s := startServer(t, filepath.Join(dir, "reg"))
+	s.solo(t)
 	var reg struct {
 		Number string `json:"registration_number"`
 	}

@@ -78,6 +78,7 @@ func TestCorrectionRefusesBadValuesAndKeepsTheOld(t *testing.T) {
 
 func TestRemovalNeedsTheNumberRepeated(t *testing.T) {
 	f := newFixture(t)
+	f.solo()
 	r := f.add("Amara", "Nwosu", "")
 	other := f.add("Ola", "Ben", "")
 	path := "/v1/registrants/" + r.Number + "/remove"

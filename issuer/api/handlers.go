@@ -137,7 +137,7 @@ func (a *API) reinstate(r *http.Request, actor register.Actor) (int, any, error)
 }
 
 func (a *API) remove(r *http.Request, actor register.Actor) (int, any, error) {
-	return a.change(r, actor, &registrants.Remove{})
+	return a.changeOrPropose(r, actor, &registrants.Remove{})
 }
 
 func (a *API) unrestrict(r *http.Request, actor register.Actor) (int, any, error) {
@@ -154,7 +154,7 @@ func (a *API) renew(r *http.Request, actor register.Actor) (int, any, error) {
 }
 
 func (a *API) restrict(r *http.Request, actor register.Actor) (int, any, error) {
-	return a.change(r, actor, &registrants.Restrict{})
+	return a.changeOrPropose(r, actor, &registrants.Restrict{})
 }
 
 func (a *API) addQualification(r *http.Request, actor register.Actor) (int, any, error) {
@@ -174,13 +174,38 @@ func (a *API) getSettings(*http.Request, register.Actor) (int, any, error) {
 type settingsRequest struct {
 	RegisterName       *string `json:"register_name,omitempty"`
 	RemovedVisibleDays *int    `json:"removed_visible_days,omitempty"`
+	// TwoPersonRule turns the two-person rule on or off per change.
+	TwoPersonRule *twoPersonRequest `json:"two_person_rule,omitempty"`
+}
+
+type twoPersonRequest struct {
+	Remove   *bool `json:"remove,omitempty"`
+	Restrict *bool `json:"restrict,omitempty"`
 }
 
 func (q *settingsRequest) Validate() error {
-	if q.RegisterName == nil && q.RemovedVisibleDays == nil {
-		return fmt.Errorf("%w: nothing to change: send register_name and/or removed_visible_days", register.ErrInvalid)
+	if q.RegisterName == nil && q.RemovedVisibleDays == nil && q.TwoPersonRule == nil {
+		return fmt.Errorf("%w: nothing to change: send register_name, removed_visible_days and/or two_person_rule", register.ErrInvalid)
+	}
+	if t := q.TwoPersonRule; t != nil && t.Remove == nil && t.Restrict == nil {
+		return fmt.Errorf("%w: two_person_rule: say whether removal (remove) and/or restriction (restrict) needs a second registrar's approval", register.ErrInvalid)
 	}
 	return nil
+}
+
+// twoPerson is the rule after the request, from the rule now.
+func (q *settingsRequest) twoPerson(now register.TwoPersonRule) *register.TwoPersonRule {
+	t := q.TwoPersonRule
+	if t == nil {
+		return nil
+	}
+	if t.Remove != nil {
+		now.SoloRemove = !*t.Remove
+	}
+	if t.Restrict != nil {
+		now.SoloRestrict = !*t.Restrict
+	}
+	return &now
 }
 
 func (a *API) setSettings(r *http.Request, actor register.Actor) (int, any, error) {
@@ -188,7 +213,8 @@ func (a *API) setSettings(r *http.Request, actor register.Actor) (int, any, erro
 	if err := decode(r, req); err != nil {
 		return 0, nil, err
 	}
-	res, err := a.srv.Apply(r.Context(), actor, fsm.SetSettings{RegisterName: req.RegisterName, RemovedVisibleDays: req.RemovedVisibleDays})
+	res, err := a.srv.Apply(r.Context(), actor, fsm.SetSettings{RegisterName: req.RegisterName, RemovedVisibleDays: req.RemovedVisibleDays,
+		TwoPerson: req.twoPerson(a.srv.State().Settings().TwoPerson)})
 	if err != nil {
 		return 0, nil, err
 	}

@@ -221,6 +221,7 @@ func TestImpossibleTransitionsAreConflicts(t *testing.T) {
 
 func TestRegistrantLifecycleOverHTTP(t *testing.T) {
 	f := newFixture(t)
+	f.solo()
 	res := f.post("/v1/registrants", f.registrar, `{"given_name":"Amara","family_name":"Nwosu","nation":"england","email":"amara@example.org"}`)
 	require.Equal(t, http.StatusCreated, res.status, "body: %s", res.body)
 	var r register.Registrant

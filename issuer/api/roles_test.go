@@ -37,6 +37,10 @@ var routeAccess = []struct {
 	{"POST", "/v1/settings/registration-criteria", admin},
 
 	{"GET", "/v1/registrants", reader},
+	{"GET", "/v1/proposals", reader},
+	{"GET", "/v1/proposals/{id}", reader},
+	{"POST", "/v1/proposals/{id}/approve", registrar},
+	{"POST", "/v1/proposals/{id}/reject", registrar},
 	{"GET", "/v1/lapse-sweep", reader},
 	{"POST", "/v1/lapse-sweep", admin},
 	{"GET", "/v1/registrants/{regno}", reader},
@@ -183,7 +187,7 @@ func TestRoleMatrix(t *testing.T) {
 					assert.Less(t, res.status, 500, "body: %s", res.body)
 					if rt.method == http.MethodGet {
 						want := http.StatusOK
-						if strings.Contains(rt.path, "{list}") || strings.Contains(rt.path, "{code}") || strings.Contains(rt.path, "{course}") {
+						if strings.Contains(rt.path, "{list}") || strings.Contains(rt.path, "{code}") || strings.Contains(rt.path, "{course}") || strings.HasPrefix(rt.path, "/v1/proposals/{id}") {
 							want = http.StatusNotFound // placeholder names nothing
 						}
 						assert.Equal(t, want, res.status, "body: %s", res.body)

@@ -35,6 +35,12 @@ func (a *API) routes() {
 	a.handle(p, "/v1/registrants/{regno}/qualifications/{index}/withdraw", registrar, a.withdrawQualification)
 	a.handle(p, "/v1/registrants/{regno}/correct", registrar, a.correct)
 	a.handle(p, "/v1/registrants/{regno}/cpd", registrar, a.recordCPD)
+	// The two-person rule: removals and restrictions waiting for a second
+	// registrar.
+	a.handle(g, "/v1/proposals", reader, a.listProposals)
+	a.handle(g, "/v1/proposals/{id}", reader, a.getProposal)
+	a.handle(p, "/v1/proposals/{id}/approve", registrar, a.approveProposal)
+	a.handle(p, "/v1/proposals/{id}/reject", registrar, a.rejectProposal)
 	a.handle(g, "/v1/lapse-sweep", reader, a.pendingLapse)
 	a.handle(p, "/v1/lapse-sweep", admin, a.confirmLapse)
 

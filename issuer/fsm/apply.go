@@ -43,6 +43,11 @@ func applySettings(tx *state.Txn, env *envelope, cmd *SetSettings) (any, error) 
 		s.RemovedVisibleDays = *cmd.RemovedVisibleDays
 		details["removed_visible_days"] = strconv.Itoa(s.RemovedVisibleDays)
 	}
+	if cmd.TwoPerson != nil {
+		s.TwoPerson = *cmd.TwoPerson
+		details["two_person_remove"] = strconv.FormatBool(s.TwoPerson.Applies(register.ProposeRemove))
+		details["two_person_restrict"] = strconv.FormatBool(s.TwoPerson.Applies(register.ProposeRestrict))
+	}
 	if cmd.QualityMark != nil {
 		if err := cmd.QualityMark.Validate(); err != nil {
 			return nil, err
@@ -86,34 +91,41 @@ func applyAddRegistrant(tx *state.Txn, env *envelope, cmd *AddRegistrant) (any, 
 }
 
 func applyChangeRegistrant(tx *state.Txn, env *envelope, cmd *ChangeRegistrant) (any, error) {
+	return changeRegistrant(tx, env, cmd, nil)
+}
+
+// changeRegistrant applies cmd, audits it with its details and extra, and
+// moves the registrant's credentials with it.
+func changeRegistrant(tx *state.Txn, env *envelope, cmd *ChangeRegistrant, extra map[string]string) (Result, error) {
 	old, err := tx.Registrant(cmd.Number)
 	if err != nil {
-		return nil, err
+		return Result{}, err
 	}
 	if cmd.Qualification != nil && (cmd.Op == OpQualification || cmd.Op == OpEditQualification) {
 		q, err := resolveQualification(tx, *cmd.Qualification)
 		if err != nil {
-			return nil, err
+			return Result{}, err
 		}
 		cmd.Qualification = &q
 	}
 	ch, err := cmd.Apply(old, env.At, tx.Index())
 	if err != nil {
-		return nil, err
+		return Result{}, err
 	}
 	if cmd.Qualification != nil && cmd.Qualification.Course != "" {
 		ch.Details["course"] = cmd.Qualification.Course
 	}
 	r := ch.Registrant
 	if err := tx.PutRegistrant(r); err != nil {
-		return nil, err
+		return Result{}, err
 	}
+	maps.Copy(ch.Details, extra)
 	if err := audit(tx, env, "registrant."+string(cmd.Op), r.Number, "", cmd.Reason, ch.Details); err != nil {
-		return nil, err
+		return Result{}, err
 	}
 	superseded, err := followRegistrant(tx, env, old, r, ch.Changed)
 	if err != nil {
-		return nil, err
+		return Result{}, err
 	}
 	return Result{Registrant: r, Changed: ch.Changed, Superseded: superseded}, nil
 }

@@ -91,6 +91,8 @@ type SetSettings struct {
 	IssuerURL          *string               `json:"issuer_url,omitempty"`
 	QualityMark        *register.QualityMark `json:"quality_mark,omitempty"`
 	RemovedVisibleDays *int                  `json:"removed_visible_days,omitempty"`
+	// TwoPerson sets which changes a second registrar must approve.
+	TwoPerson *register.TwoPersonRule `json:"two_person_rule,omitempty"`
 }
 
 // AddRegistrant adds a registrant; the FSM assigns the number.

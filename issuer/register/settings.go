@@ -16,8 +16,11 @@ type Settings struct {
 	// the public register, marked as removed.
 	RemovedVisibleDays int `json:"removed_visible_days"`
 	// Criteria are the registration criteria (education.go).
-	Criteria    Criteria `json:"registration_criteria"`
-	ModifyIndex uint64   `json:"modify_index"`
+	Criteria Criteria `json:"registration_criteria"`
+	// TwoPerson says which changes a second registrar must approve
+	// (proposals.go).
+	TwoPerson   TwoPersonRule `json:"two_person_rule"`
+	ModifyIndex uint64        `json:"modify_index"`
 }
 
 // DefaultRegisterName names the register when the operator has not.

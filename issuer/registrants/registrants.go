@@ -6,6 +6,9 @@
 // the rules of issuer/register decide. Each has a preview that works out
 // what the change would do with those same rules, committing nothing, for
 // the console's confirm step.
+//
+// Removal and new restrictions follow the two-person rule when the
+// register's settings ask for it (proposals.go).
 package registrants
 
 import (
@@ -42,6 +45,9 @@ type Outcome struct {
 	// Reissued is the credential issued in place of the superseded ones,
 	// when the registrant is in good standing to receive one.
 	Reissued *issuer.Issued
+	// Proposal is set when the change waits for a second registrar's
+	// approval (and then nothing else is), or was one just approved.
+	Proposal *register.Proposal
 }
 
 func isCorrection(op fsm.Op) bool {
@@ -49,7 +55,8 @@ func isCorrection(op fsm.Op) bool {
 }
 
 // Change checks op and commits it for registrant number on behalf of
-// actor. A correction that superseded
+// actor. A removal or new restriction under the two-person rule becomes a
+// proposal instead (Outcome.Proposal, nothing else set). A correction that superseded
 // credentials stating what it corrected issues one in their place, so that
 // the holder's next credential is right.
 func (s *Service) Change(ctx context.Context, actor register.Actor, number string, op Operation) (*Outcome, error) {
@@ -59,6 +66,13 @@ func (s *Service) Change(ctx context.Context, actor register.Actor, number strin
 	cmd, err := op.Command(number)
 	if err != nil {
 		return nil, err
+	}
+	if s.needsApproval(cmd.Op) {
+		p, err := s.propose(ctx, actor, cmd)
+		if err != nil {
+			return nil, err
+		}
+		return &Outcome{Proposal: p}, nil
 	}
 	return s.commit(ctx, actor, cmd)
 }
@@ -119,6 +133,8 @@ type Preview struct {
 	Changes []register.Changed
 	// Credentials says, a sentence each, what would happen to credentials.
 	Credentials []string
+	// NeedsApproval says the change would wait for a second registrar.
+	NeedsApproval bool
 }
 
 // Preview works out what op would do to registrant number now.
@@ -148,7 +164,7 @@ func (s *Service) previewCommand(cmd fsm.ChangeRegistrant) (*Preview, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Preview{Before: old, After: ch.Registrant, Changes: Diff(old, ch.Registrant)}
+	p := &Preview{Before: old, After: ch.Registrant, Changes: Diff(old, ch.Registrant), NeedsApproval: s.needsApproval(cmd.Op)}
 	superseded := 0
 	for _, cc := range CredentialChangesSorted(fsm.CredentialChanges(old, ch.Registrant, ch.Changed, creds, now)) {
 		p.Credentials = append(p.Credentials, fmt.Sprintf("Credential %s (issued %s) becomes %s: %s.", cc.Credential.JTI, cc.Credential.IssuedAt.UTC().Format(register.DateLayout), cc.To, cc.Reason))

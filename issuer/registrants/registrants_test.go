@@ -217,7 +217,9 @@ func TestPreviewOfAnIssueAndARevoke(t *testing.T) {
 	_, err = f.svc.PreviewRevoke(iss.Record.JTI, &RevokeCredential{Reason: "Again"})
 	require.ErrorIs(t, err, register.ErrConflict)
 
-	_, err = f.svc.Change(context.Background(), f.actor, r.Number, &Remove{Reason: "Struck off", Number: r.Number})
+	out, err := f.svc.Change(context.Background(), f.actor, r.Number, &Remove{Reason: "Struck off", Number: r.Number})
+	require.NoError(t, err)
+	_, err = f.svc.Approve(context.Background(), f.second(), out.Proposal.ID)
 	require.NoError(t, err)
 	_, err = f.svc.PreviewIssue(r.Number)
 	require.ErrorIs(t, err, register.ErrConflict, "a removed registrant receives no credential")

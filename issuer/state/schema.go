@@ -44,6 +44,7 @@ var tables = []func() *memdb.TableSchema{
 	messagesTableSchema,
 	sealedTableSchema,
 	publishedTableSchema,
+	proposalsTableSchema,
 }
 
 func credentialsTableSchema() *memdb.TableSchema {

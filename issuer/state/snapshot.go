@@ -38,6 +38,7 @@ var recordTables = []recordTable{
 	{92, tableMessages, func() any { return new(register.Message) }},
 	{150, tableSealed, func() any { return new(SealedKey) }},
 	{151, tablePublished, func() any { return new(PublishedList) }},
+	{100, tableProposals, func() any { return new(register.Proposal) }},
 }
 
 // recordTable is one table's record type in snapshots.

@@ -152,6 +152,14 @@ func filled(t *testing.T) *Store {
 			tx.PutSealedKey(&SealedKey{KID: "sealed-root", Root: true, Sealed: []byte{4, 5, 6}}),
 			tx.PutPublishedList(&PublishedList{ID: "1", URI: "https://r.example/status/1", Token: []byte("a.b.c"), ETag: `"x"`, IssuedAt: at, TTL: time.Minute, Index: 7, Built: 5}))
 	})
+	write(t, s, next(), func(tx *Txn) error {
+		return errors.Join(
+			tx.PutProposal(&register.Proposal{ID: "pr-1", Registrant: regno.Format(100001), Change: register.ProposeRemove, Reason: "panel", State: register.ProposalPending,
+				ProposedBy: register.Actor{TokenID: "t1", Role: register.RoleRegistrar, Staff: "st_0123456789abcdef"}, ProposedAt: at, CreateIndex: idx, ModifyIndex: idx}),
+			tx.PutProposal(&register.Proposal{ID: "pr-2", Registrant: regno.Format(100002), Change: register.ProposeRestrict, Reason: "panel", Text: "Supervised", Review: "2027-01-01",
+				State: register.ProposalRejected, ProposedBy: register.Actor{TokenID: "t1"}, ProposedAt: at, DecidedBy: register.Actor{TokenID: "t2"}, DecidedAt: at.Add(time.Hour),
+				DecisionReason: "not agreed", CreateIndex: idx, ModifyIndex: idx}))
+	})
 	// A big sweep: one change with many events, then many small changes,
 	// so the snapshot is far larger than its 64 KiB write buffer.
 	write(t, s, next(), func(tx *Txn) error {
