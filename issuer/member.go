@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-memdb"
 	"github.com/hashicorp/raft"
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 	"go.etcd.io/bbolt"
@@ -311,11 +312,26 @@ type clusterNode struct {
 // membership changes, leave it alone.
 func (n clusterNode) Applied() uint64 { return n.s.State().Index("") }
 
-// WaitApplied returns once this node's register and status lists reflect
-// idx.
+// WaitApplied returns once this node's register (its status lists
+// included: a follower serves them from the register) reflects idx.
 func (n clusterNode) WaitApplied(ctx context.Context, idx uint64) error {
-	_, err := n.s.pub.Wait(ctx, idx)
-	return err
+	for {
+		tx := n.s.State().ReadTxn()
+		if tx.Index() >= idx {
+			return nil
+		}
+		ws := memdb.NewWatchSet()
+		if err := tx.WatchAny(ws); err != nil {
+			return err
+		}
+		// A snapshot restore swaps the store without firing the watch.
+		wctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		err := ws.WatchCtx(wctx)
+		cancel()
+		if err != nil && ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
 }
 
 // RecoverAlone makes the stopped member in dataDir the only voter of its

@@ -27,11 +27,11 @@ func heavyClusterTests(t *testing.T) {
 
 // clusterFiles is a cluster's CA, key-encryption key and node certificates.
 type clusterFiles struct {
-	t   *testing.T
+	t   testing.TB
 	dir string
 }
 
-func newClusterFiles(t *testing.T) *clusterFiles {
+func newClusterFiles(t testing.TB) *clusterFiles {
 	t.Helper()
 	cf := &clusterFiles{t: t, dir: t.TempDir()}
 	for _, args := range [][]string{
@@ -69,14 +69,14 @@ type member struct {
 var raftAddrRe = regexp.MustCompile(`msg="cluster member" node_id=\S+ raft_addr=(\S+)`)
 
 // startMember starts node id on data; raftAddr "" picks a free port.
-func (cf *clusterFiles) startMember(t *testing.T, id, data, raftAddr string, extra ...string) *member {
+func (cf *clusterFiles) startMember(t testing.TB, id, data, raftAddr string, extra ...string) *member {
 	t.Helper()
 	m := &member{id: id, files: cf, extra: extra, raftAddr: raftAddr}
 	m.server = m.spawn(t, data)
 	return m
 }
 
-func (m *member) spawn(t *testing.T, data string) *server {
+func (m *member) spawn(t testing.TB, data string) *server {
 	t.Helper()
 	addr := m.raftAddr
 	if addr == "" {
@@ -108,7 +108,7 @@ func (m *member) spawn(t *testing.T, data string) *server {
 }
 
 // restart starts the member again on its data directory and address.
-func (m *member) restart(t *testing.T) {
+func (m *member) restart(t testing.TB) {
 	t.Helper()
 	tok := m.token
 	m.server = m.spawn(t, m.data)
@@ -148,7 +148,7 @@ type testCluster struct {
 	extra   []string // flags every member starts with
 }
 
-func startCluster(t *testing.T, n int, extra ...string) *testCluster {
+func startCluster(t testing.TB, n int, extra ...string) *testCluster {
 	t.Helper()
 	c := &testCluster{files: newClusterFiles(t), extra: extra}
 	root := t.TempDir()
@@ -168,7 +168,7 @@ func startCluster(t *testing.T, n int, extra ...string) *testCluster {
 }
 
 // add starts a new member that joins through node-1's address.
-func (c *testCluster) add(t *testing.T, id string) *member {
+func (c *testCluster) add(t testing.TB, id string) *member {
 	t.Helper()
 	var via string
 	for _, m := range c.members {
@@ -183,7 +183,7 @@ func (c *testCluster) add(t *testing.T, id string) *member {
 }
 
 // leader waits until a running member says it leads, and returns it.
-func (c *testCluster) leader(t *testing.T, limit time.Duration) *member {
+func (c *testCluster) leader(t testing.TB, limit time.Duration) *member {
 	t.Helper()
 	var got *member
 	waitFor(t, limit, func() bool {

@@ -120,7 +120,7 @@ func postTo(c *http.Client, url, token, path string, body, out any) bool {
 }
 
 // registrantsOn lists the registration numbers m holds, sorted.
-func registrantsOn(t *testing.T, m *member) []string {
+func registrantsOn(t testing.TB, m *member) []string {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, m.URL+"/v1/registrants", nil)
 	require.NoError(t, err)
@@ -161,7 +161,7 @@ func requireOneHistory(t *testing.T, c *testCluster, acks []ack) {
 }
 
 // waitCaughtUp waits until every member has applied what the leader has.
-func waitCaughtUp(t *testing.T, c *testCluster, limit time.Duration) {
+func waitCaughtUp(t testing.TB, c *testCluster, limit time.Duration) {
 	t.Helper()
 	leader := c.leader(t, limit)
 	want := readyz(leader.URL).Index

@@ -43,7 +43,7 @@ func TestMain(m *testing.M) {
 
 // server is a running `linkpass serve`.
 type server struct {
-	t      *testing.T
+	t      testing.TB
 	cmd    *exec.Cmd
 	data   string
 	URL    string
@@ -102,7 +102,7 @@ func startServer(t *testing.T, data string, extra ...string) *server {
 }
 
 // launch runs linkpass with args and waits until it listens.
-func launch(t *testing.T, data string, args []string) *server {
+func launch(t testing.TB, data string, args []string) *server {
 	t.Helper()
 	s := &server{t: t, data: data, stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, done: make(chan error, 1)}
 	s.cmd = exec.Command(binary, args...)
@@ -156,7 +156,7 @@ var (
 )
 
 // userDirs returns the test's own home directory for CLI runs.
-func userDirs(t *testing.T) string {
+func userDirs(t testing.TB) string {
 	userDirsMu.Lock()
 	defer userDirsMu.Unlock()
 	if d, ok := userDirsOf[t.Name()]; ok {
@@ -175,7 +175,7 @@ type result struct {
 }
 
 // run runs the CLI against s with the given token (admin if empty).
-func (s *server) run(t *testing.T, token string, args ...string) result {
+func (s *server) run(t testing.TB, token string, args ...string) result {
 	t.Helper()
 	if token == "" {
 		token = s.token
@@ -183,7 +183,7 @@ func (s *server) run(t *testing.T, token string, args ...string) result {
 	return runCLI(t, []string{"LINKPASS_SERVER=" + s.URL, "LINKPASS_TOKEN=" + token}, "", args...)
 }
 
-func runCLI(t *testing.T, env []string, stdin string, args ...string) result {
+func runCLI(t testing.TB, env []string, stdin string, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -211,7 +211,7 @@ func runCLI(t *testing.T, env []string, stdin string, args ...string) result {
 
 // runJSON runs the CLI with --json, requires exit code want, and decodes
 // the one JSON document it prints.
-func (s *server) runJSON(t *testing.T, want int, v any, args ...string) {
+func (s *server) runJSON(t testing.TB, want int, v any, args ...string) {
 	t.Helper()
 	r := s.run(t, "", append(args, "--json")...)
 	require.Equal(t, want, r.code, "linkpass %v\nstdout: %s\nstderr: %s", args, r.stdout, r.stderr)
@@ -219,7 +219,7 @@ func (s *server) runJSON(t *testing.T, want int, v any, args ...string) {
 }
 
 // decodeOne requires exactly one JSON document in s.
-func decodeOne(t *testing.T, s string, v any) {
+func decodeOne(t testing.TB, s string, v any) {
 	t.Helper()
 	dec := json.NewDecoder(strings.NewReader(s))
 	require.NoError(t, dec.Decode(v), "stdout: %s", s)
@@ -241,7 +241,7 @@ func lines(s string) []string {
 
 // waitFor polls cond until it holds, failing the test after limit: load
 // and crash tests must stop by themselves.
-func waitFor(t *testing.T, limit time.Duration, cond func() bool, what string) {
+func waitFor(t testing.TB, limit time.Duration, cond func() bool, what string) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for !cond() {
