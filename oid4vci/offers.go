@@ -99,7 +99,7 @@ func (s *Service) mailOffer(ctx context.Context, actor register.Actor, r *regist
 	text := strings.Join([]string{
 		"Dear " + r.FullName() + ",",
 		"",
-		"Your registration credential from " + settings.RegisterName + " is ready. It goes in the register's web wallet on your phone, and you show it as a QR code to a GP practice or an employer.",
+		"Your registration credential from the " + settings.RegisterName + " is ready. It goes in the register's web wallet on your phone, and you show it as a QR code to a GP practice or an employer.",
 		"",
 		"1. Open this link on your phone (not on a shared computer):",
 		link,

@@ -25,7 +25,7 @@ func TestPagesPassAxeAtDesktopAndPhoneWidths(t *testing.T) {
 	tb := startBrowser(t).newTab(t)
 	tb.expect("404 (Not Found)")
 	tb.expect("400 (Bad Request)")
-	pages := []string{"/", "/register", "/register?q=le", "/register?q=o", "/register?q=%E2%80%99", "/verify",
+	pages := []string{"/", "/register", "/register?q=le", "/register?q=o", "/register?q=%E2%80%99", "/verify", "/wallet",
 		"/courses", "/courses?standing=accredited&min_level=4", "/courses?standing=approved",
 		"/register/" + unknownRegno(t, sys)}
 	// An entry of each status the demo register has.

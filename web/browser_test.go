@@ -445,7 +445,7 @@ func TestKeyboardAloneSearchesTheRegisterAndChecksACredential(t *testing.T) {
 		tb.tabTo("scan-again", 6)
 	})
 
-	for _, page := range []string{"/register?q=an", "/verify", "/"} {
+	for _, page := range []string{"/register?q=an", "/verify", "/", "/wallet"} {
 		t.Run("every control of "+page+" is reached by Tab, in order", func(t *testing.T) {
 			tb.do(20*time.Second, chromedp.Navigate(sys.url+page))
 			if strings.Contains(page, "q=") {

@@ -458,9 +458,11 @@ Try, in another terminal:
   go run ./cmd/linkpass registrant suspend %[6]s --reason "Interim order"
   go run ./cmd/linkpass audit list
   curl 'http://%[3]s/v1/register?q=okonkwo'
+  go run ./cmd/linkpass credential offer %[6]s
 
 Or open http://%[3]s/ in a browser: the public register and the
-front-desk checker (/verify).
+front-desk checker (/verify). The credential offer prints a link to the web
+wallet (/wallet) and a 6-digit code: open the link and type the code.
 
 (%[5]s is the binary; "go run ./cmd/linkpass" works from the source tree.)
 Stop with Ctrl-C.
