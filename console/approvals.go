@@ -142,9 +142,13 @@ func (c *Console) reject(w http.ResponseWriter, r *http.Request, ss *staff.Sessi
 type attention struct {
 	Pending int
 	// Due are suspensions whose end date has come (the register ends them
-	// by itself; one still listed has not been swept yet) and reviews due.
+	// by itself, and lists them for 30 days after) and reviews due.
 	Due []dueItem
 }
+
+// recentDays is how long the home page lists a suspension the register
+// ended by itself.
+const recentDays = 30
 
 type dueItem struct {
 	R    *register.Registrant
@@ -165,11 +169,15 @@ func (c *Console) attention() (*attention, error) {
 	if err != nil {
 		return nil, err
 	}
-	today := register.DateOf(c.now())
+	now := c.now()
+	today := register.DateOf(now)
 	for _, r := range regs {
 		var what []string
-		if r.SuspensionEnded(today) {
-			what = append(what, "suspension ended "+string(r.SuspendedUntil))
+		switch {
+		case r.SuspensionEnded(today):
+			what = append(what, "suspension reached its end date "+string(r.SuspendedUntil)+"; the register ends it within minutes")
+		case r.EndedBySweep(now.AddDate(0, 0, -recentDays)):
+			what = append(what, "suspension ended by itself: "+r.StatusReason)
 		}
 		what = append(what, r.ReviewsDue(today)...)
 		if len(what) > 0 {

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -118,4 +119,53 @@ func TestARefusedActionSaysWhyOnTheFormAndChangesNothing(t *testing.T) {
 			assert.Equal(t, idx, sys.srv.State().Index(""), "nothing was committed")
 		})
 	}
+}
+
+func TestHomeListsWhatNeedsAttention(t *testing.T) {
+	sys := newSystem(t, "http")
+	ctx := context.Background()
+	today := register.DateOf(sys.clk.Now())
+	ended := sys.addRegistrant("Ena", "Ended", "")
+	_, err := sys.regs.Change(ctx, sys.admin, ended.Number, &registrants.Suspend{Reason: "Interim order", Until: today.AddDays(2)})
+	require.NoError(t, err)
+	review := sys.addRegistrant("Rhys", "Review", "")
+	_, err = sys.regs.Change(ctx, sys.admin, review.Number, &registrants.Suspend{Reason: "Interim order", Review: today.AddDays(1)})
+	require.NoError(t, err)
+	quiet := sys.addRegistrant("Quinn", "Quiet", "")
+	_, err = sys.regs.Change(ctx, sys.admin, quiet.Number, &registrants.Suspend{Reason: "Interim order", Until: today.AddDays(60), Review: today.AddDays(30)})
+	require.NoError(t, err)
+	_, err = sys.regs.Change(ctx, sys.admin, quiet.Number, &registrants.Remove{Reason: "Struck off", Number: quiet.Number})
+	require.NoError(t, err)
+
+	_, secret := sys.totpAccount("Ida Auditor", "ida@nalw.example", register.RoleAuditor)
+	sys.clk.Add(3 * 24 * time.Hour)
+	home := func() string {
+		t.Helper()
+		// A session idles out over days: a new one each time.
+		sid, _, err := sys.svc.SignInPassword(ctx, "ida@nalw.example", password)
+		require.NoError(t, err)
+		sid, err = sys.svc.SignInCode(ctx, sid, sys.code(secret))
+		require.NoError(t, err)
+		c := sys.client()
+		u, _ := url.Parse(sys.url)
+		c.Jar.SetCookies(u, []*http.Cookie{{Name: cookiePlain, Value: sid, Path: "/"}})
+		res := sys.do(c, http.MethodGet, "/console", nil)
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		return bodyOf(res)
+	}
+	body := home()
+	assert.Contains(t, body, "1 change waits for a second registrar")
+	assert.Contains(t, body, `data-regno="`+ended.Number+`"`)
+	assert.Contains(t, body, "reached its end date")
+	assert.Contains(t, body, `data-regno="`+review.Number+`"`)
+	assert.Contains(t, body, "suspension review due")
+	assert.NotContains(t, body, `data-regno="`+quiet.Number+`"`, "nothing of theirs is due")
+
+	n, err := sys.regs.EndSuspensions(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	body = home()
+	assert.Contains(t, body, "suspension ended by itself")
+	sys.clk.Add(31 * 24 * time.Hour)
+	assert.NotContains(t, home(), `data-regno="`+ended.Number+`"`, "listed for 30 days")
 }

@@ -308,7 +308,6 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	go srv.Run(ctx)
 	if backups != nil {
 		go backups.Run(ctx)
 	}
@@ -338,6 +337,10 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	set := srv.State().Settings()
 	// The API and the console share one set of registrant operations.
 	regs := registrants.New(srv)
+	go srv.Run(ctx)
+	// Suspensions with an end date end by themselves, checked as often
+	// as registrations are lapsed.
+	go regs.Run(ctx, 10*time.Minute, logger)
 	con, err := console.New(console.Config{Staff: staffSvc, State: srv.State, IssuerURL: set.IssuerURL, RegisterName: set.RegisterName, Logger: logger,
 		Registrants: regs, Offers: issuance, Now: srv.Now, Admin: srv})
 	if err != nil {

@@ -159,7 +159,7 @@ func applySuspensionSweep(tx *state.Txn, env *envelope, _ *SuspensionSweep) (any
 		if !r.SuspensionEnded(today) {
 			continue
 		}
-		change := ChangeRegistrant{Number: r.Number, Op: OpReinstate, Reason: "suspension ended on " + string(r.SuspendedUntil)}
+		change := ChangeRegistrant{Number: r.Number, Op: OpReinstate, Reason: register.SuspensionEndedReason(r.SuspendedUntil)}
 		if _, err := changeRegistrant(tx, env, &change, map[string]string{"automatic": "true"}); err != nil {
 			return nil, err
 		}

@@ -299,6 +299,16 @@ func (r *Registrant) WithRestrictionReview(review Date, at time.Time) (*Registra
 	return c, nil
 }
 
+// SuspensionEndedReason is the reason the register gives when it ends a
+// suspension by itself on its end date.
+func SuspensionEndedReason(until Date) string { return "suspension ended on " + string(until) }
+
+// EndedBySweep reports whether the registrant's status last changed because
+// their suspension reached its end date, on or after since.
+func (r *Registrant) EndedBySweep(since time.Time) bool {
+	return strings.HasPrefix(r.StatusReason, "suspension ended on ") && !r.StatusChangedAt.Before(since)
+}
+
 // SuspensionEnded reports whether a suspension with an end date has
 // reached it on today.
 func (r *Registrant) SuspensionEnded(today Date) bool {
