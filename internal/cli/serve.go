@@ -135,6 +135,18 @@ func faultSwitch(t *cluster.Transport) {
 	}
 }
 
+// consoleRequest says which requests belong to the console: its sign-in
+// sessions live in the memory of the node that serves it (package staff),
+// so in a cluster the leader serves them all.
+func consoleRequest(r *http.Request) bool {
+	for _, p := range []string{"/console", "/login", "/logout", "/setup", "/admin"} {
+		if r.URL.Path == p || strings.HasPrefix(r.URL.Path, p+"/") {
+			return true
+		}
+	}
+	return false
+}
+
 // localRead says which non-GET requests a follower answers itself: the
 // checker's verification, which reads and changes nothing.
 func localRead(r *http.Request) bool {
@@ -359,7 +371,7 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	if cl != nil {
 		// Writes reaching a follower go to the leader; other nodes reach
 		// this one's handler over the cluster listener.
-		handler = cluster.NewForwarder(cl.Transport, srv.ClusterNode()).Wrap(router, localRead)
+		handler = cluster.NewForwarder(cl.Transport, srv.ClusterNode()).Wrap(router, localRead, consoleRequest)
 		go cluster.Serve(ctx, cl.Transport, srv.Cluster(), handler, logger)
 		logger.Info("cluster member", "node_id", cl.NodeID, "raft_addr", cl.Advertise)
 	}

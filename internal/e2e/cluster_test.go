@@ -92,6 +92,28 @@ func TestClusterOfThreeTakesWritesThroughAnyNodeAndServesReadsFromEach(t *testin
 	}
 }
 
+// TestConsoleIsServedByTheLeaderThroughAnyNode: the console's sign-in
+// sessions live in the leader's memory, so a follower forwards every
+// console request, reads included.
+func TestConsoleIsServedByTheLeaderThroughAnyNode(t *testing.T) {
+	c := startCluster(t, 3)
+	leader := c.leader(t, 10*time.Second)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, f := range c.followers(leader) {
+		for _, path := range []string{"/login", "/console"} {
+			resp, err := noRedirect.Get(f.URL + path)
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.Less(t, resp.StatusCode, 500, path)
+			assert.Equal(t, []string{leader.id}, resp.Header.Values("Linkpass-Node"), "%s through %s", path, f.id)
+		}
+		resp, err := http.Get(f.URL + "/v1/register?q=ada")
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, []string{f.id}, resp.Header.Values("Linkpass-Node"), "the public register is answered locally")
+	}
+}
+
 // issuerURL is the register's issuer URL, from the settings.
 func (m *member) issuerURL(t *testing.T) string {
 	var set struct {

@@ -93,14 +93,16 @@ type targetKey struct{}
 
 // Wrap returns h with writes forwarded to the leader. local says which
 // non-GET requests are reads that this node answers itself (POST
-// /v1/verify).
-func (f *Forwarder) Wrap(h http.Handler, local func(*http.Request) bool) http.Handler {
+// /v1/verify); leaderOnly says which reads the leader must answer (the
+// console, whose sign-in sessions live in the leader's memory).
+func (f *Forwarder) Wrap(h http.Handler, local, leaderOnly func(*http.Request) bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set(HeaderNode, f.self)
 		if lost := f.node.LeaderLost(); lost > 0 {
 			w.Header().Set(HeaderStale, fmt.Sprintf("leader-lost; for=%ds", int(lost.Seconds())))
 		}
-		if isRead(r) || local(r) || f.node.IsLeader() {
+		if f.node.IsLeader() || ((isRead(r) || local(r)) && !leaderOnly(r)) {
+			// A forwarded answer carries the leader's name instead.
+			w.Header().Set(HeaderNode, f.self)
 			if r.Header.Get(HeaderForwarded) != "" {
 				w = &appliedWriter{ResponseWriter: w, node: f.node}
 			}
