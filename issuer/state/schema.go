@@ -42,6 +42,7 @@ var tables = []func() *memdb.TableSchema{
 	offersTableSchema,
 	grantsTableSchema,
 	messagesTableSchema,
+	cpdAuditsTableSchema,
 	sealedTableSchema,
 	publishedTableSchema,
 	proposalsTableSchema,

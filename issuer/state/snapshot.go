@@ -36,6 +36,7 @@ var recordTables = []recordTable{
 	{90, tableOffers, func() any { return new(register.Offer) }},
 	{91, tableGrants, func() any { return new(register.Grant) }},
 	{92, tableMessages, func() any { return new(register.Message) }},
+	{160, tableCPDAudits, func() any { return new(register.CPDAudit) }},
 	{150, tableSealed, func() any { return new(SealedKey) }},
 	{151, tablePublished, func() any { return new(PublishedList) }},
 	{100, tableProposals, func() any { return new(register.Proposal) }},

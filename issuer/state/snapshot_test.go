@@ -121,7 +121,8 @@ func filled(t *testing.T) *Store {
 			g := &register.Grant{ID: o.Grant, Registrant: reg, Offer: o.ID, AccessHash: fmt.Sprintf("at-%d", j), RefreshHash: fmt.Sprintf("rt-%d", j),
 				AccessExpires: at.Add(time.Hour), RefreshExpires: at.AddDate(1, 0, 0), HolderJKT: "jkt", HolderJWK: []byte(`{"kty":"OKP"}`), CreatedAt: at, CreateIndex: idx, ModifyIndex: idx}
 			m := &register.Message{ID: o.Message, Registrant: reg, Purpose: "credential-offer", State: register.MessageSent, Attempts: 1, CreatedAt: at, UpdatedAt: at, CreateIndex: idx, ModifyIndex: idx}
-			if err := errors.Join(tx.PutOffer(o), tx.PutGrant(g), tx.PutMessage(m)); err != nil {
+			ca := &register.CPDAudit{Year: 2026, Registrant: reg, State: register.CPDAuditRequested, DrawnAt: at, CreateIndex: idx, ModifyIndex: idx}
+			if err := errors.Join(tx.PutOffer(o), tx.PutGrant(g), tx.PutMessage(m), tx.PutCPDAudit(ca)); err != nil {
 				return err
 			}
 		}
