@@ -139,6 +139,8 @@ func (a *app) rootCmd() *cobra.Command {
 		a.tokenCmd(),
 		a.staffCmd(),
 		a.auditCmd(),
+		a.reportCmd(),
+		a.cpdAuditCmd(),
 		a.settingsCmd(),
 		a.proposalCmd(),
 		a.credentialCmd(),

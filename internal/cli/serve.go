@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/nalw/linkpass/console"
+	"github.com/nalw/linkpass/cpdaudit"
 	"github.com/nalw/linkpass/internal/fairshare"
 	"github.com/nalw/linkpass/internal/metrics"
 	"github.com/nalw/linkpass/internal/route"
@@ -362,7 +363,7 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	router.Use(route.Record)
 	site.Register(router)
 	con.Register(router)
-	router.NotFoundHandler = api.New(srv, logger, api.WithIssuance(issuance), api.WithStaff(staffSvc), api.WithRegistrants(regs))
+	router.NotFoundHandler = api.New(srv, logger, api.WithIssuance(issuance), api.WithCPDAudit(cpdaudit.New(srv, notify.New(srv, mailer, logger), logger)), api.WithStaff(staffSvc), api.WithRegistrants(regs))
 
 	if mln != nil {
 		go serveMetrics(ctx, mln, reg, logger)

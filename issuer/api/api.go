@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/nalw/linkpass/cpdaudit"
 	"github.com/nalw/linkpass/internal/route"
 	"io"
 	"log/slog"
@@ -47,6 +48,7 @@ type API struct {
 	logger      *slog.Logger
 	router      *mux.Router
 	issuance    *oid4vci.Service
+	cpdAudit    *cpdaudit.Service
 
 	gzMu sync.Mutex
 	gz   map[string]gzEntry // status list id -> its token gzipped
@@ -84,6 +86,9 @@ func New(srv *issuer.Server, logger *slog.Logger, opts ...Option) *API {
 	}
 	if a.registrants == nil {
 		a.registrants = registrants.New(srv)
+	}
+	if a.cpdAudit == nil && srv != nil {
+		a.cpdAudit = cpdaudit.New(srv, nil, logger)
 	}
 	a.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, fmt.Errorf("%w: no such endpoint %s %s; see docs/openapi.yaml", register.ErrNotFound, r.Method, r.URL.Path))

@@ -47,6 +47,12 @@ var routeAccess = []struct {
 	{"GET", "/v1/settings", reader},
 	{"GET", "/v1/audit", reader},
 	{"GET", "/v1/audit/export", reader},
+	{"GET", "/v1/reports/psa", reader},
+	{"GET", "/v1/reports/psa/export", reader},
+	{"GET", "/v1/cpd-audits/{year}", reader},
+	{"GET", "/v1/cpd-audits/{year}/verify", reader},
+	{"POST", "/v1/cpd-audits", registrar},
+	{"POST", "/v1/cpd-audits/{year}/{regno}/outcome", registrar},
 	{"GET", "/v1/backup", admin},
 	{"GET", "/v1/cluster/members", admin},
 	{"POST", "/v1/cluster/members", admin},
@@ -143,6 +149,7 @@ func TestRoleMatrix(t *testing.T) {
 		path = strings.ReplaceAll(path, "{list}", "no-such-list")
 		path = strings.ReplaceAll(path, "{code}", "no-such-code")
 		path = strings.ReplaceAll(path, "{course}", "no-such-course")
+		path = strings.ReplaceAll(path, "{year}", "2026")
 		if path == "/v1/register" {
 			path += "?q=nwosu"
 		}
@@ -187,7 +194,8 @@ func TestRoleMatrix(t *testing.T) {
 					assert.Less(t, res.status, 500, "body: %s", res.body)
 					if rt.method == http.MethodGet {
 						want := http.StatusOK
-						if strings.Contains(rt.path, "{list}") || strings.Contains(rt.path, "{code}") || strings.Contains(rt.path, "{course}") || strings.HasPrefix(rt.path, "/v1/proposals/{id}") {
+						if strings.Contains(rt.path, "{list}") || strings.Contains(rt.path, "{code}") || strings.Contains(rt.path, "{course}") ||
+							strings.HasPrefix(rt.path, "/v1/proposals/{id}") || strings.HasSuffix(rt.path, "{year}/verify") {
 							want = http.StatusNotFound // placeholder names nothing
 						}
 						assert.Equal(t, want, res.status, "body: %s", res.body)

@@ -122,4 +122,13 @@ func (a *API) routes() {
 	// Audit trail.
 	a.handle(g, "/v1/audit", reader, a.listAudit)
 	a.raw("/v1/audit/export", a.exportAudit)
+
+	// Reports for the PSA, built from the audit trail alone, and the
+	// yearly CPD audit (packages reports and cpdaudit).
+	a.handle(g, "/v1/reports/psa", reader, a.psaReport)
+	a.raw("/v1/reports/psa/export", a.psaReportCSV)
+	a.handle(p, "/v1/cpd-audits", registrar, a.drawCPDAudit)
+	a.handle(g, "/v1/cpd-audits/{year}", reader, a.listCPDAudits)
+	a.handle(g, "/v1/cpd-audits/{year}/verify", reader, a.verifyCPDAudit)
+	a.handle(p, "/v1/cpd-audits/{year}/{regno}/outcome", registrar, a.decideCPDAudit)
 }
