@@ -31,6 +31,7 @@ import (
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/issuer/registrants"
 	"github.com/nalw/linkpass/issuer/state"
+	"github.com/nalw/linkpass/sso"
 	"github.com/nalw/linkpass/staff"
 	"github.com/nalw/linkpass/web"
 )
@@ -73,6 +74,10 @@ type Config struct {
 	// Admin changes settings, keys and tokens (settings.go); without it
 	// the settings page only shows them.
 	Admin Admin
+	// SSO is single sign-on through the organisation's identity provider
+	// (sso.go); nil offers only passwords. SSOLabel names it on the button.
+	SSO      *sso.Provider
+	SSOLabel string
 }
 
 // Console serves the console's pages.
@@ -170,6 +175,8 @@ type pageData struct {
 	Rec       *recordsView
 	Approvals *approvalsView
 	Attention *attention
+	// SSOLabel names the single sign-on button, if there is one.
+	SSOLabel string
 }
 
 // RegisterMode tells the layout this is the register's own site.
@@ -222,6 +229,7 @@ func (c *Console) Register(r *mux.Router) {
 	c.registerRecords(h)
 	c.registerSettings(h)
 	c.registerApprovals(h)
+	c.registerSSO(h)
 }
 
 // Routes lists the signed-in console's routes as "METHOD /path", with the
@@ -259,6 +267,12 @@ func (c *Console) available(h http.HandlerFunc) http.HandlerFunc {
 // error never sends half a page.
 func (c *Console) render(w http.ResponseWriter, name string, status int, d *pageData) {
 	d.RegisterName, d.Mode = c.cfg.RegisterName, "register"
+	if c.cfg.SSO != nil {
+		d.SSOLabel = c.cfg.SSOLabel
+		if d.SSOLabel == "" {
+			d.SSOLabel = "your organisation's account"
+		}
+	}
 	// The live name, so that a change on the settings page shows at once.
 	if n := c.cfg.State().Settings().RegisterName; n != "" {
 		d.RegisterName = n
@@ -274,6 +288,11 @@ func (c *Console) render(w http.ResponseWriter, name string, status int, d *page
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if name == "login" && c.cfg.SSO != nil {
+		// The single sign-on button's form is answered by a redirect to
+		// the provider, which form-action must allow.
+		w.Header().Set("Content-Security-Policy", c.ssoCSP())
+	}
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }

@@ -58,7 +58,9 @@ type system struct {
 
 const password = "correct horse battery staple"
 
-func newSystem(t *testing.T, scheme string) *system {
+// newSystem builds the system; opts change the console's Config, given
+// the base URL the system will have.
+func newSystem(t *testing.T, scheme string, opts ...func(base string, c *Config)) *system {
 	t.Helper()
 	ts := httptest.NewUnstartedServer(nil)
 	_, port, _ := strings.Cut(ts.Listener.Addr().String(), ":")
@@ -80,8 +82,12 @@ func newSystem(t *testing.T, scheme string) *system {
 	t.Cleanup(func() { mailer.Close() })
 	issuance := oid4vci.New(srv, oid4vci.Config{Mailer: mailer, Logger: logger})
 	regs := registrants.New(srv)
-	con, err := New(Config{Staff: svc, State: srv.State, IssuerURL: base, RegisterName: set.RegisterName, Logger: logger,
-		Registrants: regs, Offers: issuance, Now: srv.Now, Admin: srv})
+	cfg := Config{Staff: svc, State: srv.State, IssuerURL: base, RegisterName: set.RegisterName, Logger: logger,
+		Registrants: regs, Offers: issuance, Now: srv.Now, Admin: srv}
+	for _, o := range opts {
+		o(base, &cfg)
+	}
+	con, err := New(cfg)
 	require.NoError(t, err)
 	site, err := web.New(web.Config{Mode: web.RegisterMode, RegisterName: set.RegisterName, Logger: logger,
 		Verify: func(context.Context, string) verdict.Verdict { return verdict.Verdict{} }, Register: publicregister.New(srv.State, srv.Now)})

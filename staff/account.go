@@ -73,6 +73,10 @@ type Account struct {
 	Passkeys       []Passkey `json:"passkeys,omitempty"`
 	// WebAuthnID is the random user handle given to authenticators.
 	WebAuthnID []byte `json:"webauthn_id,omitempty"`
+	// OIDCIssuer and OIDCSubject are the identity provider's name for the
+	// person, bound at their first single sign-on (sso.go).
+	OIDCIssuer  string `json:"oidc_issuer,omitempty"`
+	OIDCSubject string `json:"oidc_subject,omitempty"`
 
 	// SessionEpoch counts sign-outs of every session (sign out everywhere,
 	// disabling, a reset of the second factor): a session started in an

@@ -468,7 +468,9 @@ func (s *Service) SignInPassword(ctx context.Context, email, password string) (s
 		password = password[:MaxPasswordLen*4]
 	}
 	a, err := s.cfg.State().StaffAccountByEmail(key)
-	if err != nil || a.Status != Active {
+	// An account made by single sign-on has no password: like an unknown
+	// email, it is hashed against the dummy and refused.
+	if err != nil || a.Status != Active || a.PasswordHash == "" {
 		_ = s.hash(ctx, func() {
 			s.dummyOnce.Do(func() { s.dummy = HashPassword(newSecret(), s.cfg.Password) })
 			_, _ = VerifyPassword(password, s.dummy)

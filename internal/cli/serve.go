@@ -50,6 +50,7 @@ type serveFlags struct {
 	backups                             backupFlags
 	cluster                             clusterFlags
 	reminderDays                        []int
+	sso                                 ssoFlags
 }
 
 // clusterFlags make this node a member of a cluster.
@@ -248,6 +249,7 @@ needed); with no --data it uses a new temporary directory.`,
 	f.fair.register(fl)
 	f.backups.register(fl)
 	f.cluster.register(fl)
+	f.sso.register(fl)
 	fl.IntSliceVar(&f.reminderDays, "renewal-reminders", reminders.DefaultDays, "days before registered-until on which registrants are emailed a renewal reminder (empty: none; lapse notices are still sent)")
 	return c
 }
@@ -354,8 +356,12 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	// Suspensions with an end date end by themselves, checked as often
 	// as registrations are lapsed.
 	go regs.Run(ctx, 10*time.Minute, logger)
+	signOn, err := f.sso.provider(ctx, set.IssuerURL, srv.Now)
+	if err != nil {
+		return withCode(ExitCannot, fmt.Errorf("single sign-on: %w", err))
+	}
 	con, err := console.New(console.Config{Staff: staffSvc, State: srv.State, IssuerURL: set.IssuerURL, RegisterName: set.RegisterName, Logger: logger,
-		Registrants: regs, Offers: issuance, Now: srv.Now, Admin: srv})
+		Registrants: regs, Offers: issuance, Now: srv.Now, Admin: srv, SSO: signOn, SSOLabel: f.sso.label})
 	if err != nil {
 		return withCode(ExitCannot, err)
 	}

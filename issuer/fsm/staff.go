@@ -2,6 +2,7 @@ package fsm
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -19,6 +20,9 @@ const (
 	MsgStaffSignIn     MessageType = 74
 	MsgStaffSignOutAll MessageType = 75
 	MsgStaffLock       MessageType = 76
+	// MsgStaffSSOSignIn is single sign-on (110 to 119 are the console's
+	// settings and sign-in through an identity provider).
+	MsgStaffSSOSignIn MessageType = 110
 )
 
 // Staff wraps a staff account change (package staff) as a command.
@@ -41,6 +45,8 @@ func (c Staff) MessageType() MessageType {
 		return MsgStaffSignOutAll
 	case staff.Lock:
 		return MsgStaffLock
+	case staff.SSOSignIn:
+		return MsgStaffSSOSignIn
 	}
 	panic(fmt.Sprintf("fsm: unknown staff change %T", c.Change)) // a programming error
 }
@@ -56,6 +62,7 @@ func init() {
 	appliers[MsgStaffSignIn] = decodeStaff(applyStaffSignIn)
 	appliers[MsgStaffSignOutAll] = decodeStaff(applyStaffSignOutAll)
 	appliers[MsgStaffLock] = decodeStaff(applyStaffLock)
+	appliers[MsgStaffSSOSignIn] = decodeStaff(applyStaffSSOSignIn)
 }
 
 func decodeStaff[C staff.Change](fn func(tx *state.Txn, env *envelope, c *C) (any, error)) applier {
@@ -186,4 +193,39 @@ func staffMayHold(tx *state.Txn, id string, role register.Role) error {
 		return fmt.Errorf("%w: %s is %s and cannot hold a %s token", register.ErrForbidden, a.Email, a.Role, role)
 	}
 	return nil
+}
+
+// applyStaffSSOSignIn provisions or signs in the account a single sign-on
+// names (staff/sso.go has the rule).
+func applyStaffSSOSignIn(tx *state.Txn, env *envelope, c *staff.SSOSignIn) (any, error) {
+	details := map[string]string{"factor": string(staff.FactorSSO), "issuer": c.Issuer, "role": string(c.Role), "group": c.Group}
+	old, err := tx.StaffAccountByEmail(staff.NormalEmail(c.Email))
+	switch {
+	case err == nil:
+		if c.ID != old.ID {
+			return nil, fmt.Errorf("%w: the account for %s changed while signing in; sign in again", register.ErrConflict, old.Email)
+		}
+		a, err := old.SSOSignIn(*c, env.At, tx.Index())
+		if err != nil {
+			return nil, err
+		}
+		if old.Role != a.Role {
+			details["old_role"] = string(old.Role)
+		}
+		return putStaff(tx, env, a, "staff.sign-in", "", details)
+	case errors.Is(err, register.ErrNotFound):
+		a, err := c.Provision(env.At, tx.Index())
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.StaffAccount(a.ID); err == nil {
+			return nil, fmt.Errorf("%w: staff account %s exists", register.ErrConflict, a.ID)
+		}
+		if err := audit(tx, env, "staff.provision", "", a.ID, "first single sign-on", map[string]string{"name": a.Name, "email": a.Email, "role": string(a.Role), "issuer": c.Issuer, "group": c.Group}); err != nil {
+			return nil, err
+		}
+		return putStaff(tx, env, a, "staff.sign-in", "", details)
+	default:
+		return nil, err
+	}
 }
