@@ -86,10 +86,11 @@ func (s *Server) startMember(fresh, joining bool) error {
 	if len(conf.Configuration().Servers) == 0 {
 		if c.Join == "" {
 			s.logger.Info("waiting to be added to the cluster: run `linkpass cluster add " + c.NodeID + " " + c.Advertise + "` against a member")
-		} else if err := cluster.Join(ctx, c.Transport, c.Join, c.Advertise, s.logger); err != nil {
+		} else if err := cluster.Join(ctx, c.Transport, c.Join, c.Advertise, c.JoinToken, s.logger); err != nil {
 			return fmt.Errorf("%w: %v", register.ErrUnavailable, err)
 		}
 	}
+	c.JoinToken = "" // not kept longer than needed
 	for !s.node.IsLeader() && !s.caughtUp() {
 		select {
 		case <-ctx.Done():

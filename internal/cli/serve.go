@@ -29,6 +29,7 @@ import (
 	"github.com/nalw/linkpass/issuer/api"
 	"github.com/nalw/linkpass/issuer/cluster"
 	"github.com/nalw/linkpass/issuer/publicregister"
+	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/issuer/registrants"
 	"github.com/nalw/linkpass/keys"
 	"github.com/nalw/linkpass/mail"
@@ -56,6 +57,7 @@ type serveFlags struct {
 // clusterFlags make this node a member of a cluster.
 type clusterFlags struct {
 	nodeID, raftAddr, advertise, join, tlsDir, kekFile string
+	joinTokenFile                                      string
 	bootstrap, faultInjection                          bool
 	leaderLostAfter                                    time.Duration
 	// Snapshot tuning, hidden: tests make a leader truncate its log so
@@ -69,7 +71,8 @@ func (c *clusterFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&c.raftAddr, "raft-addr", "", "address the cluster listener (mutual TLS) binds, e.g. 10.0.0.1:7000")
 	fl.StringVar(&c.advertise, "advertise", "", "cluster address other nodes reach this one at (default: --raft-addr)")
 	fl.BoolVar(&c.bootstrap, "bootstrap", false, "make this new node the first voter of a new cluster (the first node only, once)")
-	fl.StringVar(&c.join, "join", "", "cluster address (host:port) of a member to ask to add this new node")
+	fl.StringVar(&c.join, "join", "", "cluster address (host:port) of a member to ask to add this new node (with --join-token-file)")
+	fl.StringVar(&c.joinTokenFile, "join-token-file", "", "file holding an admin API token, which authorizes --join (e.g. a copy of the first node's admin.token)")
 	fl.StringVar(&c.tlsDir, "cluster-tls", "", "folder with node.crt, node.key and ca.crt (see `linkpass cluster cert`)")
 	fl.StringVar(&c.kekFile, "kek-file", "", "the cluster's key-encryption key (see `linkpass cluster kek`); the same file on every node")
 	fl.DurationVar(&c.leaderLostAfter, "leader-lost-after", 5*time.Second, "how long a follower may be without a leader before readyz and every response say it may be behind")
@@ -101,6 +104,16 @@ func (c *clusterFlags) open(logger *slog.Logger) (*cluster.Config, *keys.KEK, er
 		return nil, nil, errors.New("a cluster member needs --kek-file FILE, the cluster's key-encryption key (make it once with `linkpass cluster kek`)")
 	case c.bootstrap && c.join != "":
 		return nil, nil, errors.New("--bootstrap starts a new cluster and --join enters one: pass one of them")
+	case c.join != "" && c.joinTokenFile == "":
+		return nil, nil, errors.New("--join needs --join-token-file FILE, an admin API token that authorizes adding this node (or start without --join and run `linkpass cluster add` against a member)")
+	}
+	var joinToken string
+	if c.joinTokenFile != "" {
+		b, err := os.ReadFile(c.joinTokenFile)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--join-token-file: %w", err)
+		}
+		joinToken = strings.TrimSpace(string(b))
 	}
 	if err := cluster.CheckNodeID(c.nodeID); err != nil {
 		return nil, nil, err
@@ -124,7 +137,7 @@ func (c *clusterFlags) open(logger *slog.Logger) (*cluster.Config, *keys.KEK, er
 	if c.faultInjection {
 		go faultSwitch(t)
 	}
-	return &cluster.Config{NodeID: c.nodeID, Advertise: adv, Bootstrap: c.bootstrap, Join: c.join, LeaderLostAfter: c.leaderLostAfter, Identity: id, Transport: t}, kek, nil
+	return &cluster.Config{NodeID: c.nodeID, Advertise: adv, Bootstrap: c.bootstrap, Join: c.join, JoinToken: joinToken, LeaderLostAfter: c.leaderLostAfter, Identity: id, Transport: t}, kek, nil
 }
 
 // faultSwitch isolates the node on SIGUSR1 and reconnects it on SIGUSR2,
@@ -134,6 +147,20 @@ func faultSwitch(t *cluster.Transport) {
 	signal.Notify(ch, syscall.SIGUSR1, syscall.SIGUSR2)
 	for sig := range ch {
 		t.Isolate(sig == syscall.SIGUSR1)
+	}
+}
+
+// adminToken authorizes a node's join request: an admin's API token.
+func adminToken(srv *issuer.Server) func(string) error {
+	return func(tok string) error {
+		actor, err := srv.Authenticate(tok)
+		if err != nil {
+			return err
+		}
+		if actor.Role != register.RoleAdmin {
+			return fmt.Errorf("a %s token may not add nodes; an admin token is needed", actor.Role)
+		}
+		return nil
 	}
 }
 
@@ -379,7 +406,7 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 		// Writes reaching a follower go to the leader; other nodes reach
 		// this one's handler over the cluster listener.
 		handler = cluster.NewForwarder(cl.Transport, srv.ClusterNode()).Wrap(router, localRead, consoleRequest)
-		go cluster.Serve(ctx, cl.Transport, srv.Cluster(), handler, logger)
+		go cluster.Serve(ctx, cl.Transport, srv.Cluster(), handler, adminToken(srv), logger)
 		logger.Info("cluster member", "node_id", cl.NodeID, "raft_addr", cl.Advertise)
 	}
 	v := version.Get()

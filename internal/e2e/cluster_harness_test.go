@@ -47,6 +47,9 @@ func newClusterFiles(t testing.TB) *clusterFiles {
 func (cf *clusterFiles) ca() string  { return filepath.Join(cf.dir, "ca") }
 func (cf *clusterFiles) kek() string { return filepath.Join(cf.dir, "kek") }
 
+// joinToken is the file of the admin token that authorizes joins.
+func (cf *clusterFiles) joinToken() string { return filepath.Join(cf.dir, "join.token") }
+
 // certFor makes node id's certificate folder once.
 func (cf *clusterFiles) certFor(id string) string {
 	dir := filepath.Join(cf.dir, "tls-"+id)
@@ -158,9 +161,10 @@ func startCluster(t testing.TB, n int, extra ...string) *testCluster {
 	require.NoError(t, err)
 	c.token = strings.TrimSpace(string(tok))
 	first.token = c.token
+	require.NoError(t, os.WriteFile(c.files.joinToken(), tok, 0o600))
 	for i := 2; i <= n; i++ {
 		id := fmt.Sprintf("node-%d", i)
-		m := c.files.startMember(t, id, filepath.Join(root, id), "", append([]string{"--join", first.raftAddr}, extra...)...)
+		m := c.files.startMember(t, id, filepath.Join(root, id), "", append([]string{"--join", first.raftAddr, "--join-token-file", c.files.joinToken()}, extra...)...)
 		m.token = c.token
 		c.members = append(c.members, m)
 	}
@@ -176,7 +180,7 @@ func (c *testCluster) add(t testing.TB, id string) *member {
 			via = m.raftAddr
 		}
 	}
-	m := c.files.startMember(t, id, filepath.Join(t.TempDir(), id), "", append([]string{"--join", via}, c.extra...)...)
+	m := c.files.startMember(t, id, filepath.Join(t.TempDir(), id), "", append([]string{"--join", via, "--join-token-file", c.files.joinToken()}, c.extra...)...)
 	m.token = c.token
 	c.members = append(c.members, m)
 	return m

@@ -3,6 +3,7 @@ package e2e
 import (
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -132,7 +133,7 @@ func TestNodeWithAnotherCAsCertificateCannotJoin(t *testing.T) {
 	other := newClusterFiles(t)
 	data := filepath.Join(t.TempDir(), "intruder")
 	cmd := exec.Command(binary, "serve", "--data", data, "--init", "--addr", "127.0.0.1:0", "--node-id", "node-9", "--raft-addr", "127.0.0.1:0",
-		"--cluster-tls", other.certFor("node-9"), "--kek-file", c.files.kek(), "--join", leader.raftAddr)
+		"--cluster-tls", other.certFor("node-9"), "--kek-file", c.files.kek(), "--join", leader.raftAddr, "--join-token-file", c.files.joinToken())
 	var stderr lockedBuffer
 	cmd.Stderr = &stderr
 	require.NoError(t, cmd.Start())
@@ -145,6 +146,23 @@ func TestNodeWithAnotherCAsCertificateCannotJoin(t *testing.T) {
 	leader.runJSON(t, 0, &doc, "cluster", "members")
 	require.Len(t, doc.Members, 1)
 	assert.Equal(t, "node-1", doc.Members[0].ID)
+}
+
+// TestJoiningNeedsAnAdminToken: a node with a good certificate but no
+// admin's token is not added, and says why.
+func TestJoiningNeedsAnAdminToken(t *testing.T) {
+	c := startCluster(t, 1)
+	leader := c.leader(t, 10*time.Second)
+	bad := filepath.Join(t.TempDir(), "bad.token")
+	require.NoError(t, os.WriteFile(bad, []byte("lpt_not-a-token\n"), 0o600))
+	out, err := exec.Command(binary, "serve", "--data", filepath.Join(t.TempDir(), "n2"), "--init", "--addr", "127.0.0.1:0", "--node-id", "node-2", "--raft-addr", "127.0.0.1:0",
+		"--cluster-tls", c.files.certFor("node-2"), "--kek-file", c.files.kek(), "--join", leader.raftAddr, "--join-token-file", bad).CombinedOutput()
+	require.Error(t, err)
+	assert.Contains(t, string(out), "the cluster refused this node: node node-2 may not join")
+	assert.Contains(t, leader.stderr.String(), "refused a join request")
+	var doc membersDoc
+	leader.runJSON(t, 0, &doc, "cluster", "members")
+	assert.Len(t, doc.Members, 1)
 }
 
 // TestDataDirectoryOfAnotherNodeIsRefused starts a node on a data

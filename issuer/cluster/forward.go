@@ -137,11 +137,15 @@ type errorBody struct {
 }
 
 func writeUnavailable(w http.ResponseWriter, msg string) {
-	var b errorBody
-	b.Error.Code, b.Error.Message = "unavailable", msg
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Retry-After", "1")
-	w.WriteHeader(http.StatusServiceUnavailable)
+	writeError(w, http.StatusServiceUnavailable, "unavailable", msg)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	var b errorBody
+	b.Error.Code, b.Error.Message = code, msg
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(b)
 }
 

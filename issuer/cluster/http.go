@@ -63,10 +63,11 @@ func (e *RemoteError) Error() string { return fmt.Sprintf("%s (%d %s)", e.Messag
 type peerKey struct{}
 
 // Serve serves h to the other nodes on the cluster listener until ctx
-// ends: forwarded writes, and join requests on /cluster/join.
-func Serve(ctx context.Context, t *Transport, n *Raft, h http.Handler, logger *slog.Logger) {
+// ends: forwarded writes, and join requests on /cluster/join, which
+// authorize checks (an admin API token).
+func Serve(ctx context.Context, t *Transport, n *Raft, h http.Handler, authorize func(token string) error, logger *slog.Logger) {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /cluster/join", func(w http.ResponseWriter, r *http.Request) { join(w, r, n) })
+	mux.HandleFunc("POST /cluster/join", func(w http.ResponseWriter, r *http.Request) { join(w, r, n, authorize, logger) })
 	mux.Handle("/", h)
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
@@ -82,10 +83,12 @@ func Serve(ctx context.Context, t *Transport, n *Raft, h http.Handler, logger *s
 	}
 }
 
-// JoinRequest is what a new node sends to be added: its cluster address.
-// Its node id is the one its certificate names.
+// JoinRequest is what a new node sends to be added: its cluster address
+// and an admin's API token, which authorizes adding it. Its node id is the
+// one its certificate names.
 type JoinRequest struct {
 	Address string `json:"address"`
+	Token   string `json:"token"`
 }
 
 // JoinResponse names the leader when the node asked is not it.
@@ -94,11 +97,18 @@ type JoinResponse struct {
 	Leader string `json:"leader,omitempty"`
 }
 
-func join(w http.ResponseWriter, r *http.Request, n *Raft) {
+func join(w http.ResponseWriter, r *http.Request, n *Raft, authorize func(string) error, logger *slog.Logger) {
 	peer, _ := r.Context().Value(peerKey{}).(string)
 	var req JoinRequest
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096)).Decode(&req); err != nil || peer == "" {
-		writeUnavailable(w, "a join request is {\"address\": \"host:port\"} from a node with a cluster certificate")
+		writeError(w, http.StatusBadRequest, "invalid", "a join request is {\"address\": \"host:port\", \"token\": \"...\"} from a node with a cluster certificate")
+		return
+	}
+	// A certificate proves who a node is; an admin decides that it may
+	// vote.
+	if err := authorize(req.Token); err != nil {
+		logger.Warn("refused a join request", "node", peer, "err", err)
+		writeError(w, http.StatusForbidden, "forbidden", fmt.Sprintf("node %s may not join: %v; give it an admin API token with --join-token-file", peer, err))
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -117,11 +127,11 @@ func join(w http.ResponseWriter, r *http.Request, n *Raft) {
 // Join asks the member at addr to add this node (id from its certificate)
 // at advertise, following the answer to the leader, until it is added or
 // ctx ends.
-func Join(ctx context.Context, t *Transport, addr, advertise string, logger *slog.Logger) error {
+func Join(ctx context.Context, t *Transport, addr, advertise, token string, logger *slog.Logger) error {
 	target := addr
 	for {
 		var resp JoinResponse
-		err := t.Post(ctx, target, "/cluster/join", JoinRequest{Address: advertise}, &resp)
+		err := t.Post(ctx, target, "/cluster/join", JoinRequest{Address: advertise, Token: token}, &resp)
 		switch {
 		case err == nil && resp.Added:
 			logger.Info("joined the cluster", "via", target)
@@ -130,6 +140,10 @@ func Join(ctx context.Context, t *Transport, addr, advertise string, logger *slo
 			target = resp.Leader
 			continue
 		case err != nil:
+			var re *RemoteError
+			if errors.As(err, &re) && re.Status/100 == 4 {
+				return fmt.Errorf("the cluster refused this node: %s", re.Message)
+			}
 			logger.Warn("asking to join the cluster failed; will retry", "via", target, "err", err)
 		}
 		target = addr

@@ -22,6 +22,8 @@ type Config struct {
 	Bootstrap bool
 	// Join is the cluster address of a member to ask to add this node.
 	Join string
+	// JoinToken is an admin API token that authorizes the join.
+	JoinToken string
 	// LeaderLostAfter is how long a follower may be without a leader
 	// before it says, in readyz and in every response, that what it
 	// serves may be behind.
