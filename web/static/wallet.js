@@ -15,6 +15,8 @@
   var TRIES_LEFT = "tx_code_tries_left";
   // How often status is checked while the wallet is open and online.
   var CHECK_EVERY_MS = 10 * 60 * 1000;
+  // How soon a check that could not reach the register is tried again.
+  var RETRY_UNREACHABLE_MS = 30 * 1000;
   // How long after a refused refresh the wallet asks again.
   var REFRESH_RETRY_MS = 6 * 60 * 60 * 1000;
 
@@ -420,6 +422,7 @@
   }
 
   var checking = null;
+  var retryTimer = 0;
   // notice is news of the last check to show above the list (a
   // replacement), until the next one.
   var notice = "";
@@ -441,6 +444,15 @@
     };
     checking = locked(checkEach).then(render, render).then(function () {
       checking = null;
+      // A network that says it is up but did not reach the register (a
+      // weak signal, a captive Wi-Fi) is tried again soon, not in 10
+      // minutes.
+      if (unreachable && navigator.onLine && !retryTimer) {
+        retryTimer = window.setTimeout(function () {
+          retryTimer = 0;
+          checkAll();
+        }, RETRY_UNREACHABLE_MS);
+      }
     });
     return checking;
   }
