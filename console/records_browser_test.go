@@ -346,11 +346,14 @@ func TestBrowserRegistrantPagesPassAxe(t *testing.T) {
 	require.NoError(t, err)
 	_, err = sys.regs.Issue(ctx, sys.admin, r.Number)
 	require.NoError(t, err)
+	// A removal waits for approval, so the queue has a proposal to show.
+	_, err = sys.regs.Change(ctx, sys.admin, r.Number, &registrants.Remove{Reason: "Struck off", Number: r.Number})
+	require.NoError(t, err)
 	_, secret := sys.totpAccount("Rita Registrar", "rita@nalw.example", register.RoleRegistrar)
 	tb := browsertest.Start(t).NewTab(t)
 	tb.Expect("status of 400") // the refused form, on purpose
 	sys.signInKeyboard(tb, "rita@nalw.example", secret)
-	pages := []string{"/console", "/console/registrants", "/console/registrants?q=checker", "/console/registrants?q=zz", "/console/registrants/new", "/console/registrants/" + r.Number}
+	pages := []string{"/console", "/console/approvals", "/console/registrants", "/console/registrants?q=checker", "/console/registrants?q=zz", "/console/registrants/new", "/console/registrants/" + r.Number}
 	for _, a := range actions {
 		pages = append(pages, "/console/registrants/"+r.Number+"/"+a.name)
 	}
@@ -367,10 +370,10 @@ func TestBrowserRegistrantPagesPassAxe(t *testing.T) {
 		sys.open(tb, "/console/registrants/"+r.Number+"/suspend")
 		fillAction(tb, map[string]string{"reason": "Interim order"})
 		assert.Empty(t, axe(tb, src), "the suspension's preview at %s", size.name)
-		sys.open(tb, "/console/registrants/"+r.Number+"/remove")
+		sys.open(tb, "/console/registrants/"+r.Number+"/restrict")
 		tb.Do(wait, chromedp.Click(chromedp.ID("action-continue")))
 		tb.WaitFor(wait, `!!document.getElementById("error-message")`)
-		assert.Empty(t, axe(tb, src), "a refused removal at %s", size.name)
+		assert.Empty(t, axe(tb, src), "a refused restriction at %s", size.name)
 	}
 }
 
