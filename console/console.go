@@ -28,6 +28,8 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/nalw/linkpass/applications/intake"
+	"github.com/nalw/linkpass/courses/catalogue"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/issuer/registrants"
 	"github.com/nalw/linkpass/issuer/state"
@@ -78,6 +80,10 @@ type Config struct {
 	// (sso.go); nil offers only passwords. SSOLabel names it on the button.
 	SSO      *sso.Provider
 	SSOLabel string
+	// Catalogue and Applications are the course catalogue's and the
+	// applications' operations, shared with the API (education.go).
+	Catalogue    *catalogue.Service
+	Applications *intake.Service
 }
 
 // Console serves the console's pages.
@@ -177,6 +183,8 @@ type pageData struct {
 	Attention *attention
 	// SSOLabel names the single sign-on button, if there is one.
 	SSOLabel string
+	// Edu is the catalogue's and applications' pages' own (education.go).
+	Edu *eduView
 }
 
 // RegisterMode tells the layout this is the register's own site.
@@ -230,6 +238,7 @@ func (c *Console) Register(r *mux.Router) {
 	c.registerSettings(h)
 	c.registerApprovals(h)
 	c.registerSSO(h)
+	c.registerEducation(h)
 }
 
 // Routes lists the signed-in console's routes as "METHOD /path", with the

@@ -18,6 +18,8 @@ import (
 	"github.com/pquerna/otp/totp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/nalw/linkpass/applications/intake"
+	"github.com/nalw/linkpass/courses/catalogue"
 	"github.com/nalw/linkpass/internal/verdict"
 	"github.com/nalw/linkpass/issuer"
 	"github.com/nalw/linkpass/issuer/api"
@@ -82,20 +84,22 @@ func newSystem(t *testing.T, scheme string, opts ...func(base string, c *Config)
 	t.Cleanup(func() { mailer.Close() })
 	issuance := oid4vci.New(srv, oid4vci.Config{Mailer: mailer, Logger: logger})
 	regs := registrants.New(srv)
+	apps := intake.New(srv, intake.Config{Mailer: mailer, Logger: logger})
 	cfg := Config{Staff: svc, State: srv.State, IssuerURL: base, RegisterName: set.RegisterName, Logger: logger,
-		Registrants: regs, Offers: issuance, Now: srv.Now, Admin: srv}
+		Registrants: regs, Offers: issuance, Now: srv.Now, Admin: srv, Applications: apps, Catalogue: catalogue.New(srv)}
 	for _, o := range opts {
 		o(base, &cfg)
 	}
 	con, err := New(cfg)
 	require.NoError(t, err)
 	site, err := web.New(web.Config{Mode: web.RegisterMode, RegisterName: set.RegisterName, Logger: logger,
-		Verify: func(context.Context, string) verdict.Verdict { return verdict.Verdict{} }, Register: publicregister.New(srv.State, srv.Now)})
+		Verify: func(context.Context, string) verdict.Verdict { return verdict.Verdict{} }, Register: publicregister.New(srv.State, srv.Now),
+		Catalogue: web.CatalogueFrom(srv.State), Applying: apps})
 	require.NoError(t, err)
 	r := mux.NewRouter()
 	site.Register(r)
 	con.Register(r)
-	r.NotFoundHandler = api.New(srv, logger, api.WithStaff(svc), api.WithIssuance(issuance), api.WithRegistrants(regs))
+	r.NotFoundHandler = api.New(srv, logger, api.WithStaff(svc), api.WithIssuance(issuance), api.WithRegistrants(regs), api.WithIntake(apps))
 	ts.Config.Handler = r
 	ts.Start()
 	t.Cleanup(ts.Close)

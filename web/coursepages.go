@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -115,10 +114,8 @@ func (s *Site) coursesPage(r *http.Request, d *pageData) (string, int) {
 // prefix.
 func pageError(err error) string {
 	msg := err.Error()
-	for _, base := range []error{register.ErrInvalid, register.ErrConflict, register.ErrNotFound} {
-		if errors.Is(err, base) {
-			msg = strings.TrimPrefix(msg, base.Error()+": ")
-		}
+	for _, base := range []error{register.ErrInvalid, register.ErrConflict, register.ErrNotFound, register.ErrUnavailable} {
+		msg = strings.ReplaceAll(msg, base.Error()+": ", "")
 	}
 	if msg != "" {
 		msg = strings.ToUpper(msg[:1]) + msg[1:]

@@ -15,12 +15,12 @@ var templateFS embed.FS
 
 // pageNames are the templates under templates/, each rendered inside
 // layout.html.
-var pageNames = []string{"home", "register", "entry", "verify", "notfound", "courses", "wallet"}
+var pageNames = []string{"home", "register", "entry", "verify", "notfound", "courses", "wallet", "apply"}
 
 func parsePages() (map[string]*template.Template, error) {
 	pages := make(map[string]*template.Template, len(pageNames))
 	for _, name := range pageNames {
-		t, err := template.New(name).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+name+".html")
+		t, err := template.New(name).Funcs(pageFuncs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: parsing page %s: %w", name, err)
 		}
@@ -63,8 +63,10 @@ type pageData struct {
 	// Search is the register search page's state; EntryPage an entry's.
 	Search    *searchView
 	EntryPage *entryPageView
-	// Courses is the course catalogue page's state.
+	// Courses is the course catalogue page's state; Apply the
+	// application form's.
 	Courses *coursesView
+	Apply   *applyView
 }
 
 // RegisterMode reports whether the page belongs to the register's site.

@@ -82,6 +82,9 @@ type Config struct {
 	// Register answers the public register's searches and entries.
 	// Required in RegisterMode, ignored in VerifierMode.
 	Register PublicRegister
+	// Applying takes applications at /apply in RegisterMode; nil says
+	// the register takes none online.
+	Applying Applying
 	// Catalogue is the course catalogue, shown at /courses in
 	// RegisterMode; nil shows an empty catalogue.
 	Catalogue Catalogue
@@ -168,6 +171,11 @@ func (s *Site) Register(r *mux.Router) {
 		page("/register", s.registerPage)
 		page("/register/{regno}", s.entryPage)
 		page("/courses", s.coursesPage)
+		page("/apply", s.applyPage)
+		// The application form posts to the site itself only.
+		cop := http.NewCrossOriginProtection()
+		r.Methods("POST").Path("/apply/code").Handler(secure(cop.Handler(s.page(s.applyCode))))
+		r.Methods("POST").Path("/apply").Handler(secure(cop.Handler(s.page(s.applySubmit))))
 		page(PathWallet, s.walletPage)
 		r.Methods(get...).Path(PathWalletWorker).Handler(secure(http.HandlerFunc(s.serviceWorker)))
 		r.Methods("POST").Path(PathWalletQR).Handler(secure(s.api(s.walletQR)))

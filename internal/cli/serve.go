@@ -19,7 +19,9 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/nalw/linkpass/applications/intake"
 	"github.com/nalw/linkpass/console"
+	"github.com/nalw/linkpass/courses/catalogue"
 	"github.com/nalw/linkpass/cpdaudit"
 	"github.com/nalw/linkpass/internal/fairshare"
 	"github.com/nalw/linkpass/internal/metrics"
@@ -354,11 +356,6 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 		go backups.Run(ctx)
 	}
 
-	site, err := web.New(web.Config{Mode: web.RegisterMode, RegisterName: srv.State().Settings().RegisterName,
-		Verify: (&registerVerifier{srv: srv}).Verify, Register: publicregister.New(srv.State, srv.Now), Catalogue: web.CatalogueFrom(srv.State), Logger: logger})
-	if err != nil {
-		return withCode(ExitCannot, err)
-	}
 	mailer, err := f.mail.mailer(f.data, logger)
 	if err != nil {
 		return withCode(ExitCannot, err)
@@ -369,6 +366,15 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 		return withCode(ExitCannot, fmt.Errorf("--renewal-reminders: %w", err))
 	}
 	go rem.Run(ctx, time.Hour, func() bool { return srv.Health().RaftState == "Leader" })
+	// The public form, the API and the console share one intake: the
+	// one-time codes it sent live in it.
+	apps := intake.New(srv, intake.Config{Mailer: mailer, Logger: logger})
+	site, err := web.New(web.Config{Mode: web.RegisterMode, RegisterName: srv.State().Settings().RegisterName,
+		Verify: (&registerVerifier{srv: srv}).Verify, Register: publicregister.New(srv.State, srv.Now), Catalogue: web.CatalogueFrom(srv.State),
+		Applying: apps, Logger: logger})
+	if err != nil {
+		return withCode(ExitCannot, err)
+	}
 	issuance := oid4vci.New(srv, oid4vci.Config{Mailer: mailer, Logger: logger})
 	// The API and the console share one staff service: sessions and
 	// sign-in counters live in it.
@@ -388,7 +394,8 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 		return withCode(ExitCannot, fmt.Errorf("single sign-on: %w", err))
 	}
 	con, err := console.New(console.Config{Staff: staffSvc, State: srv.State, IssuerURL: set.IssuerURL, RegisterName: set.RegisterName, Logger: logger,
-		Registrants: regs, Offers: issuance, Now: srv.Now, Admin: srv, SSO: signOn, SSOLabel: f.sso.label})
+		Registrants: regs, Offers: issuance, Now: srv.Now, Admin: srv, SSO: signOn, SSOLabel: f.sso.label,
+		Applications: apps, Catalogue: catalogue.New(srv)})
 	if err != nil {
 		return withCode(ExitCannot, err)
 	}
@@ -396,7 +403,7 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	router.Use(route.Record)
 	site.Register(router)
 	con.Register(router)
-	router.NotFoundHandler = api.New(srv, logger, api.WithIssuance(issuance), api.WithCPDAudit(cpdaudit.New(srv, notify.New(srv, mailer, logger), logger)), api.WithStaff(staffSvc), api.WithRegistrants(regs))
+	router.NotFoundHandler = api.New(srv, logger, api.WithIssuance(issuance), api.WithCPDAudit(cpdaudit.New(srv, notify.New(srv, mailer, logger), logger)), api.WithStaff(staffSvc), api.WithRegistrants(regs), api.WithIntake(apps))
 
 	if mln != nil {
 		go serveMetrics(ctx, mln, reg, logger)

@@ -24,6 +24,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/nalw/linkpass/applications/intake"
 	"github.com/nalw/linkpass/internal/strictjson"
 	"github.com/nalw/linkpass/issuer"
 	"github.com/nalw/linkpass/issuer/publicregister"
@@ -49,6 +50,8 @@ type API struct {
 	router      *mux.Router
 	issuance    *oid4vci.Service
 	cpdAudit    *cpdaudit.Service
+	// intake is applications to join (package applications/intake).
+	intake *intake.Service
 
 	gzMu sync.Mutex
 	gz   map[string]gzEntry // status list id -> its token gzipped
@@ -77,6 +80,9 @@ func New(srv *issuer.Server, logger *slog.Logger, opts ...Option) *API {
 			panic("api: staff service: " + err.Error())
 		}
 		a.staff = svc
+	}
+	if a.intake == nil && srv != nil {
+		a.intake = intake.New(srv, intake.Config{Logger: logger})
 	}
 	if a.issuance == nil {
 		a.issuance = oid4vci.New(srv, oid4vci.Config{Logger: logger})
@@ -211,6 +217,7 @@ var errorKinds = []struct {
 	{regno.ErrCheckDigit, http.StatusBadRequest, "invalid"},
 	{register.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
 	{staff.ErrThrottled, http.StatusTooManyRequests, "throttled"},
+	{intake.ErrThrottled, http.StatusTooManyRequests, "throttled"},
 	{register.ErrForbidden, http.StatusForbidden, "forbidden"},
 	{register.ErrNotFound, http.StatusNotFound, "not_found"},
 	{errMethod, http.StatusMethodNotAllowed, "method_not_allowed"},

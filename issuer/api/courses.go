@@ -8,7 +8,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/nalw/linkpass/courses"
-	"github.com/nalw/linkpass/issuer/fsm"
+	"github.com/nalw/linkpass/courses/catalogue"
 	"github.com/nalw/linkpass/issuer/register"
 )
 
@@ -100,7 +100,7 @@ func (a *API) addProvider(r *http.Request, actor register.Actor) (int, any, erro
 	if err := decode(r, req); err != nil {
 		return 0, nil, err
 	}
-	res, err := a.srv.Apply(r.Context(), actor, fsm.AddProvider{NewProvider: req.NewProvider})
+	res, err := catalogue.New(a.srv).AddProvider(r.Context(), actor, req.NewProvider)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -116,7 +116,7 @@ func (a *API) addCourse(r *http.Request, actor register.Actor) (int, any, error)
 	if err := decode(r, req); err != nil {
 		return 0, nil, err
 	}
-	res, err := a.srv.Apply(r.Context(), actor, fsm.AddCourse{NewCourse: req.NewCourse})
+	res, err := catalogue.New(a.srv).AddCourse(r.Context(), actor, req.NewCourse)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -132,7 +132,7 @@ func (a *API) setStanding(r *http.Request, actor register.Actor) (int, any, erro
 	if err := decode(r, req); err != nil {
 		return 0, nil, err
 	}
-	res, err := a.srv.Apply(r.Context(), actor, fsm.SetStanding{Course: mux.Vars(r)["course"], Standing: req.StandingChange})
+	res, err := catalogue.New(a.srv).SetStanding(r.Context(), actor, mux.Vars(r)["course"], req.StandingChange)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -148,7 +148,7 @@ func (a *API) setCriteria(r *http.Request, actor register.Actor) (int, any, erro
 	if err := decode(r, req); err != nil {
 		return 0, nil, err
 	}
-	res, err := a.srv.Apply(r.Context(), actor, fsm.SetCriteria{Criteria: req.Criteria})
+	res, err := catalogue.New(a.srv).SetCriteria(r.Context(), actor, req.Criteria)
 	if err != nil {
 		return 0, nil, err
 	}

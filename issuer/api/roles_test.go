@@ -35,6 +35,16 @@ var routeAccess = []struct {
 	{"POST", "/v1/courses", registrar},
 	{"POST", "/v1/courses/{course}/standing", registrar},
 	{"POST", "/v1/settings/registration-criteria", admin},
+	{"POST", "/v1/applications/codes", public},
+	{"POST", "/v1/applications", public},
+	{"GET", "/v1/applications", reader},
+	{"GET", "/v1/applications/{ref}", reader},
+	{"POST", "/v1/applications/{ref}/approve", registrar},
+	{"POST", "/v1/applications/{ref}/request-information", registrar},
+	{"POST", "/v1/applications/{ref}/refuse", registrar},
+	{"POST", "/v1/applications/{ref}/appeal", registrar},
+	{"POST", "/v1/applications/{ref}/appeal-decision", registrar},
+	{"POST", "/v1/settings/applications", admin},
 
 	{"GET", "/v1/registrants", reader},
 	{"GET", "/v1/proposals", reader},
@@ -150,6 +160,7 @@ func TestRoleMatrix(t *testing.T) {
 		path = strings.ReplaceAll(path, "{code}", "no-such-code")
 		path = strings.ReplaceAll(path, "{course}", "no-such-course")
 		path = strings.ReplaceAll(path, "{year}", "2026")
+		path = strings.ReplaceAll(path, "{ref}", "A0")
 		if path == "/v1/register" {
 			path += "?q=nwosu"
 		}
@@ -194,7 +205,7 @@ func TestRoleMatrix(t *testing.T) {
 					assert.Less(t, res.status, 500, "body: %s", res.body)
 					if rt.method == http.MethodGet {
 						want := http.StatusOK
-						if strings.Contains(rt.path, "{list}") || strings.Contains(rt.path, "{code}") || strings.Contains(rt.path, "{course}") ||
+						if strings.Contains(rt.path, "{list}") || strings.Contains(rt.path, "{code}") || strings.Contains(rt.path, "{course}") || strings.Contains(rt.path, "{ref}") ||
 							strings.HasPrefix(rt.path, "/v1/proposals/{id}") || strings.HasSuffix(rt.path, "{year}/verify") {
 							want = http.StatusNotFound // placeholder names nothing
 						}

@@ -3,6 +3,8 @@ package api
 import (
 	"net/http"
 
+	"github.com/nalw/linkpass/issuer/fsm"
+
 	"github.com/nalw/linkpass/oid4vci"
 )
 
@@ -91,6 +93,20 @@ func (a *API) routes() {
 	a.handle(p, "/v1/courses", registrar, a.addCourse)
 	a.handle(p, "/v1/courses/{course}/standing", registrar, a.setStanding)
 	a.handle(p, "/v1/settings/registration-criteria", admin, a.setCriteria)
+
+	// Applications to join (package applications/intake): applicants
+	// send theirs without a token, proving their email with a code;
+	// registrars decide.
+	a.handle(p, "/v1/applications/codes", public, a.sendApplicationCode)
+	a.handle(p, "/v1/applications", public, a.submitApplication)
+	a.handle(g, "/v1/applications", reader, a.listApplications)
+	a.handle(g, "/v1/applications/{ref}", reader, a.getApplication)
+	a.handle(p, "/v1/applications/{ref}/approve", registrar, a.approveApplication)
+	a.handle(p, "/v1/applications/{ref}/request-information", registrar, a.applicationStep(fsm.AppRequestInfo))
+	a.handle(p, "/v1/applications/{ref}/refuse", registrar, a.applicationStep(fsm.AppRefuse))
+	a.handle(p, "/v1/applications/{ref}/appeal", registrar, a.applicationStep(fsm.AppAppeal))
+	a.handle(p, "/v1/applications/{ref}/appeal-decision", registrar, a.decideAppeal)
+	a.handle(p, "/v1/settings/applications", admin, a.setApplicationSettings)
 
 	// Register settings and the Quality Mark.
 	a.handle(g, "/v1/settings", reader, a.getSettings)

@@ -66,6 +66,16 @@ func applySettings(tx *state.Txn, env *envelope, cmd *SetSettings) (any, error) 
 }
 
 func applyAddRegistrant(tx *state.Txn, env *envelope, cmd *AddRegistrant) (any, error) {
+	r, err := addRegistrant(tx, env, cmd)
+	if err != nil {
+		return nil, err
+	}
+	return Result{Registrant: r}, nil
+}
+
+// addRegistrant adds and audits a registrant: the one way onto the
+// register, for a registrar's addition and an approved application alike.
+func addRegistrant(tx *state.Txn, env *envelope, cmd *AddRegistrant) (*register.Registrant, error) {
 	if err := cmd.Validate(register.DateOf(env.At)); err != nil {
 		return nil, err
 	}
@@ -85,7 +95,7 @@ func applyAddRegistrant(tx *state.Txn, env *envelope, cmd *AddRegistrant) (any, 
 	if err := tx.PutRegistrant(r); err != nil {
 		return nil, err
 	}
-	return Result{Registrant: r}, audit(tx, env, "registrant.add", r.Number, "", "", admissionDetails(r, map[string]string{
+	return r, audit(tx, env, "registrant.add", r.Number, "", "", admissionDetails(r, map[string]string{
 		"name": r.FullName(), "nation": r.Nation, "registered_until": string(r.RegisteredUntil),
 	}))
 }

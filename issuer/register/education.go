@@ -87,3 +87,9 @@ func cleanQualifications(qs []Qualification) []Qualification {
 	}
 	return out
 }
+
+// CheckText checks free text of at most maxLen characters, on one line
+// unless multiline, for the capability packages' own fields.
+func CheckText(field, s string, maxLen int, required, multiline bool) error {
+	return checkTextLines(field, s, maxLen, required, multiline)
+}

@@ -19,8 +19,11 @@ type Settings struct {
 	Criteria Criteria `json:"registration_criteria"`
 	// TwoPerson says which changes a second registrar must approve
 	// (proposals.go).
-	TwoPerson   TwoPersonRule `json:"two_person_rule"`
-	ModifyIndex uint64        `json:"modify_index"`
+	TwoPerson TwoPersonRule `json:"two_person_rule"`
+	// AppealDays is how long a refused applicant has to appeal; 0 means
+	// the default, 28 days.
+	AppealDays  int    `json:"application_appeal_days,omitempty"`
+	ModifyIndex uint64 `json:"modify_index"`
 }
 
 // DefaultRegisterName names the register when the operator has not.

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/nalw/linkpass/applications"
 	"github.com/nalw/linkpass/courses"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/regno"
@@ -146,7 +147,21 @@ func filled(t *testing.T) *Store {
 		if err != nil {
 			return err
 		}
-		return tx.PutCourse(c)
+		if err := tx.PutCourse(c); err != nil {
+			return err
+		}
+		ref, err := tx.NextApplicationRef()
+		if err != nil {
+			return err
+		}
+		a := applications.New{Given: "Siân", Family: "Ó Súilleabháin", Nation: "wales", Email: "sian@example.org", DateOfBirth: "1991-02-03", Employer: "Cardiff PCN",
+			Qualifications: []register.Qualification{{Course: cid, Awarded: "2025-06-30"}},
+			Declarations:   applications.Declarations{Health: true, Details: "Managed.", Truthful: true}, PrivacyConsent: true}.Create(ref, at, idx)
+		a.Removed = []applications.Match{{Registrant: "LW1000015", Name: "Sian O Suilleabhain", RemovedAt: at, Reason: "panel", On: "name and email"}}
+		if a, err = a.Refuse("No qualification that counts.", "st_x", 28, at.Add(time.Hour), idx); err != nil {
+			return err
+		}
+		return tx.PutApplication(a)
 	})
 	write(t, s, next(), func(tx *Txn) error {
 		return errors.Join(tx.PutSealedKey(&SealedKey{KID: "sealed-signing", Sealed: []byte{1, 2, 3}}),
