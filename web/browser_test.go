@@ -428,7 +428,7 @@ func TestKeyboardAloneSearchesTheRegisterAndChecksACredential(t *testing.T) {
 
 	t.Run("register: Tab to the search box, type, Enter", func(t *testing.T) {
 		tb.do(20*time.Second, chromedp.Navigate(sys.url+"/register"))
-		tb.tabTo("q", 8)
+		tb.tabTo("q", 10)
 		tb.do(5*time.Second, chromedp.KeyEvent("Baird"), chromedp.KeyEvent(kb.Enter))
 		tb.waitFor(10*time.Second, fmt.Sprintf(`document.readyState === "complete" && document.querySelector('article[data-regno=%q]')`, baird.Number))
 		assert.Contains(t, tb.text("#results"), "Must not work with patients under 18.")
@@ -436,7 +436,7 @@ func TestKeyboardAloneSearchesTheRegisterAndChecksACredential(t *testing.T) {
 
 	t.Run("verify: Tab to the paste box, paste, Enter", func(t *testing.T) {
 		tb.do(20*time.Second, chromedp.Navigate(sys.url+"/verify"))
-		tb.tabTo("credential-text", 12)
+		tb.tabTo("credential-text", 14)
 		tb.paste(text)
 		tb.do(5*time.Second, chromedp.KeyEvent(kb.Enter))
 		require.Equal(t, "valid", tb.verdictShown(20*time.Second))
