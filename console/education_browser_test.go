@@ -16,8 +16,8 @@ import (
 
 	"github.com/nalw/linkpass/applications"
 	"github.com/nalw/linkpass/internal/browsertest"
+	"github.com/nalw/linkpass/issuer/fsm"
 	"github.com/nalw/linkpass/issuer/register"
-	"github.com/nalw/linkpass/issuer/registrants"
 )
 
 var applyCode = regexp.MustCompile(`(?m)^ {4}(\d{6})\r?$`)
@@ -179,8 +179,11 @@ func TestBrowserAnApplicantAppliesARegistrarApprovesTheRegisterShowsThem(t *test
 
 	// Removed, then applying again with another email: the registrar is
 	// told, on the queue and on the application.
-	_, err = sys.regs.Change(context.Background(), sys.admin, n, &registrants.Remove{Reason: "Removed by panel decision FTP-12.", Number: n})
+	// (Removed straight through the log: the two-person rule's proposal
+	// and approval are the registrants pages' to test.)
+	_, err = sys.srv.Apply(context.Background(), sys.admin, fsm.ChangeRegistrant{Number: n, Op: fsm.OpRemove, Reason: "Removed by panel decision FTP-12."})
 	require.NoError(t, err)
+	require.Equal(t, register.Removed, sys.registrant(n).Status)
 	sys.open(ap, "/apply")
 	submit(ap, "#email-form", map[string]string{"email": "a.nwosu@example.net"})
 	ap.WaitFor(wait, `!!document.getElementById("apply-form")`)
