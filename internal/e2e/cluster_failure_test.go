@@ -129,6 +129,12 @@ func TestPartitionedLeaderRefusesWritesAndTheMajorityContinues(t *testing.T) {
 	waitFor(t, 30*time.Second, func() bool { return readyz(old.URL).Status != "ready" }, "the isolated node to say it is not ready")
 	st := readyz(old.URL)
 	assert.Contains(t, st.Reason, "no leader")
+	// It still answers reads, and says they may be behind.
+	resp, err := http.Get(old.URL + "/v1/register?q=load")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Contains(t, resp.Header.Get("Linkpass-Stale"), "leader-lost")
 
 	t.Logf("minority refused writes and said so in readyz %s after the cut", time.Since(cut).Round(time.Millisecond))
 	// The majority carries on.

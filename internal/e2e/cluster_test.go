@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+var metricsAddrRe = regexp.MustCompile(`msg="metrics listening" addr=(\S+)`)
 
 type membersDoc struct {
 	Members []struct {
@@ -26,7 +29,7 @@ type membersDoc struct {
 // back from every node: the public entry, the status list, the JWKS and
 // the trust bundle, each signed by the register's keys.
 func TestClusterOfThreeTakesWritesThroughAnyNodeAndServesReadsFromEach(t *testing.T) {
-	c := startCluster(t, 3)
+	c := startCluster(t, 3, "--metrics-addr", "127.0.0.1:0")
 	leader := c.leader(t, 10*time.Second)
 	f := c.followers(leader)[0]
 
@@ -80,6 +83,23 @@ func TestClusterOfThreeTakesWritesThroughAnyNodeAndServesReadsFromEach(t *testin
 				return resp.StatusCode == http.StatusOK
 			}, m.id+" serving "+path)
 		}
+	}
+	// Every member tells Prometheus it is one of three voters, and which
+	// one leads.
+	for _, m := range c.members {
+		mm := metricsAddrRe.FindStringSubmatch(m.stderr.String())
+		require.NotNil(t, mm, m.id)
+		resp, err := http.Get("http://" + mm[1] + "/metrics")
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Contains(t, string(body), "linkpass_cluster_voters 3", m.id)
+		assert.Contains(t, string(body), "linkpass_cluster_leader_lost 0", m.id)
+		want := `linkpass_raft_state{state="Follower"} 1`
+		if m == leader {
+			want = `linkpass_raft_state{state="Leader"} 1`
+		}
+		assert.Contains(t, string(body), want, m.id)
 	}
 	// A verifier syncing from a follower sees the suspension, checked
 	// against the keys every node publishes.
