@@ -42,9 +42,6 @@ type Query struct {
 	Limit    int
 }
 
-// Params are the query parameters Parse reads.
-var Params = []string{"registrant", "actor", "action", "from", "to", "after", "limit"}
-
 // ParseValues reads a Query from URL query parameters.
 func ParseValues(v url.Values) (Query, error) {
 	q := Query{Registrant: v.Get("registrant"), Actor: v.Get("actor"), Action: v.Get("action"), From: v.Get("from"), To: v.Get("to")}

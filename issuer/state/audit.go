@@ -178,16 +178,17 @@ func (v auditView) candidates(f AuditFilter) ([]uint32, bool) {
 	if f.Action != "" {
 		lists = append(lists, v.visible(v.a.byAction[f.Action]))
 	}
-	if f.Actors != nil {
+	switch {
+	case len(f.Actors) == 1:
+		lists = append(lists, v.visible(v.a.byActor[f.Actors[0]]))
+	case f.Actors != nil:
+		// Several people of one name: their positions merged, in order.
 		var all []uint32
 		for _, k := range f.Actors {
 			all = append(all, v.visible(v.a.byActor[k])...)
 		}
-		if len(f.Actors) > 1 {
-			slices.Sort(all)
-			all = slices.Compact(all)
-		}
-		lists = append(lists, all)
+		slices.Sort(all)
+		lists = append(lists, slices.Compact(all))
 	}
 	if len(lists) == 0 {
 		return nil, false
