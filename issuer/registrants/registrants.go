@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nalw/linkpass/courses"
 	"github.com/nalw/linkpass/issuer"
 	"github.com/nalw/linkpass/issuer/fsm"
 	"github.com/nalw/linkpass/issuer/register"
@@ -202,7 +203,31 @@ func (s *Service) PreviewAdd(q *Add) (*Preview, error) {
 			return nil, fmt.Errorf("%w: %s %s is already on the register with the same name and email; check it is not the same person, then add again allowing the duplicate", fsm.ErrLikelyDuplicate, dup.Number, dup.FullName())
 		}
 	}
-	r := q.Create("", now, 0)
+	// The qualifications as the catalogue fills them in, and the
+	// registration criteria, checked as the addition will check them.
+	st := s.srv.State()
+	n := q.NewRegistrant
+	n.Qualifications = make([]register.Qualification, len(q.Qualifications))
+	for i, ql := range q.Qualifications {
+		if ql.Course != "" {
+			c, err := st.Course(ql.Course)
+			if err != nil {
+				return nil, fmt.Errorf("qualification %d: %w", i+1, err)
+			}
+			p, err := st.Provider(c.Provider)
+			if err != nil {
+				return nil, fmt.Errorf("qualification %d: %w", i+1, err)
+			}
+			if ql, err = courses.Resolve(ql, c, p); err != nil {
+				return nil, fmt.Errorf("qualification %d: %w", i+1, err)
+			}
+		}
+		n.Qualifications[i] = ql
+	}
+	if err := courses.Meets(st.Settings().Criteria, n.Qualifications, n.EntryRoute); err != nil {
+		return nil, err
+	}
+	r := n.Create("", now, 0)
 	return &Preview{After: r, Changes: Diff(&register.Registrant{}, r)}, nil
 }
 

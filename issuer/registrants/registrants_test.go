@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/nalw/linkpass/issuer"
+	"github.com/nalw/linkpass/issuer/fsm"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/issuer/state"
 )
@@ -223,4 +224,25 @@ func TestPreviewOfAnIssueAndARevoke(t *testing.T) {
 	require.NoError(t, err)
 	_, err = f.svc.PreviewIssue(r.Number)
 	require.ErrorIs(t, err, register.ErrConflict, "a removed registrant receives no credential")
+}
+
+func TestThePreviewOfAnAdditionChecksTheRegistrationCriteria(t *testing.T) {
+	f := newFixture(t)
+	_, err := f.srv.Apply(context.Background(), register.System, fsm.SetCriteria{Criteria: register.DefaultCriteria})
+	require.NoError(t, err)
+	idx := f.srv.State().Index("")
+	q := &Add{NewRegistrant: register.NewRegistrant{Given: "Bo", Family: "Lee", Nation: "wales"}}
+	_, err = f.svc.PreviewAdd(q)
+	require.ErrorIs(t, err, register.ErrConflict, "no qualification and no route")
+	assert.Contains(t, err.Error(), "registration criteria")
+	_, err = f.svc.Add(context.Background(), f.actor, q)
+	require.ErrorIs(t, err, register.ErrConflict, "the addition refuses what the preview refused")
+	assert.Equal(t, idx, f.srv.State().Index(""))
+
+	q.EntryRoute = &register.EntryRoute{Kind: "experience", Reason: "Eight years as a community connector"}
+	p, err := f.svc.PreviewAdd(q)
+	require.NoError(t, err)
+	assert.Equal(t, "Bo", p.After.Given)
+	_, err = f.svc.Add(context.Background(), f.actor, q)
+	require.NoError(t, err)
 }
