@@ -135,6 +135,7 @@ func (a *app) rootCmd() *cobra.Command {
 		a.providerCmd(),
 		a.courseCmd(),
 		a.criteriaCmd(),
+		a.applicationCmd(),
 		a.qualityMarkCmd(),
 		a.tokenCmd(),
 		a.staffCmd(),
