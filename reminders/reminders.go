@@ -179,6 +179,9 @@ func (s *Service) Run(ctx context.Context, every time.Duration, leader func() bo
 	}
 }
 
+// accountURL is the registrant's account, where they renew.
+func accountURL(set register.Settings) string { return strings.TrimSuffix(set.IssuerURL, "/") + "/account" }
+
 // message is the reminder's subject and text: plain words, the date in
 // full, and what to do.
 func message(rem Reminder, set register.Settings) (subject, text string) {
@@ -193,7 +196,7 @@ func message(rem Reminder, set register.Settings) (subject, text string) {
 			"",
 			"Until it is renewed, you may not practise or describe yourself as a registered social prescribing link worker, and employers who check your credential will see that it has lapsed.",
 			"",
-			"To return to the register, reply to this email or contact the registrar.",
+			"To return to the register, sign in to your account at " + accountURL(set) + " with this email address and renew there. If you think this is wrong, reply to this email or contact the registrar.",
 		}, "\r\n")
 	}
 	when := fmt.Sprintf("in %d days", rem.DaysLeft)
@@ -211,6 +214,6 @@ func message(rem Reminder, set register.Settings) (subject, text string) {
 		"",
 		"If it is not renewed by that date, your registration lapses: you may not practise as a registered link worker until it is renewed.",
 		"",
-		"To renew, or if you think this date is wrong, reply to this email or contact the registrar.",
+		"To renew, sign in to your account at " + accountURL(set) + " with this email address: the register sends you a code, with no password to remember. If you think this date is wrong, reply to this email or contact the registrar.",
 	}, "\r\n")
 }

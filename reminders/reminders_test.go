@@ -137,6 +137,7 @@ func TestRemindersGoAtTheRightDaysOnce(t *testing.T) {
 	assert.Contains(t, all, "in 29 days")
 	assert.Contains(t, all, "ends in 7 days")
 	assert.Contains(t, all, "has not been renewed")
+	assert.Contains(t, all, "/account with this email address", "reminders point to the account, where registrants renew")
 	assert.NotContains(t, all, "later@example.org")
 
 	// The audit trail names each send.

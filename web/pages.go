@@ -31,11 +31,12 @@ func parsePages() (map[string]*template.Template, error) {
 
 // Templates parses a page of another package (the console) inside the
 // site's layout, so every page shares one look: files are the page's
-// templates in fsys, which define "main" and may define "nav". The data a
+// templates in fsys, which define "main" and may define "nav". The site's
+// parts ("entry", "icon") are there too. The data a
 // page renders with must have the fields and methods layout.html uses
 // (Title, RegisterName, Mode, Nav, Scripts, RegisterMode).
 func Templates(fsys fs.FS, files ...string) (*template.Template, error) {
-	t, err := template.New("layout").ParseFS(templateFS, "templates/layout.html")
+	t, err := template.New("layout").ParseFS(templateFS, "templates/layout.html", "templates/parts.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: parsing the layout: %w", err)
 	}

@@ -103,6 +103,12 @@ func newEntryView(e publicregister.Entry, qm publicregister.QualityMark, link bo
 	return v
 }
 
+// EntryView is an entry as the public register's pages show it, for the
+// "entry" part of a page another package renders in the site's layout.
+func EntryView(res publicregister.EntryResult) any {
+	return newEntryView(res.Entry, res.QualityMark, false)
+}
+
 // humanError is what a person reads of a refused query: the message
 // without the error kind it wraps.
 func humanError(err error) string {

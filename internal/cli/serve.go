@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/nalw/linkpass/account"
 	"github.com/nalw/linkpass/applications/intake"
 	"github.com/nalw/linkpass/console"
 	"github.com/nalw/linkpass/courses/catalogue"
@@ -33,6 +34,7 @@ import (
 	"github.com/nalw/linkpass/issuer/publicregister"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/issuer/registrants"
+	"github.com/nalw/linkpass/issuer/renewals"
 	"github.com/nalw/linkpass/keys"
 	"github.com/nalw/linkpass/mail"
 	"github.com/nalw/linkpass/notify"
@@ -399,11 +401,19 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	if err != nil {
 		return withCode(ExitCannot, err)
 	}
+	renew := renewals.New(srv)
+	acct, err := account.New(account.Config{State: srv.State, Register: srv, Notify: notify.New(srv, mailer, logger), Renewals: renew,
+		Public: publicregister.New(srv.State, srv.Now), Offers: issuance, IssuerURL: set.IssuerURL, RegisterName: set.RegisterName,
+		Client: fair.Proxies.Client, Logger: logger, Now: srv.Now})
+	if err != nil {
+		return withCode(ExitCannot, err)
+	}
 	router := mux.NewRouter()
 	router.Use(route.Record)
 	site.Register(router)
 	con.Register(router)
-	router.NotFoundHandler = api.New(srv, logger, api.WithIssuance(issuance), api.WithCPDAudit(cpdaudit.New(srv, notify.New(srv, mailer, logger), logger)), api.WithStaff(staffSvc), api.WithRegistrants(regs), api.WithIntake(apps))
+	acct.Register(router)
+	router.NotFoundHandler = api.New(srv, logger, api.WithIssuance(issuance), api.WithCPDAudit(cpdaudit.New(srv, notify.New(srv, mailer, logger), logger)), api.WithStaff(staffSvc), api.WithRegistrants(regs), api.WithIntake(apps), api.WithRenewals(renew))
 
 	if mln != nil {
 		go serveMetrics(ctx, mln, reg, logger)

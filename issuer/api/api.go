@@ -30,6 +30,7 @@ import (
 	"github.com/nalw/linkpass/issuer/publicregister"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/issuer/registrants"
+	"github.com/nalw/linkpass/issuer/renewals"
 	"github.com/nalw/linkpass/oid4vci"
 	"github.com/nalw/linkpass/regno"
 	"github.com/nalw/linkpass/staff"
@@ -51,7 +52,8 @@ type API struct {
 	issuance    *oid4vci.Service
 	cpdAudit    *cpdaudit.Service
 	// intake is applications to join (package applications/intake).
-	intake *intake.Service
+	intake   *intake.Service
+	renewals *renewals.Service
 
 	gzMu sync.Mutex
 	gz   map[string]gzEntry // status list id -> its token gzipped
@@ -95,6 +97,9 @@ func New(srv *issuer.Server, logger *slog.Logger, opts ...Option) *API {
 	}
 	if a.cpdAudit == nil && srv != nil {
 		a.cpdAudit = cpdaudit.New(srv, nil, logger)
+	}
+	if a.renewals == nil {
+		a.renewals = renewals.New(srv)
 	}
 	a.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, fmt.Errorf("%w: no such endpoint %s %s; see docs/openapi.yaml", register.ErrNotFound, r.Method, r.URL.Path))

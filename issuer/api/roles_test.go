@@ -46,6 +46,13 @@ var routeAccess = []struct {
 	{"POST", "/v1/applications/{ref}/appeal-decision", registrar},
 	{"POST", "/v1/settings/applications", admin},
 
+	{"GET", "/v1/renewals", reader},
+	{"GET", "/v1/renewals/{renewal}", reader},
+	{"POST", "/v1/renewals/{renewal}/approve", registrar},
+	{"POST", "/v1/renewals/{renewal}/refuse", registrar},
+	{"GET", "/v1/registrants/{regno}/cpd", reader},
+	{"POST", "/v1/settings/renewal", admin},
+
 	{"GET", "/v1/registrants", reader},
 	{"GET", "/v1/proposals", reader},
 	{"GET", "/v1/proposals/{id}", reader},
@@ -161,6 +168,7 @@ func TestRoleMatrix(t *testing.T) {
 		path = strings.ReplaceAll(path, "{course}", "no-such-course")
 		path = strings.ReplaceAll(path, "{year}", "2026")
 		path = strings.ReplaceAll(path, "{ref}", "A0")
+		path = strings.ReplaceAll(path, "{renewal}", "no-such-renewal")
 		if path == "/v1/register" {
 			path += "?q=nwosu"
 		}
@@ -206,7 +214,7 @@ func TestRoleMatrix(t *testing.T) {
 					if rt.method == http.MethodGet {
 						want := http.StatusOK
 						if strings.Contains(rt.path, "{list}") || strings.Contains(rt.path, "{code}") || strings.Contains(rt.path, "{course}") || strings.Contains(rt.path, "{ref}") ||
-							strings.HasPrefix(rt.path, "/v1/proposals/{id}") || strings.HasSuffix(rt.path, "{year}/verify") {
+							strings.HasPrefix(rt.path, "/v1/proposals/{id}") || strings.HasSuffix(rt.path, "{year}/verify") || strings.Contains(rt.path, "{renewal}") {
 							want = http.StatusNotFound // placeholder names nothing
 						}
 						assert.Equal(t, want, res.status, "body: %s", res.body)

@@ -108,6 +108,15 @@ func (a *API) routes() {
 	a.handle(p, "/v1/applications/{ref}/appeal-decision", registrar, a.decideAppeal)
 	a.handle(p, "/v1/settings/applications", admin, a.setApplicationSettings)
 
+	// Yearly renewals and CPD (package issuer/renewals); registrants make
+	// them in their account (/account).
+	a.handle(g, "/v1/renewals", reader, a.listRenewals)
+	a.handle(g, "/v1/renewals/{renewal}", reader, a.getRenewal)
+	a.handle(p, "/v1/renewals/{renewal}/approve", registrar, a.decideRenewal(true))
+	a.handle(p, "/v1/renewals/{renewal}/refuse", registrar, a.decideRenewal(false))
+	a.handle(g, "/v1/registrants/{regno}/cpd", reader, a.listCPD)
+	a.handle(p, "/v1/settings/renewal", admin, a.setRenewalPolicy)
+
 	// Register settings and the Quality Mark.
 	a.handle(g, "/v1/settings", reader, a.getSettings)
 	a.handle(p, "/v1/settings", admin, a.setSettings)

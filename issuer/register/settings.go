@@ -22,8 +22,11 @@ type Settings struct {
 	TwoPerson TwoPersonRule `json:"two_person_rule"`
 	// AppealDays is how long a refused applicant has to appeal; 0 means
 	// the default, 28 days.
-	AppealDays  int    `json:"application_appeal_days,omitempty"`
-	ModifyIndex uint64 `json:"modify_index"`
+	AppealDays int `json:"application_appeal_days,omitempty"`
+	// Renewal is how yearly renewals are decided (cpd.go); nil until an
+	// admin sets it, which means DefaultRenewalPolicy.
+	Renewal     *RenewalPolicy `json:"renewal,omitempty"`
+	ModifyIndex uint64         `json:"modify_index"`
 }
 
 // DefaultRegisterName names the register when the operator has not.

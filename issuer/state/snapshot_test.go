@@ -164,6 +164,11 @@ func filled(t *testing.T) *Store {
 		return tx.PutApplication(a)
 	})
 	write(t, s, next(), func(tx *Txn) error {
+		a := register.CPDDraft{Date: "2026-03-01", Title: "Motivational interviewing", Points: 6, Formal: true, Reflection: "Used it the next week."}.Activity("cpd_1", regno.Format(100001), at, idx)
+		return errors.Join(tx.PutCPDActivity(a), tx.PutRenewal(&register.Renewal{ID: "rn_1", Registrant: a.Registrant, SubmittedAt: at,
+			State: register.RenewalPending, CPD: register.CPDSummary{Points: 6, FormalPoints: 6, Counted: []string{a.ID}}}))
+	})
+	write(t, s, next(), func(tx *Txn) error {
 		return errors.Join(tx.PutSealedKey(&SealedKey{KID: "sealed-signing", Sealed: []byte{1, 2, 3}}),
 			tx.PutSealedKey(&SealedKey{KID: "sealed-root", Root: true, Sealed: []byte{4, 5, 6}}),
 			tx.PutPublishedList(&PublishedList{ID: "1", URI: "https://r.example/status/1", Token: []byte("a.b.c"), ETag: `"x"`, IssuedAt: at, TTL: time.Minute, Index: 7, Built: 5}))
