@@ -180,7 +180,9 @@ func (s *Service) Run(ctx context.Context, every time.Duration, leader func() bo
 }
 
 // accountURL is the registrant's account, where they renew.
-func accountURL(set register.Settings) string { return strings.TrimSuffix(set.IssuerURL, "/") + "/account" }
+func accountURL(set register.Settings) string {
+	return strings.TrimSuffix(set.IssuerURL, "/") + "/account"
+}
 
 // message is the reminder's subject and text: plain words, the date in
 // full, and what to do.
