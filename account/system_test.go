@@ -188,4 +188,3 @@ func (c *client) signIn() {
 	require.Equal(c.t, http.StatusOK, c.post(account.PathCode, url.Values{"code": {code}}))
 	require.Contains(c.t, c.got, "<h1>Your account</h1>")
 }
-
