@@ -30,6 +30,7 @@ import (
 
 	"github.com/nalw/linkpass/applications/intake"
 	"github.com/nalw/linkpass/courses/catalogue"
+	"github.com/nalw/linkpass/cpdaudit"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/issuer/registrants"
 	"github.com/nalw/linkpass/issuer/state"
@@ -84,6 +85,8 @@ type Config struct {
 	// applications' operations, shared with the API (education.go).
 	Catalogue    *catalogue.Service
 	Applications *intake.Service
+	// CPDAudit runs the yearly CPD audit (reports.go); nil shows none.
+	CPDAudit *cpdaudit.Service
 }
 
 // Console serves the console's pages.
@@ -185,6 +188,8 @@ type pageData struct {
 	SSOLabel string
 	// Edu is the catalogue's and applications' pages' own (education.go).
 	Edu *eduView
+	// Reports is the PSA report's and the CPD audit's (reports.go).
+	Reports *reportsView
 }
 
 // RegisterMode tells the layout this is the register's own site.
@@ -239,6 +244,7 @@ func (c *Console) Register(r *mux.Router) {
 	c.registerApprovals(h)
 	c.registerSSO(h)
 	c.registerEducation(h)
+	c.registerReports(h)
 }
 
 // Routes lists the signed-in console's routes as "METHOD /path", with the

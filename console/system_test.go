@@ -20,6 +20,7 @@ import (
 
 	"github.com/nalw/linkpass/applications/intake"
 	"github.com/nalw/linkpass/courses/catalogue"
+	"github.com/nalw/linkpass/cpdaudit"
 	"github.com/nalw/linkpass/internal/verdict"
 	"github.com/nalw/linkpass/issuer"
 	"github.com/nalw/linkpass/issuer/api"
@@ -28,6 +29,7 @@ import (
 	"github.com/nalw/linkpass/issuer/registrants"
 	"github.com/nalw/linkpass/issuer/state"
 	"github.com/nalw/linkpass/mail"
+	"github.com/nalw/linkpass/notify"
 	"github.com/nalw/linkpass/oid4vci"
 	"github.com/nalw/linkpass/staff"
 	"github.com/nalw/linkpass/web"
@@ -86,7 +88,7 @@ func newSystem(t *testing.T, scheme string, opts ...func(base string, c *Config)
 	regs := registrants.New(srv)
 	apps := intake.New(srv, intake.Config{Mailer: mailer, Logger: logger})
 	cfg := Config{Staff: svc, State: srv.State, IssuerURL: base, RegisterName: set.RegisterName, Logger: logger,
-		Registrants: regs, Offers: issuance, Now: srv.Now, Admin: srv, Applications: apps, Catalogue: catalogue.New(srv)}
+		Registrants: regs, Offers: issuance, Now: srv.Now, Admin: srv, Applications: apps, Catalogue: catalogue.New(srv), CPDAudit: cpdaudit.New(srv, notify.New(srv, mailer, logger), logger)}
 	for _, o := range opts {
 		o(base, &cfg)
 	}

@@ -391,13 +391,14 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	// Suspensions with an end date end by themselves, checked as often
 	// as registrations are lapsed.
 	go regs.Run(ctx, 10*time.Minute, logger)
+	audits := cpdaudit.New(srv, notify.New(srv, mailer, logger), logger)
 	signOn, err := f.sso.provider(ctx, set.IssuerURL, srv.Now)
 	if err != nil {
 		return withCode(ExitCannot, fmt.Errorf("single sign-on: %w", err))
 	}
 	con, err := console.New(console.Config{Staff: staffSvc, State: srv.State, IssuerURL: set.IssuerURL, RegisterName: set.RegisterName, Logger: logger,
 		Registrants: regs, Offers: issuance, Now: srv.Now, Admin: srv, SSO: signOn, SSOLabel: f.sso.label,
-		Applications: apps, Catalogue: catalogue.New(srv)})
+		Applications: apps, Catalogue: catalogue.New(srv), CPDAudit: audits})
 	if err != nil {
 		return withCode(ExitCannot, err)
 	}
@@ -413,7 +414,7 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	site.Register(router)
 	con.Register(router)
 	acct.Register(router)
-	router.NotFoundHandler = api.New(srv, logger, api.WithIssuance(issuance), api.WithCPDAudit(cpdaudit.New(srv, notify.New(srv, mailer, logger), logger)), api.WithStaff(staffSvc), api.WithRegistrants(regs), api.WithIntake(apps), api.WithRenewals(renew))
+	router.NotFoundHandler = api.New(srv, logger, api.WithIssuance(issuance), api.WithCPDAudit(audits), api.WithStaff(staffSvc), api.WithRegistrants(regs), api.WithIntake(apps), api.WithRenewals(renew))
 
 	if mln != nil {
 		go serveMetrics(ctx, mln, reg, logger)
