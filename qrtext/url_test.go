@@ -22,7 +22,7 @@ func TestVerifyURLRoundTripsThroughDecode(t *testing.T) {
 		require.NoError(t, err)
 		u, err := VerifyURL(nalwRegister+"/", text)
 		require.NoError(t, err, name)
-		require.True(t, strings.HasPrefix(u, "HTTPS://REGISTER.NALW.ORG.UK/verify#LP1:"), u)
+		require.True(t, strings.HasPrefix(u, "HTTPS://REGISTER.NALW.ORG.UK/verify#CHECK/LP1:"), u)
 		require.NotContains(t, u, " ", "a space would end the link in many scanners")
 		got, err := Decode(u)
 		require.NoError(t, err, name)
@@ -40,10 +40,14 @@ func TestVerifyURLEscapesEveryPercentAndSpace(t *testing.T) {
 	text := Prefix + "A %B% "[:5] + "0"
 	u, err := VerifyURL(nalwRegister, text)
 	require.NoError(t, err)
-	require.Equal(t, "HTTPS://REGISTER.NALW.ORG.UK/verify#LP1:A%20%25B%250", u)
+	require.Equal(t, "HTTPS://REGISTER.NALW.ORG.UK/verify#CHECK/LP1:A%20%25B%250", u)
 	inner, isURL, err := fromURL(u)
 	require.NoError(t, err)
 	require.True(t, isURL)
+	require.Equal(t, text, inner)
+	// Links printed before the marker existed still read.
+	inner, _, err = fromURL("HTTPS://REGISTER.NALW.ORG.UK/verify#LP1:A%20%25B%250")
+	require.NoError(t, err)
 	require.Equal(t, text, inner)
 }
 
@@ -73,7 +77,9 @@ func TestVerifyURLRefusesABadRegisterAddress(t *testing.T) {
 // and the fragment, escapes included, in alphanumeric mode.
 func TestURLFormFitsQRVersion15AtECCM(t *testing.T) {
 	worst, worstBare, longest, worstByte := 0, 0, 0, 0
-	for range 40 {
+	// Enough keys that the rare long byte segment the marker prevents
+	// (FragmentMarker) would show: without it, 5 in 3,000 needed 16.
+	for range 400 {
 		text, err := Encode(qrtexttest.MustJWS(qrtexttest.Standard()))
 		require.NoError(t, err)
 		u, err := VerifyURL(nalwRegister, text)
@@ -86,7 +92,7 @@ func TestURLFormFitsQRVersion15AtECCM(t *testing.T) {
 		// code: proof that the fragment is in alphanumeric mode.
 		require.Less(t, qrVersion(t, u, qrcode.Medium), qrVersion(t, strings.ToLower(u), qrcode.Medium))
 	}
-	t.Logf("standard credential at M over 40 keys: bare LP1 worst version %d; link (up to %d chars) worst version %d; all in byte mode it would be %d",
+	t.Logf("standard credential at M over 400 keys: bare LP1 worst version %d; link (up to %d chars) worst version %d; all in byte mode it would be %d",
 		worstBare, longest, worst, worstByte)
 	require.LessOrEqual(t, worst, maxURLVersion)
 }

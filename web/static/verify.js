@@ -440,6 +440,10 @@
     } catch (e) {
       fromLink = null;
     }
+    // The marker qrtext puts before the credential (qrtext.FragmentMarker).
+    if (fromLink !== null && fromLink.indexOf("CHECK/") === 0) {
+      fromLink = fromLink.slice(6);
+    }
     if (fromLink === null) {
       pasteStatus.textContent = "The link is damaged: scan the QR code again.";
       announce(pasteStatus.textContent);
