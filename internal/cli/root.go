@@ -134,6 +134,7 @@ func (a *app) rootCmd() *cobra.Command {
 		a.qualificationCmd(),
 		a.providerCmd(),
 		a.courseCmd(),
+		a.renewalCmd(),
 		a.criteriaCmd(),
 		a.applicationCmd(),
 		a.qualityMarkCmd(),
