@@ -56,19 +56,30 @@ func TestDockerfileBuildsAStaticNonRootImage(t *testing.T) {
 	require.NoError(t, err, "%s", msg)
 }
 
-// TestSystemdUnitVerifies runs systemd-analyze verify on the unit, with the
-// binary path pointed at a real file, and fails on any complaint.
+// TestSystemdUnitVerifies runs systemd-analyze verify on the units, with
+// the binary path pointed at a real file, and fails on any complaint.
 func TestSystemdUnitVerifies(t *testing.T) {
 	if _, err := exec.LookPath("systemd-analyze"); err != nil {
 		tooltest.Missing(t, "systemd", "systemd-analyze is not installed (Debian package systemd)")
 	}
-	b, err := os.ReadFile("linkpass.service")
+	for _, unit := range []string{"linkpass.service", "cluster/linkpass-cluster.service"} {
+		t.Run(unit, func(t *testing.T) { verifyUnit(t, unit) })
+	}
+}
+
+func verifyUnit(t *testing.T, path string) {
+	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "linkpass")
 	require.NoError(t, os.WriteFile(bin, []byte("#!/bin/sh\n"), 0o755))
-	unit := filepath.Join(dir, "linkpass.service")
-	require.NoError(t, os.WriteFile(unit, []byte(strings.ReplaceAll(string(b), "/usr/local/bin/linkpass", bin)), 0o644))
+	unit := filepath.Join(dir, filepath.Base(path))
+	text := strings.ReplaceAll(string(b), "/usr/local/bin/linkpass", bin)
+	// The environment file is the operator's; point it at an example.
+	env := filepath.Join(dir, "cluster.env")
+	require.NoError(t, os.WriteFile(env, []byte("NODE_ID=node-1\nRAFT_ADDR=10.0.0.1:7000\nJOIN_OPTS=\n"), 0o644))
+	text = strings.ReplaceAll(text, "/etc/linkpass/cluster.env", env)
+	require.NoError(t, os.WriteFile(unit, []byte(text), 0o644))
 	cmd := exec.Command("systemd-analyze", "verify", unit)
 	msg, _ := cmd.CombinedOutput()
 	var complaints []string
@@ -77,7 +88,7 @@ func TestSystemdUnitVerifies(t *testing.T) {
 		line := sc.Text()
 		// Outside a booted systemd (containers, CI) it cannot resolve the
 		// targets and users; those lines are about the machine, not the unit.
-		if strings.Contains(line, "linkpass.service") && !strings.Contains(line, "Failed to") {
+		if strings.Contains(line, filepath.Base(path)) && !strings.Contains(line, "Failed to") {
 			complaints = append(complaints, line)
 		}
 	}
