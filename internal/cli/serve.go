@@ -168,11 +168,12 @@ func adminToken(srv *issuer.Server) func(string) error {
 	}
 }
 
-// consoleRequest says which requests belong to the console: its sign-in
-// sessions live in the memory of the node that serves it (package staff),
-// so in a cluster the leader serves them all.
+// consoleRequest says which requests belong to the console or to a
+// registrant's account: their sign-in codes and sessions live in the
+// memory of the node that serves them (packages staff and account), so in
+// a cluster the leader serves them all.
 func consoleRequest(r *http.Request) bool {
-	for _, p := range []string{"/console", "/login", "/logout", "/setup", "/admin"} {
+	for _, p := range []string{"/console", "/login", "/logout", "/setup", "/admin", "/account"} {
 		if r.URL.Path == p || strings.HasPrefix(r.URL.Path, p+"/") {
 			return true
 		}
