@@ -87,9 +87,13 @@ type recordsView struct {
 	Timeline    []timelineEntry
 	// Proposals are the changes to the record waiting for approval.
 	Proposals []*register.Proposal
-	Actions   []*actionLink
-	CanChange bool
-	Today     register.Date
+	// CPDActivities and Renewals are what the registrant recorded in
+	// their account (package account).
+	CPDActivities []*register.CPDActivity
+	Renewals      []*register.Renewal
+	Actions       []*actionLink
+	CanChange     bool
+	Today         register.Date
 
 	Action  *actionView
 	Preview *registrants.Preview
@@ -230,6 +234,13 @@ func (c *Console) record(w http.ResponseWriter, r *http.Request, ss *staff.Sessi
 	}
 	v.Proposals = slices.DeleteFunc(v.Proposals, func(p *register.Proposal) bool { return p.State != register.ProposalPending })
 	if v.Timeline, err = c.timeline(v.R.Number); err != nil {
+		c.fail(w, "message", d, err)
+		return
+	}
+	if v.CPDActivities, err = c.cfg.State().CPDOf(v.R.Number); err == nil {
+		v.Renewals, err = c.cfg.State().RenewalsOf(v.R.Number)
+	}
+	if err != nil {
 		c.fail(w, "message", d, err)
 		return
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/issuer/registrants"
+	"github.com/nalw/linkpass/issuer/renewals"
 )
 
 // fill puts real values in a route's path: the staff account id, and a
@@ -168,4 +169,18 @@ func TestHomeListsWhatNeedsAttention(t *testing.T) {
 	assert.Contains(t, body, "suspension ended by itself")
 	sys.clk.Add(31 * 24 * time.Hour)
 	assert.NotContains(t, home(), `data-regno="`+ended.Number+`"`, "listed for 30 days")
+}
+
+func TestTheRecordShowsTheCPDARegistrantRecorded(t *testing.T) {
+	sys := newSystem(t, "http")
+	r := sys.addRegistrant("Amara", "Nwosu", "amara@example.org")
+	_, err := renewals.New(sys.srv).AddCPD(context.Background(), renewals.Registrant(r.Number), r.Number,
+		register.CPDDraft{Date: register.DateOf(sys.srv.Now()), Title: "Motivational interviewing", Points: 6, Formal: true})
+	require.NoError(t, err)
+	c, _, _ := sys.signedIn(register.RoleAuditor)
+	res := sys.do(c, http.MethodGet, "/console/registrants/"+r.Number, nil)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	body := bodyOf(res)
+	assert.Contains(t, body, `id="record-cpd-activities"`)
+	assert.Contains(t, body, "Motivational interviewing")
 }
