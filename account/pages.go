@@ -2,6 +2,7 @@ package account
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -92,7 +93,7 @@ func (a *Account) home(w http.ResponseWriter, r *http.Request, d *pageData) {
 // (the page hides the renew button) rather than about CPD (the page shows
 // what is missing).
 func isNotOpen(err error) bool {
-	return err != nil && !strings.Contains(err.Error(), "CPD since")
+	return err != nil && !errors.Is(err, register.ErrInvalid)
 }
 
 // Adding a credential to a wallet.

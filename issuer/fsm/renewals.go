@@ -207,8 +207,8 @@ func applyDeleteCPD(tx *state.Txn, env *envelope, cmd *DeleteCPD) (any, error) {
 // storing anything: the summary of the CPD it counts, and why it would be
 // refused. The renewal page shows the same check before the registrant
 // submits.
-func RenewalCheck(r *register.Registrant, acts []*register.CPDActivity, p register.RenewalPolicy, today register.Date) (register.CPDSummary, error) {
-	from, to := register.CPDYear(r, today)
+func RenewalCheck(r *register.Registrant, acts []*register.CPDActivity, prior []*register.Renewal, p register.RenewalPolicy, today register.Date) (register.CPDSummary, error) {
+	from, to := register.CPDYear(r, today, register.LastRenewed(prior))
 	sum := register.SummariseCPD(acts, from, to)
 	if err := register.RenewalOpen(r, p, today); err != nil {
 		return sum, err
@@ -244,7 +244,7 @@ func applySubmitRenewal(tx *state.Txn, env *envelope, cmd *SubmitRenewal) (any, 
 		return nil, err
 	}
 	policy := register.RenewalPolicyOf(tx.Settings())
-	sum, err := RenewalCheck(r, acts, policy, register.DateOf(env.At))
+	sum, err := RenewalCheck(r, acts, prior, policy, register.DateOf(env.At))
 	if err != nil {
 		return nil, err
 	}

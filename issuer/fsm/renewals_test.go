@@ -162,3 +162,24 @@ func TestRenewalWaitsForARegistrarWhenThePolicySaysSo(t *testing.T) {
 	assert.Equal(t, r.RegisteredUntil.AddYears(1), now.RegisteredUntil)
 	assert.ErrorIs(t, h.apply(registrar, fsm.DecideRenewal{ID: rn.ID, Approve: true}).(error), register.ErrConflict, "decided once")
 }
+
+func TestCPDDoneAfterAnEarlyRenewalCountsTowardsTheNext(t *testing.T) {
+	h := newHarness(t)
+	r := h.add("Amara", "Nwosu")
+	h.nearEnd(r) // 30 days before the end
+	day := string(register.DateOf(h.at))
+	h.ok(self, fsm.AddCPD{ID: "cpd_1", Number: r.Number, Draft: cpd(day, 20, true)})
+	h.ok(self, fsm.SubmitRenewal{ID: "rn_1", Number: r.Number, Declaration: declared})
+	later := string(register.DateOf(h.at).AddDays(5)) // still before the old end date
+	h.at = h.at.AddDate(0, 0, 5)
+	h.ok(self, fsm.AddCPD{ID: "cpd_2", Number: r.Number, Draft: cpd(later, 4, true)})
+
+	now, _ := h.state().Registrant(r.Number)
+	acts, _ := h.state().CPDOf(r.Number)
+	rs, _ := h.state().RenewalsOf(r.Number)
+	next := now.RegisteredUntil.AddDays(-10)
+	sum, err := fsm.RenewalCheck(now, acts, rs, register.DefaultRenewalPolicy, next)
+	assert.ErrorIs(t, err, register.ErrInvalid, "4 points are not enough")
+	assert.Equal(t, 4.0, sum.Points, "the activity after the renewal counts next year; the one counted does not count again")
+	assert.Equal(t, []string{"cpd_2"}, sum.Counted)
+}

@@ -121,13 +121,30 @@ type CPDSummary struct {
 
 // CPDYear is the period a renewal counts CPD over: the year before the
 // registration's end date, or the year to today once it has passed. From is
-// exclusive, To inclusive.
-func CPDYear(r *Registrant, today Date) (from, to Date) {
+// exclusive, To inclusive. lastRenewed is the day of the registrant's last
+// approved renewal, if any: CPD done after it and before the old end date
+// counts towards the next renewal, as it was not counted in that one.
+func CPDYear(r *Registrant, today, lastRenewed Date) (from, to Date) {
 	end := r.RegisteredUntil
 	if today.Before(end) {
 		end = today
 	}
-	return end.AddYears(-1), today
+	from = end.AddYears(-1)
+	if lastRenewed != "" && lastRenewed.Before(from) {
+		from = lastRenewed.AddDays(-1)
+	}
+	return from, today
+}
+
+// LastRenewed is the day of the newest approved renewal in rs, or "".
+func LastRenewed(rs []*Renewal) Date {
+	var last Date
+	for _, rn := range rs {
+		if rn.State == RenewalApproved && last.Before(DateOf(rn.SubmittedAt)) {
+			last = DateOf(rn.SubmittedAt)
+		}
+	}
+	return last
 }
 
 // SummariseCPD adds up the activities dated in (from, to] that no renewal

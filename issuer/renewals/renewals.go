@@ -106,7 +106,7 @@ func (s *Service) Check(number string) (*Check, error) {
 		return nil, err
 	}
 	c := &Check{Policy: register.RenewalPolicyOf(st.Settings())}
-	c.Summary, c.Refusal = fsm.RenewalCheck(r, acts, c.Policy, s.today())
+	c.Summary, c.Refusal = fsm.RenewalCheck(r, acts, rs, c.Policy, s.today())
 	if i := slices.IndexFunc(rs, func(x *register.Renewal) bool { return x.State == register.RenewalPending }); i >= 0 {
 		c.Pending = rs[i]
 	}
