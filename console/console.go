@@ -33,6 +33,7 @@ import (
 	"github.com/nalw/linkpass/cpdaudit"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/issuer/registrants"
+	"github.com/nalw/linkpass/issuer/renewals"
 	"github.com/nalw/linkpass/issuer/state"
 	"github.com/nalw/linkpass/sso"
 	"github.com/nalw/linkpass/staff"
@@ -87,6 +88,8 @@ type Config struct {
 	Applications *intake.Service
 	// CPDAudit runs the yearly CPD audit (reports.go); nil shows none.
 	CPDAudit *cpdaudit.Service
+	// Renewals decides pending renewals (renewals.go); nil shows none.
+	Renewals *renewals.Service
 }
 
 // Console serves the console's pages.
@@ -190,6 +193,9 @@ type pageData struct {
 	Edu *eduView
 	// Reports is the PSA report's and the CPD audit's (reports.go).
 	Reports *reportsView
+	// Renewals are the renewals waiting (renewals.go).
+	Renewals  []*register.Renewal
+	CanDecide bool
 }
 
 // RegisterMode tells the layout this is the register's own site.
@@ -245,6 +251,7 @@ func (c *Console) Register(r *mux.Router) {
 	c.registerSSO(h)
 	c.registerEducation(h)
 	c.registerReports(h)
+	c.registerRenewals(h)
 }
 
 // Routes lists the signed-in console's routes as "METHOD /path", with the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -183,4 +184,32 @@ func TestTheRecordShowsTheCPDARegistrantRecorded(t *testing.T) {
 	body := bodyOf(res)
 	assert.Contains(t, body, `id="record-cpd-activities"`)
 	assert.Contains(t, body, "Motivational interviewing")
+}
+
+func TestPendingRenewalsAreDecidedFromTheQueue(t *testing.T) {
+	sys := newSystem(t, "http")
+	svc := renewals.New(sys.srv)
+	_, err := svc.SetPolicy(context.Background(), sys.admin, register.RenewalPolicy{CPD: register.CPDRule{MinPoints: 20, MinFormal: 10},
+		Approval: register.ApproveByRegistrar, WindowDays: 365})
+	require.NoError(t, err)
+	r := sys.addRegistrant("Amara", "Nwosu", "amara@example.org")
+	me := renewals.Registrant(r.Number)
+	_, err = svc.AddCPD(context.Background(), me, r.Number, register.CPDDraft{Date: register.DateOf(sys.srv.Now()), Title: "Course", Points: 20, Formal: true})
+	require.NoError(t, err)
+	out, err := svc.Submit(context.Background(), me, r.Number, register.RenewalDeclaration{FitToPractise: true, NoNewConvictions: true, Health: true, DetailsCorrect: true})
+	require.NoError(t, err)
+
+	c, _, _ := sys.signedIn(register.RoleRegistrar)
+	res := sys.do(c, http.MethodGet, "/console/renewals", nil)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	body := bodyOf(res)
+	assert.Contains(t, body, r.Number)
+	csrf := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(body)[1]
+	res = sys.do(c, http.MethodPost, "/console/renewals/"+out.Renewal.ID+"/refuse", url.Values{"csrf": {csrf}})
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode, "a refusal needs a reason")
+	res = sys.do(c, http.MethodPost, "/console/renewals/"+out.Renewal.ID+"/approve", url.Values{"csrf": {csrf}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	now, err := sys.srv.State().Registrant(r.Number)
+	require.NoError(t, err)
+	assert.Equal(t, r.RegisteredUntil.AddYears(1), now.RegisteredUntil)
 }

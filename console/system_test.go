@@ -27,6 +27,7 @@ import (
 	"github.com/nalw/linkpass/issuer/publicregister"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/issuer/registrants"
+	"github.com/nalw/linkpass/issuer/renewals"
 	"github.com/nalw/linkpass/issuer/state"
 	"github.com/nalw/linkpass/mail"
 	"github.com/nalw/linkpass/notify"
@@ -88,7 +89,7 @@ func newSystem(t *testing.T, scheme string, opts ...func(base string, c *Config)
 	regs := registrants.New(srv)
 	apps := intake.New(srv, intake.Config{Mailer: mailer, Logger: logger})
 	cfg := Config{Staff: svc, State: srv.State, IssuerURL: base, RegisterName: set.RegisterName, Logger: logger,
-		Registrants: regs, Offers: issuance, Now: srv.Now, Admin: srv, Applications: apps, Catalogue: catalogue.New(srv), CPDAudit: cpdaudit.New(srv, notify.New(srv, mailer, logger), logger)}
+		Registrants: regs, Offers: issuance, Now: srv.Now, Renewals: renewals.New(srv), Admin: srv, Applications: apps, Catalogue: catalogue.New(srv), CPDAudit: cpdaudit.New(srv, notify.New(srv, mailer, logger), logger)}
 	for _, o := range opts {
 		o(base, &cfg)
 	}

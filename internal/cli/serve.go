@@ -397,13 +397,13 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	if err != nil {
 		return withCode(ExitCannot, fmt.Errorf("single sign-on: %w", err))
 	}
+	renew := renewals.New(srv)
 	con, err := console.New(console.Config{Staff: staffSvc, State: srv.State, IssuerURL: set.IssuerURL, RegisterName: set.RegisterName, Logger: logger,
 		Registrants: regs, Offers: issuance, Now: srv.Now, Admin: srv, SSO: signOn, SSOLabel: f.sso.label,
-		Applications: apps, Catalogue: catalogue.New(srv), CPDAudit: audits})
+		Applications: apps, Catalogue: catalogue.New(srv), CPDAudit: audits, Renewals: renew})
 	if err != nil {
 		return withCode(ExitCannot, err)
 	}
-	renew := renewals.New(srv)
 	acct, err := account.New(account.Config{State: srv.State, Register: srv, Notify: notify.New(srv, mailer, logger), Renewals: renew,
 		Public: publicregister.New(srv.State, srv.Now), Offers: issuance, IssuerURL: set.IssuerURL, RegisterName: set.RegisterName,
 		Client: fair.Proxies.Client, Logger: logger, Now: srv.Now})
