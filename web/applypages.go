@@ -102,7 +102,14 @@ func (s *Site) applyPage(_ *http.Request, d *pageData) (string, int) {
 	return "apply", http.StatusOK
 }
 
-func clientOf(r *http.Request) string {
+// clientOf names the applicant's client for the code limits: through the
+// trusted proxy header when the operator set one (Config.Client).
+func (s *Site) clientOf(r *http.Request) string {
+	if s.cfg.Client != nil {
+		if a := s.cfg.Client(r); a.IsValid() {
+			return a.String()
+		}
+	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
@@ -125,7 +132,7 @@ func (s *Site) applyCode(r *http.Request, d *pageData) (string, int) {
 		v.Error, v.Field = "Enter your email address.", "email"
 		return "apply", http.StatusBadRequest
 	}
-	if err := s.cfg.Applying.SendCode(r.Context(), email, clientOf(r)); err != nil {
+	if err := s.cfg.Applying.SendCode(r.Context(), email, s.clientOf(r)); err != nil {
 		v.Error, v.Field = pageError(err), "email"
 		return "apply", statusOf(err)
 	}

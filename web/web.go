@@ -20,6 +20,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -85,6 +86,11 @@ type Config struct {
 	// Applying takes applications at /apply in RegisterMode; nil says
 	// the register takes none online.
 	Applying Applying
+	// Client names the client of a request for /apply's rate limits,
+	// through the proxies the operator trusts (fairshare.Proxies.Client);
+	// nil means the connection's address, which behind a proxy would put
+	// every applicant under one limit.
+	Client func(*http.Request) netip.Addr
 	// Catalogue is the course catalogue, shown at /courses in
 	// RegisterMode; nil shows an empty catalogue.
 	Catalogue Catalogue

@@ -374,7 +374,7 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	apps := intake.New(srv, intake.Config{Mailer: mailer, Logger: logger})
 	site, err := web.New(web.Config{Mode: web.RegisterMode, RegisterName: srv.State().Settings().RegisterName,
 		Verify: (&registerVerifier{srv: srv}).Verify, Register: publicregister.New(srv.State, srv.Now), Catalogue: web.CatalogueFrom(srv.State),
-		Applying: apps, Logger: logger})
+		Applying: apps, Client: fair.Proxies.Client, Logger: logger})
 	if err != nil {
 		return withCode(ExitCannot, err)
 	}
