@@ -91,6 +91,10 @@ type Account struct {
 	cookie   websession.Cookie
 	sessions *websession.Store[session]
 	limits   *limits
+	// inClear is set when the register's address is plain http beyond
+	// this machine: sign-in codes and session cookies would cross the
+	// network readable, so the pages refuse to serve.
+	inClear bool
 }
 
 var pageNames = []string{"sign-in", "code", "home", "wallet", "cpd", "cpd-edit", "renew", "message"}
@@ -120,7 +124,7 @@ func New(cfg Config) (*Account, error) {
 	a := &Account{cfg: cfg, pages: map[string]*template.Template{},
 		cookie:   websession.NewCookie("linkpass-account", u.Scheme == "https"),
 		sessions: websession.NewStore[session](websession.Timeouts{Idle: IdleTimeout, Absolute: AbsoluteTimeout}, maxSessions),
-		limits:   newLimits()}
+		limits:   newLimits(), inClear: websession.InClear(u)}
 	for _, name := range pageNames {
 		t, err := web.Templates(templateFS, "templates/nav.html", "templates/"+name+".html")
 		if err != nil {
@@ -181,6 +185,9 @@ func (a *Account) Register(r *mux.Router) {
 	}))
 	get, post := []string{"GET", "HEAD"}, []string{"POST"}
 	h := func(methods []string, path string, fn http.HandlerFunc) {
+		if a.inClear {
+			fn = a.refuseInClear
+		}
 		r.Methods(methods...).Path(path).Handler(web.Secure(noStore(cop.Handler(fn))))
 	}
 	h(get, PathSignIn, a.signInPage)
@@ -377,4 +384,9 @@ func (a *Account) signOut(w http.ResponseWriter, r *http.Request, d *pageData) {
 	a.cookie.Clear(w)
 	a.event(r.Context(), d.Me.Number, fsm.EventSignedOut)
 	http.Redirect(w, r, PathSignIn+"?signed_out=1", http.StatusSeeOther)
+}
+
+func (a *Account) refuseInClear(w http.ResponseWriter, _ *http.Request) {
+	a.render(w, "message", http.StatusServiceUnavailable, &pageData{Title: "Your account needs https",
+		Message: "Accounts are only served over https, so that sign-in codes and sessions never cross the network in clear. Ask the register to start with an https address."})
 }

@@ -19,7 +19,6 @@ import (
 	"html/template"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -31,6 +30,7 @@ import (
 	"github.com/nalw/linkpass/applications/intake"
 	"github.com/nalw/linkpass/courses/catalogue"
 	"github.com/nalw/linkpass/cpdaudit"
+	"github.com/nalw/linkpass/internal/websession"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/issuer/registrants"
 	"github.com/nalw/linkpass/issuer/renewals"
@@ -120,7 +120,7 @@ func New(cfg Config) (*Console, error) {
 		cfg.RegisterName = register.DefaultRegisterName
 	}
 	c := &Console{cfg: cfg, pages: map[string]*template.Template{}, secure: u.Scheme == "https"}
-	if !c.secure && !loopback(u.Hostname()) {
+	if websession.InClear(u) {
 		c.refuse = "The console is only served over https, so that passwords and sessions never cross the network in clear. Start the register with an https --issuer-url behind a TLS proxy."
 	}
 	for _, name := range pageNames {
@@ -131,14 +131,6 @@ func New(cfg Config) (*Console, error) {
 		c.pages[name] = t
 	}
 	return c, nil
-}
-
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // pageData is what every console page receives. Its first fields are the

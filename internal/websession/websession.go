@@ -12,7 +12,9 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"net"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 )
@@ -177,4 +179,20 @@ func (s *Store[T]) Delete(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.byKey, key(id))
+}
+
+// InClear says whether a register at issuerURL would send session cookies
+// in clear beyond this machine: plain http to a host that is not loopback.
+// Signed-in pages refuse to serve then (say what to do), rather than let a
+// session be read off the network.
+func InClear(issuerURL *url.URL) bool {
+	if issuerURL.Scheme == "https" {
+		return false
+	}
+	host := issuerURL.Hostname()
+	if host == "localhost" {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback()
 }

@@ -2,6 +2,7 @@ package websession
 
 import (
 	"net/http/httptest"
+	"net/url"
 	"testing"
 	"time"
 
@@ -57,4 +58,23 @@ func TestStoreIsBounded(t *testing.T) {
 	assert.ErrorIs(t, err, ErrFull)
 	_, err = s.Create(3, t0.Add(2*time.Minute))
 	assert.NoError(t, err, "expired sessions make room")
+}
+
+func TestInClear(t *testing.T) {
+	for raw, want := range map[string]bool{
+		"https://register.example.org": false,
+		"http://127.0.0.1:8080":        false,
+		"http://localhost:8080":        false,
+		"http://[::1]:8080":            false,
+		"http://register.example.org":  true,
+		"http://10.0.0.5":              true,
+	} {
+		u, err := url.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := InClear(u); got != want {
+			t.Errorf("InClear(%s) = %v, want %v", raw, got, want)
+		}
+	}
 }
