@@ -4,16 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"os"
-	"strings"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-memdb"
 	"github.com/hashicorp/raft"
-	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
-	"go.etcd.io/bbolt"
 
 	"github.com/nalw/linkpass/issuer/cluster"
 	"github.com/nalw/linkpass/issuer/datadir"
@@ -33,40 +27,6 @@ func (s *Server) Cluster() *cluster.Raft { return s.node }
 
 // NodeID is the node id its data directory records.
 func (s *Server) NodeID() string { return s.marker.NodeID }
-
-// clusterMarker records the node id of a new member's data directory, and
-// refuses a directory that belongs to another node: its log and votes are
-// that node's, and two nodes with one identity would corrupt the cluster.
-func clusterMarker(cfg Config, m datadir.Marker, fresh bool) (datadir.Marker, error) {
-	id := cfg.Cluster.NodeID
-	if fresh {
-		m.NodeID, m.Clustered = id, true
-		return m, datadir.WriteMarker(cfg.DataDir, m)
-	}
-	if m.NodeID != id {
-		return m, fmt.Errorf("%w: %s belongs to node %q, but this node was started as --node-id %s. Start it with --node-id %s, or give this node its own empty data directory",
-			ErrDataDir, datadir.Layout(cfg.DataDir).Marker(), m.NodeID, id, m.NodeID)
-	}
-	if !m.Clustered {
-		m.Clustered = true
-		return m, datadir.WriteMarker(cfg.DataDir, m)
-	}
-	return m, nil
-}
-
-// hasRootKey reports whether the data directory holds a root key file.
-func hasRootKey(dir string) bool {
-	entries, err := os.ReadDir(datadir.Layout(dir).RootKey())
-	if err != nil {
-		return false
-	}
-	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".jwk") {
-			return true
-		}
-	}
-	return false
-}
 
 // startMember brings a cluster member up: it asks to join if it is new,
 // waits for a leader and catches up with it. A leader then does what a
@@ -333,62 +293,4 @@ func (n clusterNode) WaitApplied(ctx context.Context, idx uint64) error {
 			return ctx.Err()
 		}
 	}
-}
-
-// RecoverAlone makes the stopped member in dataDir the only voter of its
-// cluster, for when a majority of the cluster is lost for good: started
-// again it elects itself, with everything its log holds, and fresh nodes
-// can then join it. The other old members must never be started again
-// with their data directories: they would form a second register.
-func RecoverAlone(dataDir string, logger *slog.Logger) (cluster.Member, error) {
-	m, _, _, err := datadir.Open(dataDir, time.Now(), false)
-	if err != nil {
-		return cluster.Member{}, err
-	}
-	if !m.Clustered {
-		return cluster.Member{}, fmt.Errorf("%w: %s is a register of one, not a cluster member; nothing to recover", register.ErrInvalid, dataDir)
-	}
-	logs, err := raftboltdb.New(raftboltdb.Options{Path: datadir.Layout(dataDir).Log(), BoltOptions: &bbolt.Options{Timeout: 2 * time.Second, NoFreelistSync: true}})
-	if err != nil {
-		if errors.Is(err, bbolt.ErrTimeout) {
-			return cluster.Member{}, fmt.Errorf("%w: the log is locked: stop the node first", ErrDataDir)
-		}
-		return cluster.Member{}, fmt.Errorf("%w: %v", ErrDataDir, err)
-	}
-	defer logs.Close()
-	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Error, Output: newRaftLog(logger)})
-	snaps, err := raft.NewFileSnapshotStoreWithLogger(datadir.Layout(dataDir).Raft(), 2, hlog)
-	if err != nil {
-		return cluster.Member{}, fmt.Errorf("%w: %v", ErrDataDir, err)
-	}
-	f, err := fsm.New(logger)
-	if err != nil {
-		return cluster.Member{}, err
-	}
-	conf := raft.DefaultConfig()
-	conf.LocalID, conf.Logger = raft.ServerID(m.NodeID), hlog
-	_, trans := raft.NewInmemTransport("")
-	old, err := raft.GetConfiguration(conf, f, logs, logs, snaps, trans)
-	if err != nil {
-		return cluster.Member{}, fmt.Errorf("reading the cluster's configuration from the log: %w", err)
-	}
-	self := cluster.Member{ID: m.NodeID, Suffrage: raft.Voter.String(), Leader: true}
-	for _, s := range old.Servers {
-		if string(s.ID) == m.NodeID {
-			self.Address = string(s.Address)
-		}
-	}
-	if self.Address == "" {
-		return cluster.Member{}, fmt.Errorf("%w: node %s is not in the configuration its log holds (was it removed?); recover from another member, or restore a backup", register.ErrConflict, m.NodeID)
-	}
-	// RecoverCluster replays the log into a fresh FSM to snapshot it.
-	f, err = fsm.New(logger)
-	if err != nil {
-		return cluster.Member{}, err
-	}
-	next := raft.Configuration{Servers: []raft.Server{{Suffrage: raft.Voter, ID: raft.ServerID(self.ID), Address: raft.ServerAddress(self.Address)}}}
-	if err := raft.RecoverCluster(conf, f, logs, logs, snaps, trans, next); err != nil {
-		return cluster.Member{}, fmt.Errorf("recovering the cluster: %w", err)
-	}
-	return self, nil
 }

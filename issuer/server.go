@@ -196,7 +196,7 @@ func Open(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if cfg.Cluster != nil {
-		if m, err = clusterMarker(cfg, m, fresh); err != nil {
+		if m, err = datadir.ClaimForNode(cfg.DataDir, m, cfg.Cluster.NodeID, fresh); err != nil {
 			return nil, err
 		}
 	} else if m.Clustered {
@@ -223,7 +223,7 @@ func Open(cfg Config) (*Server, error) {
 	}
 	// A node joining a cluster takes the root key from the log, once it
 	// has caught up; every other start has it, or makes it, here.
-	joining := cfg.Cluster != nil && !cfg.Cluster.Bootstrap && !hasRootKey(cfg.DataDir)
+	joining := cfg.Cluster != nil && !cfg.Cluster.Bootstrap && !datadir.HasRootKey(cfg.DataDir)
 	if !joining {
 		if err := s.openTrustRoot(); err != nil {
 			return nil, err

@@ -13,7 +13,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nalw/linkpass/issuer"
 	"github.com/nalw/linkpass/issuer/cluster"
 	"github.com/nalw/linkpass/issuer/datadir"
 	"github.com/nalw/linkpass/keys"
@@ -188,7 +187,7 @@ the other old members with their old data directories again.`,
 			if err != nil {
 				return withCode(ExitCannot, err)
 			}
-			self, err := issuer.RecoverAlone(recoverData, logger)
+			self, err := cluster.Recover(recoverData, logger)
 			if err != nil {
 				return withCode(ExitCannot, err)
 			}
