@@ -8,7 +8,6 @@ import (
 
 	"github.com/nalw/linkpass/cpdaudit"
 	"github.com/nalw/linkpass/issuer/register"
-	"github.com/nalw/linkpass/issuer/state"
 	"github.com/nalw/linkpass/reports"
 	"github.com/nalw/linkpass/staff"
 )
@@ -73,12 +72,8 @@ func (c *Console) report(q url.Values) (*reportsView, error) {
 			return v, fmt.Errorf("%s %q: %w", d.name, bad, err)
 		}
 	}
-	st := c.cfg.State()
-	evs, err := st.Audit(state.AuditFilter{To: register.Date(v.To).EndOfDay()})
-	if err != nil {
-		return v, err
-	}
-	v.Report, err = reports.Build(evs, register.Date(v.From), register.Date(v.To), st.Settings().RemovedVisibleDays, c.now())
+	var err error
+	v.Report, err = reports.Read(c.cfg.State(), register.Date(v.From), register.Date(v.To), c.now())
 	v.CSV = "/console/reports/export?" + url.Values{"from": {v.From}, "to": {v.To}}.Encode()
 	return v, err
 }

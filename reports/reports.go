@@ -5,6 +5,7 @@
 package reports
 
 import (
+	"cmp"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/issuer/state"
 )
 
 // Report is the PSA report for [From, To].
@@ -159,7 +161,7 @@ func Build(events []*register.AuditEvent, from, to register.Date, removedVisible
 			reg.Renewed++
 		case "registrant.lapse":
 			reg.Lapsed++
-		case "registrant.reinstate", "registrant.suspension-end":
+		case "registrant.reinstate":
 			reg.Reinstated++
 		case "cpd-audit.select":
 			r.CPDAudits.Drawn++
@@ -200,10 +202,9 @@ func Build(events []*register.AuditEvent, from, to register.Date, removedVisible
 }
 
 // isReinstatement says whether action ends a suspension: a registrar's
-// reinstatement, or the register's own at a suspension's end date.
-func isReinstatement(action string) bool {
-	return action == "registrant.reinstate" || action == "registrant.suspension-end"
-}
+// reinstatement, or the register's own at a suspension's end date (the
+// same action, with details automatic=true).
+func isReinstatement(action string) bool { return action == "registrant.reinstate" }
 
 // displayed is a suspension shown from at until until (zero: still, at
 // the end of the range), counting only the part within the range.
@@ -302,4 +303,39 @@ func stamp(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+// Actions are the audit actions a report reads; every other event leaves
+// it unchanged, so Read fetches only these.
+var Actions = []string{
+	"application.submit", "application.request-information", "application.approve", "application.refuse",
+	"application.appeal", "application.appeal-upheld", "application.appeal-dismissed",
+	"registrant.add", "registrant.import", "registrant.renew", "registrant.lapse",
+	"registrant.suspend", "registrant.reinstate", "registrant.restrict", "registrant.remove",
+	"cpd-audit.select", "cpd-audit.pass", "cpd-audit.fail",
+}
+
+// Read builds the report for [from, to] from st's audit trail, reading
+// only the actions a report counts (through the trail's action index)
+// rather than every event of the register's history.
+func Read(st *state.Store, from, to register.Date, now time.Time) (*Report, error) {
+	if to.Before(from) {
+		return nil, fmt.Errorf("%w: the range ends (%s) before it starts (%s)", register.ErrInvalid, to, from)
+	}
+	var evs []*register.AuditEvent
+	for _, a := range Actions {
+		got, err := st.Audit(state.AuditFilter{Action: a, To: to.EndOfDay()})
+		if err != nil {
+			return nil, err
+		}
+		evs = append(evs, got...)
+	}
+	// Build reads the trail in order: a suspension before its end.
+	slices.SortFunc(evs, func(a, b *register.AuditEvent) int {
+		if c := cmp.Compare(a.Index, b.Index); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Seq, b.Seq)
+	})
+	return Build(evs, from, to, st.Settings().RemovedVisibleDays, now)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/issuer/state"
 )
 
 func at(s string) time.Time {
@@ -94,4 +95,32 @@ func TestReportRangeIsChecked(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, r.Decisions)
 	assert.Zero(t, r.Applications.Received)
+}
+
+// TestReadFromTheStoreIsTheReportOfTheWholeTrail: reading only the actions
+// a report counts gives the same report as reading every event.
+func TestReadFromTheStoreIsTheReportOfTheWholeTrail(t *testing.T) {
+	st, err := state.New()
+	require.NoError(t, err)
+	for i, e := range trail {
+		require.NoError(t, st.Write(uint64(i+1), func(tx *state.Txn) error {
+			// Noise a report ignores, in the same change.
+			if err := tx.Audit(register.AuditEvent{At: e.At, Action: "mail.sent", Registrant: e.Registrant}); err != nil {
+				return err
+			}
+			return tx.Audit(*e)
+		}))
+	}
+	all, err := st.Audit(state.AuditFilter{})
+	require.NoError(t, err)
+	require.Len(t, all, 2*len(trail))
+	now := at("2026-12-02 09:00")
+	want, err := Build(all, "2026-01-01", "2026-02-28", st.Settings().RemovedVisibleDays, now)
+	require.NoError(t, err)
+	got, err := Read(st, "2026-01-01", "2026-02-28", now)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	assert.Equal(t, 1, got.Registrations.Suspended, "the report is not empty")
+	_, err = Read(st, "2026-03-01", "2026-02-01", now)
+	assert.ErrorIs(t, err, register.ErrInvalid)
 }

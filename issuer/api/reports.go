@@ -9,7 +9,6 @@ import (
 
 	"github.com/nalw/linkpass/cpdaudit"
 	"github.com/nalw/linkpass/issuer/register"
-	"github.com/nalw/linkpass/issuer/state"
 	"github.com/nalw/linkpass/reports"
 )
 
@@ -38,11 +37,7 @@ func (a *API) buildReport(r *http.Request) (*reports.Report, error) {
 			*d.to = register.Date(v)
 		}
 	}
-	evs, err := a.srv.State().Audit(state.AuditFilter{To: to.EndOfDay()})
-	if err != nil {
-		return nil, err
-	}
-	return reports.Build(evs, from, to, a.srv.State().Settings().RemovedVisibleDays, a.srv.Now())
+	return reports.Read(a.srv.State(), from, to, a.srv.Now())
 }
 
 func (a *API) psaReport(r *http.Request, _ register.Actor) (int, any, error) {
