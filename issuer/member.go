@@ -129,6 +129,19 @@ func (s *Server) startFollower(ctx context.Context, joining bool) error {
 		return fmt.Errorf("%w: this node's root key %s is not the cluster's (%s): verifiers pin one root key, so a node with another may not serve. Move %s aside and start again to take the cluster's",
 			ErrDataDir, s.root.Fingerprint(), sealed.KID, datadir.Layout(s.cfg.DataDir).RootKey())
 	}
+	// A follower restarted while the others take writes may still be
+	// applying the entry that records the active key: wait for it, as for
+	// the root key, rather than refuse a register that is only behind.
+	for {
+		if _, err := s.activeKey(); err == nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return s.checkActiveKeyFile()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 	return s.checkActiveKeyFile()
 }
 
