@@ -131,6 +131,22 @@ func formQualification(f url.Values) (register.Qualification, error) {
 	return q, nil
 }
 
+// formCourseOrQualification reads a qualification that names a catalogue
+// course or is typed in, refusing a form that does both: which one the
+// registrar meant would be a guess.
+func formCourseOrQualification(f url.Values) (register.Qualification, error) {
+	c := strings.TrimSpace(f.Get("course"))
+	if c == "" {
+		return formQualification(f)
+	}
+	for _, name := range []string{"title", "level", "provider"} {
+		if strings.TrimSpace(f.Get(name)) != "" {
+			return register.Qualification{}, fmt.Errorf("%w: choose a course from the catalogue or type a qualification in, not both: set the course back to None, or clear the title, level and provider", register.ErrInvalid)
+		}
+	}
+	return register.Qualification{Course: c, Awarded: date(f, "awarded")}, nil
+}
+
 func formNumber(f url.Values, name, label string) (float64, error) {
 	s := strings.TrimSpace(f.Get(name))
 	if s == "" {
@@ -269,11 +285,20 @@ var actions = []*action{
 	},
 	{
 		name: "add-qualification", title: "Add a qualification", button: "Continue", done: "Added the qualification.",
+		intro: "Choose the course from the catalogue where it is there; the register fills in its title, level, provider and standing. Type a qualification in only when it is not.",
 		fields: func(*register.Registrant, []*register.IssuedCredential, url.Values) []field {
-			return qualificationFields(register.Qualification{})
+			course := field{Name: "course", Label: "Course from the catalogue", Kind: "select", Optional: true,
+				Hint: "Leave as None to type in a qualification that is not in the catalogue."}
+			fs := qualificationFields(register.Qualification{})
+			for i := range fs {
+				if fs[i].Name != "awarded" {
+					fs[i].Optional = true
+				}
+			}
+			return append([]field{course}, fs...)
 		},
 		op: func(f url.Values) (registrants.Operation, error) {
-			q, err := formQualification(f)
+			q, err := formCourseOrQualification(f)
 			return &registrants.AddQualification{Qualification: q}, err
 		},
 		when: notRemoved,

@@ -328,7 +328,7 @@ func (c *Console) actionData(r *http.Request, ss *staff.Session, me *staff.Accou
 	}
 	fs := a.fields(v.R, v.Credentials, r.URL.Query())
 	for i := range fs {
-		if fs[i].Name == "course" && a == addAction {
+		if fs[i].Name == "course" && fs[i].Kind == "select" {
 			fs[i].Options = c.courseOptions()
 		}
 	}

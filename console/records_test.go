@@ -92,6 +92,34 @@ func TestAnActionShowsWhatWillChangeThenChangesOnlyWhenConfirmed(t *testing.T) {
 	assert.Contains(t, body, me.Name, "and who, by name")
 }
 
+func TestAQualificationIsChosenFromTheCatalogue(t *testing.T) {
+	sys := newSystem(t, "http")
+	r := sys.addRegistrant("Gwen", "Pritchard", "")
+	c, csrf, _ := sys.signedIn(register.RoleRegistrar)
+	path := "/console/registrants/" + r.Number + "/add-qualification"
+	res := sys.do(c, http.MethodGet, path, nil)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	course, err := sys.srv.State().Course("C1")
+	require.NoError(t, err)
+	assert.Contains(t, bodyOf(res), `<option value="C1"`, "the form offers the catalogue's courses")
+
+	form := url.Values{"csrf": {csrf}, "course": {"C1"}, "awarded": {string(register.DateOf(sys.clk.Now()).AddDays(-10))}}
+	res = sys.do(c, http.MethodPost, path, form)
+	body := bodyOf(res)
+	require.Equal(t, http.StatusOK, res.StatusCode, body)
+	assert.Contains(t, body, course.Title, "the check shows the course's title, filled in from the catalogue")
+	form.Set("step", "confirm")
+	res = sys.do(c, http.MethodPost, path, form)
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, bodyOf(res))
+	now, err := sys.srv.State().Registrant(r.Number)
+	require.NoError(t, err)
+	require.Len(t, now.Qualifications, len(r.Qualifications)+1)
+	q := now.Qualifications[len(now.Qualifications)-1]
+	assert.Equal(t, "C1", q.Course)
+	assert.Equal(t, course.Title, q.Title, "the register fills the title in from the catalogue")
+	assert.Equal(t, max(course.Level.RQF(), 1), q.Level)
+}
+
 func TestARefusedActionSaysWhyOnTheFormAndChangesNothing(t *testing.T) {
 	sys := newSystem(t, "http")
 	r := sys.addRegistrant("Alan", "Turing", "")
@@ -108,6 +136,9 @@ func TestARefusedActionSaysWhyOnTheFormAndChangesNothing(t *testing.T) {
 		"suspend without a reason":             {"suspend", url.Values{"step": {"confirm"}}, "Reason is required"},
 		"a qualification awarded in 2030": {"add-qualification", url.Values{"step": {"confirm"}, "title": {"Level 4 Certificate"}, "level": {"4"}, "provider": {"Uni"},
 			"accreditation": {"nalw-accredited"}, "awarded": {"2030-01-01"}}, "in the future"},
+		"a catalogue course and a typed-in qualification at once": {"add-qualification", url.Values{"step": {"confirm"}, "course": {"C1"}, "title": {"Level 4 Certificate"},
+			"awarded": {"2024-06-30"}}, "not both"},
+		"a course not in the catalogue": {"add-qualification", url.Values{"step": {"confirm"}, "course": {"C999"}, "awarded": {"2024-06-30"}}, "C999"},
 		"CPD hours that are not a number": {"cpd", url.Values{"year": {"2026"}, "hours": {"lots"}, "formal_hours": {"1"}}, "must be a number"},
 		"send with no email on record":    {"send-credential", url.Values{}, "no private email"},
 	} {

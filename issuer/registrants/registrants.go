@@ -157,6 +157,15 @@ func (s *Service) previewCommand(cmd fsm.ChangeRegistrant) (*Preview, error) {
 		return nil, err
 	}
 	now := s.srv.Now()
+	// A qualification that names a catalogue course is filled in from the
+	// catalogue, as the log entry will fill it in.
+	if cmd.Qualification != nil {
+		q, err := s.resolve(*cmd.Qualification)
+		if err != nil {
+			return nil, err
+		}
+		cmd.Qualification = &q
+	}
 	ch, err := cmd.Apply(old, now, old.ModifyIndex)
 	if err != nil {
 		return nil, err
@@ -181,6 +190,24 @@ func (s *Service) previewCommand(cmd fsm.ChangeRegistrant) (*Preview, error) {
 		}
 	}
 	return p, nil
+}
+
+// resolve fills in a qualification that names a catalogue course from the
+// catalogue as it stands now; one typed in is returned as it is.
+func (s *Service) resolve(q register.Qualification) (register.Qualification, error) {
+	if q.Course == "" {
+		return q, nil
+	}
+	st := s.srv.State()
+	c, err := st.Course(q.Course)
+	if err != nil {
+		return q, err
+	}
+	p, err := st.Provider(c.Provider)
+	if err != nil {
+		return q, err
+	}
+	return courses.Resolve(q, c, p)
 }
 
 // CredentialChangesSorted orders credential changes oldest first, so a
@@ -209,18 +236,9 @@ func (s *Service) PreviewAdd(q *Add) (*Preview, error) {
 	n := q.NewRegistrant
 	n.Qualifications = make([]register.Qualification, len(q.Qualifications))
 	for i, ql := range q.Qualifications {
-		if ql.Course != "" {
-			c, err := st.Course(ql.Course)
-			if err != nil {
-				return nil, fmt.Errorf("qualification %d: %w", i+1, err)
-			}
-			p, err := st.Provider(c.Provider)
-			if err != nil {
-				return nil, fmt.Errorf("qualification %d: %w", i+1, err)
-			}
-			if ql, err = courses.Resolve(ql, c, p); err != nil {
-				return nil, fmt.Errorf("qualification %d: %w", i+1, err)
-			}
+		ql, err := s.resolve(ql)
+		if err != nil {
+			return nil, fmt.Errorf("qualification %d: %w", i+1, err)
 		}
 		n.Qualifications[i] = ql
 	}
