@@ -138,7 +138,7 @@ func TestARefusedActionSaysWhyOnTheFormAndChangesNothing(t *testing.T) {
 			"accreditation": {"nalw-accredited"}, "awarded": {"2030-01-01"}}, "in the future"},
 		"a catalogue course and a typed-in qualification at once": {"add-qualification", url.Values{"step": {"confirm"}, "course": {"C1"}, "title": {"Level 4 Certificate"},
 			"awarded": {"2024-06-30"}}, "not both"},
-		"a course not in the catalogue": {"add-qualification", url.Values{"step": {"confirm"}, "course": {"C999"}, "awarded": {"2024-06-30"}}, "C999"},
+		"a course not in the catalogue":   {"add-qualification", url.Values{"step": {"confirm"}, "course": {"C999"}, "awarded": {"2024-06-30"}}, "C999"},
 		"CPD hours that are not a number": {"cpd", url.Values{"year": {"2026"}, "hours": {"lots"}, "formal_hours": {"1"}}, "must be a number"},
 		"send with no email on record":    {"send-credential", url.Values{}, "no private email"},
 	} {
