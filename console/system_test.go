@@ -116,7 +116,11 @@ func newSystem(t *testing.T, scheme string, opts ...func(base string, c *Config)
 // invite creates an account and returns it with its setup link's path.
 func (s *system) invite(name, email string, role register.Role) (*staff.Account, string) {
 	s.t.Helper()
-	a, link, err := s.svc.Add(context.Background(), s.admin, staff.NewAccount{Name: name, Email: email, Role: role})
+	n := staff.NewAccount{Name: name, Email: email, Role: role}
+	if role == register.RoleProvider {
+		n.Provider = "P1" // the demonstration's University of Westminster
+	}
+	a, link, err := s.svc.Add(context.Background(), s.admin, n)
 	require.NoError(s.t, err)
 	u, err := url.Parse(link)
 	require.NoError(s.t, err)

@@ -95,6 +95,11 @@ func (s *Server) CreateTokenFor(actor register.Actor, t register.Token) (*regist
 	if t.Staff == "" && strings.TrimSpace(name) == "" {
 		return nil, "", fmt.Errorf("%w: say whose token this is: the staff account it belongs to (staff), or the name of the integration that will use it (name)", register.ErrInvalid)
 	}
+	if role == register.RoleProvider && t.Staff == "" {
+		// A provider's answers are its staff's: the token must say whose
+		// account (and so which provider) it acts for.
+		return nil, "", fmt.Errorf("%w: a provider token belongs to a provider's staff account; create it for that account (staff), not for an integration", register.ErrInvalid)
+	}
 	if len(name) > 100 {
 		return nil, "", fmt.Errorf("%w: token name is longer than 100 characters", register.ErrInvalid)
 	}

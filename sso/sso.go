@@ -81,7 +81,9 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("sso: --oidc-mfa must be %s or %s, not %q", MFAClaim, MFAProvider, c.MFA)
 	}
 	for g, r := range c.Roles {
-		if !slices.Contains(staff.Roles, r) {
+		// A training provider's account is tied to its provider by an
+		// admin; no group of the organisation's gives one.
+		if !slices.Contains(staff.Roles, r) || r == register.RoleProvider {
 			return fmt.Errorf("sso: group %q maps to %q; a role is admin, registrar or auditor", g, r)
 		}
 	}

@@ -48,11 +48,14 @@ const (
 
 // Account is one member of staff.
 type Account struct {
-	ID     string        `json:"id"`
-	Name   string        `json:"name"`
-	Email  string        `json:"email"`
-	Role   register.Role `json:"role"`
-	Status Status        `json:"status"`
+	ID    string        `json:"id"`
+	Name  string        `json:"name"`
+	Email string        `json:"email"`
+	Role  register.Role `json:"role"`
+	// Provider is the catalogue provider a provider account belongs to;
+	// empty for every other role.
+	Provider string `json:"provider,omitempty"`
+	Status   Status `json:"status"`
 
 	// SetupHash is the SHA-256 of the one-time setup link's secret, valid
 	// until SetupExpires. Empty once used.
@@ -115,13 +118,14 @@ func (a *Account) Locked(t time.Time) bool { return t.Before(a.LockedUntil) }
 
 // Roles staff accounts may hold. They are the register's API roles, so that
 // a staff member's API token and console session can do the same things.
-var Roles = []register.Role{register.RoleAdmin, register.RoleRegistrar, register.RoleAuditor}
+var Roles = []register.Role{register.RoleAdmin, register.RoleRegistrar, register.RoleAuditor, register.RoleProvider}
 
 // Permission is something the console or API lets a role do.
 type Permission string
 
-// Permissions. A later role (a course provider, limited to its own courses)
-// adds its own permission and a row here, without touching the others.
+// Permissions. Each role has its row below; the provider role's one
+// permission reaches only its own provider's courses, which package
+// confirmations enforces on every answer.
 const (
 	// ReadRegister is reading registrants, the audit trail and counts.
 	ReadRegister Permission = "register.read"
@@ -132,12 +136,17 @@ const (
 	// ManageSettings is changing the register's details, Quality Mark,
 	// signing keys and API tokens.
 	ManageSettings Permission = "settings.manage"
+	// ConfirmQualifications is seeing the qualifications claimed from
+	// one's own provider's courses (with the claimant's name and award
+	// date, nothing else of them) and confirming or disputing them.
+	ConfirmQualifications Permission = "qualifications.confirm"
 )
 
 var permissions = map[register.Role][]Permission{
 	register.RoleAdmin:     {ReadRegister, ChangeRegister, ManageStaff, ManageSettings},
 	register.RoleRegistrar: {ReadRegister, ChangeRegister},
 	register.RoleAuditor:   {ReadRegister},
+	register.RoleProvider:  {ConfirmQualifications},
 }
 
 // Can reports whether role has permission p.
@@ -172,6 +181,9 @@ type NewAccount struct {
 	Name  string        `json:"name"`
 	Email string        `json:"email"`
 	Role  register.Role `json:"role"`
+	// Provider is the catalogue provider (its id, like P1) a provider
+	// account belongs to; required for that role and refused for others.
+	Provider string `json:"provider,omitempty"`
 }
 
 // Validate checks a new account's details.
@@ -185,7 +197,13 @@ func (n NewAccount) Validate() error {
 	if _, err := ParseRole(string(n.Role)); err != nil {
 		return err
 	}
-	return nil
+	switch {
+	case n.Role == register.RoleProvider && n.Provider == "":
+		return fmt.Errorf("%w: a provider account belongs to one training provider: give its catalogue id (provider, like P1; `linkpass provider list` shows them)", register.ErrInvalid)
+	case n.Role != register.RoleProvider && n.Provider != "":
+		return fmt.Errorf("%w: only a provider account belongs to a training provider; leave provider out for the %s role", register.ErrInvalid, n.Role)
+	}
+	return register.CheckLine("provider", n.Provider, 20, false)
 }
 
 // ParseRole validates the role of a staff account.
@@ -195,7 +213,7 @@ func ParseRole(s string) (register.Role, error) {
 			return r, nil
 		}
 	}
-	return "", fmt.Errorf("%w: role %q must be one of admin, registrar, auditor", register.ErrInvalid, clip(s))
+	return "", fmt.Errorf("%w: role %q must be one of admin, registrar, auditor, provider", register.ErrInvalid, clip(s))
 }
 
 // NormalEmail is the form emails are compared in.

@@ -88,7 +88,7 @@ func (Lock) staffChange()              {}
 // Create returns the account an Add makes at time at.
 func (c Add) Create(at time.Time, by string, idx uint64) (*Account, error) {
 	a := c.Account.clone()
-	n := NewAccount{Name: a.Name, Email: a.Email, Role: a.Role}
+	n := NewAccount{Name: a.Name, Email: a.Email, Role: a.Role, Provider: a.Provider}
 	if err := n.Validate(); err != nil {
 		return nil, err
 	}

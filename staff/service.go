@@ -169,7 +169,7 @@ func (s *Service) Add(ctx context.Context, actor register.Actor, n NewAccount) (
 	}
 	token, hash, exp := s.newSetup()
 	a, err := s.apply(ctx, actor, Add{Account: Account{
-		ID: newID(), Name: strings.TrimSpace(n.Name), Email: n.Email, Role: n.Role,
+		ID: newID(), Name: strings.TrimSpace(n.Name), Email: n.Email, Role: n.Role, Provider: n.Provider,
 		SetupHash: hash, SetupExpires: exp, WebAuthnID: randomBytes(32),
 	}})
 	if err != nil {

@@ -92,6 +92,11 @@ func (a *Account) SSOSignIn(c SSOSignIn, at time.Time, idx uint64) (*Account, er
 	switch {
 	case a.Status == Disabled:
 		return nil, fmt.Errorf("%w: the account of %s is disabled; an admin made it so, and only a new account can replace it", ErrSSORefused, a.Email)
+	case a.Role == register.RoleProvider || c.Role == register.RoleProvider:
+		// A provider account is a training provider's, outside the
+		// organisation: its role and provider come from an admin alone,
+		// never from the organisation's groups.
+		return nil, fmt.Errorf("%w: %s has a training provider's account, which signs in with its password and second factor", ErrSSORefused, a.Email)
 	case a.OIDCSubject != "" && (a.OIDCSubject != c.Subject || a.OIDCIssuer != c.Issuer):
 		return nil, fmt.Errorf("%w: the account of %s belongs to another identity at the provider; ask an admin", ErrSSORefused, a.Email)
 	}

@@ -211,6 +211,9 @@ func applyApproveApplication(tx *state.Txn, env *envelope, cmd *ApproveApplicati
 	if err := tx.PutApplication(a); err != nil {
 		return nil, err
 	}
+	if err := carryConfirmations(tx, env, a.Ref, r.Number); err != nil {
+		return nil, err
+	}
 	return ApprovalResult{Application: a, Registrant: r}, audit(tx, env, "application.approve", r.Number, a.Ref, cmd.Note,
 		map[string]string{"from": string(old.State), "to": string(a.State)})
 }

@@ -105,7 +105,14 @@ func applyStaffAdd(tx *state.Txn, env *envelope, c *staff.Add) (any, error) {
 	if _, err := tx.StaffAccountByEmail(a.Email); err == nil {
 		return nil, fmt.Errorf("%w: there is already a staff account for %s", register.ErrConflict, a.Email)
 	}
-	return putStaff(tx, env, a, "staff.add", "", map[string]string{"name": a.Name, "role": string(a.Role)})
+	details := map[string]string{"name": a.Name, "role": string(a.Role)}
+	if a.Provider != "" {
+		if _, err := tx.Provider(a.Provider); err != nil {
+			return nil, fmt.Errorf("the provider account's training provider: %w", err)
+		}
+		details["provider"] = a.Provider
+	}
+	return putStaff(tx, env, a, "staff.add", "", details)
 }
 
 func applyStaffActivate(tx *state.Txn, env *envelope, c *staff.Activate) (any, error) {

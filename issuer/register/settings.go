@@ -80,20 +80,23 @@ func ValidateIssuerURL(s string) error {
 type Role string
 
 // The roles. Admin may do everything; a registrar runs registrants,
-// qualifications and credentials; an auditor only reads.
+// qualifications and credentials; an auditor only reads. A provider is a
+// training provider's staff member, who only confirms or disputes the
+// qualifications claimed from its own courses (package confirmations).
 const (
 	RoleAdmin     Role = "admin"
 	RoleRegistrar Role = "registrar"
 	RoleAuditor   Role = "auditor"
+	RoleProvider  Role = "provider"
 )
 
 // ParseRole validates a role name.
 func ParseRole(s string) (Role, error) {
 	switch r := Role(s); r {
-	case RoleAdmin, RoleRegistrar, RoleAuditor:
+	case RoleAdmin, RoleRegistrar, RoleAuditor, RoleProvider:
 		return r, nil
 	}
-	return "", fmt.Errorf("%w: role %q must be one of admin, registrar, auditor", ErrInvalid, clip(s))
+	return "", fmt.Errorf("%w: role %q must be one of admin, registrar, auditor, provider", ErrInvalid, clip(s))
 }
 
 // Token is an API token. The secret is never stored: only its SHA-256 hash,

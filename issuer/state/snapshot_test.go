@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/nalw/linkpass/applications"
+	"github.com/nalw/linkpass/confirmations"
 	"github.com/nalw/linkpass/courses"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/regno"
@@ -167,6 +168,16 @@ func filled(t *testing.T) *Store {
 		a := register.CPDDraft{Date: "2026-03-01", Title: "Motivational interviewing", Points: 6, Formal: true, Reflection: "Used it the next week."}.Activity("cpd_1", regno.Format(100001), at, idx)
 		return errors.Join(tx.PutCPDActivity(a), tx.PutRenewal(&register.Renewal{ID: "rn_1", Registrant: a.Registrant, SubmittedAt: at,
 			State: register.RenewalPending, CPD: register.CPDSummary{Points: 6, FormalPoints: 6, Counted: []string{a.ID}}}))
+	})
+	write(t, s, next(), func(tx *Txn) error {
+		app := confirmations.Subject{Application: "A1001"}
+		reg := confirmations.Subject{Registrant: regno.Format(100001)}
+		return errors.Join(
+			tx.PutConfirmation(&confirmations.Confirmation{ID: confirmations.Key(app, "C1", "2025-06-30"), Subject: app, Course: "C1", Awarded: "2025-06-30",
+				Provider: "P1", ProviderName: "University of Westminster", Outcome: confirmations.Disputed, Reason: "No record of them.", By: "st_p", At: at,
+				History: []confirmations.Step{{Outcome: confirmations.Confirmed, By: "st_p", At: at.Add(-time.Hour)}}, CreateIndex: idx, ModifyIndex: idx}),
+			tx.PutConfirmation(&confirmations.Confirmation{ID: confirmations.Key(reg, "C1", "2025-06-30"), Subject: reg, CarriedFrom: "A1000", Course: "C1", Awarded: "2025-06-30",
+				Provider: "P1", ProviderName: "University of Westminster", Outcome: confirmations.Confirmed, By: "st_p", At: at, CreateIndex: idx, ModifyIndex: idx}))
 	})
 	write(t, s, next(), func(tx *Txn) error {
 		return errors.Join(tx.PutSealedKey(&SealedKey{KID: "sealed-signing", Sealed: []byte{1, 2, 3}}),
