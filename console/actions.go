@@ -178,6 +178,25 @@ func date(f url.Values, name string) register.Date {
 	return register.Date(strings.TrimSpace(f.Get(name)))
 }
 
+// reviewChoice offers the suspension and each restriction, with the
+// review date each has now.
+func reviewChoice(r *register.Registrant, q url.Values) field {
+	fl := field{Name: "which", Label: "Review of", Kind: "select", Value: q.Get("which")}
+	now := func(d register.Date) string {
+		if d == "" {
+			return "no review date yet"
+		}
+		return "review now " + string(d)
+	}
+	if r.Status == register.Suspended {
+		fl.Options = append(fl.Options, option{"suspension", "The suspension (" + now(r.SuspensionReview) + ")"})
+	}
+	for i, x := range r.Restrictions {
+		fl.Options = append(fl.Options, option{strconv.Itoa(i), "Restriction: " + clipForm(x.Text) + " (" + now(x.Review) + ")"})
+	}
+	return fl
+}
+
 func qualificationChoice(r *register.Registrant, q url.Values) field {
 	fl := field{Name: "index", Label: "Qualification", Kind: "select", Value: q.Get("index")}
 	for i, x := range r.Qualifications {
@@ -226,6 +245,29 @@ var actions = []*action{
 			return &registrants.Unrestrict{Reason: f.Get("reason")}, nil
 		},
 		when: func(r *register.Registrant) bool { return notRemoved(r) && r.Restricted() },
+	},
+	{
+		name: "review", title: "Change a review date", button: "Continue", done: "Changed the review date.",
+		intro: "Move the date a suspension or a restriction is due for review. It shows on the console's home page from that date.",
+		fields: func(r *register.Registrant, _ []*register.IssuedCredential, q url.Values) []field {
+			return []field{reviewChoice(r, q), dateField("review", "New review date", "", false), reasonField("Reason for the new date")}
+		},
+		op: func(f url.Values) (registrants.Operation, error) {
+			q := &registrants.SetReview{Review: date(f, "review"), Reason: f.Get("reason")}
+			switch w := f.Get("which"); w {
+			case "", "suspension":
+			default:
+				i, err := strconv.Atoi(w)
+				if err != nil || i < 0 {
+					return nil, fmt.Errorf("%w: choose the suspension or a restriction from the record", register.ErrInvalid)
+				}
+				q.Restriction = &i
+			}
+			return q, nil
+		},
+		when: func(r *register.Registrant) bool {
+			return notRemoved(r) && (r.Status == register.Suspended || r.Restricted())
+		},
 	},
 	{
 		name: "suspend", title: "Suspend", button: "Continue", done: "Suspended the registrant.",

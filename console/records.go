@@ -270,7 +270,7 @@ var actionWords = map[string]string{
 	"registrant.remove": "Removed from the register", "registrant.renew": "Renewed", "registrant.restrict": "Restriction added",
 	"registrant.unrestrict": "Restrictions lifted", "registrant.add-qualification": "Qualification added",
 	"registrant.record-cpd": "CPD recorded", "registrant.correct": "Record corrected",
-	"registrant.edit-qualification": "Qualification corrected", "registrant.withdraw-qualification": "Qualification withdrawn",
+	"registrant.set-review": "Review date changed", "registrant.edit-qualification": "Qualification corrected", "registrant.withdraw-qualification": "Qualification withdrawn",
 	"registrant.lapse": "Lapsed (not renewed)", "registrant.import": "Imported",
 	"credential.issue": "Credential issued", "credential.revoke": "Credential revoked", "credential.supersede": "Credential superseded",
 	"proposal.create": "Proposed for approval", "proposal.approve": "Proposal approved", "proposal.reject": "Proposal rejected",

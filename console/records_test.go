@@ -244,3 +244,37 @@ func TestPendingRenewalsAreDecidedFromTheQueue(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, r.RegisteredUntil.AddYears(1), now.RegisteredUntil)
 }
+
+func TestAReviewDateIsMovedFromTheRecord(t *testing.T) {
+	sys := newSystem(t, "http")
+	ctx := context.Background()
+	today := register.DateOf(sys.clk.Now())
+	r := sys.addRegistrant("Niamh", "Ó Briain", "")
+	_, err := sys.regs.Change(ctx, sys.admin, r.Number, &registrants.Suspend{Reason: "Interim order", Review: today.AddDays(5)})
+	require.NoError(t, err)
+	c, csrf, _ := sys.signedIn(register.RoleRegistrar)
+	path := "/console/registrants/" + r.Number + "/review"
+	res := sys.do(c, http.MethodGet, path, nil)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, bodyOf(res), "The suspension (review now "+string(today.AddDays(5))+")", "the form says what the date is now")
+
+	moved := today.AddDays(40)
+	form := url.Values{"csrf": {csrf}, "which": {"suspension"}, "review": {string(moved)}, "reason": {"Hearing moved"}}
+	body := bodyOf(sys.do(c, http.MethodPost, path, form))
+	assert.Contains(t, body, "What will change")
+	assert.Contains(t, body, string(moved))
+	form.Set("step", "confirm")
+	res = sys.do(c, http.MethodPost, path, form)
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, bodyOf(res))
+	now, err := sys.srv.State().Registrant(r.Number)
+	require.NoError(t, err)
+	assert.Equal(t, moved, now.SuspensionReview)
+	body = bodyOf(sys.do(c, http.MethodGet, res.Header.Get("Location"), nil))
+	assert.Contains(t, body, "Review date changed")
+	assert.Contains(t, body, "Hearing moved")
+
+	form.Set("review", string(today.AddDays(-1)))
+	res = sys.do(c, http.MethodPost, path, form)
+	assert.GreaterOrEqual(t, res.StatusCode, 400)
+	assert.Contains(t, bodyOf(res), "review", "a date in the past is sent back")
+}

@@ -23,7 +23,7 @@ func (a *app) registrantCmd() *cobra.Command {
 		a.removeCmd(), a.correctCmd(),
 		a.statusCmd("renew", "Renew a registration for a year, or until a date", false, true),
 		a.restrictCmd(), a.statusCmd("unrestrict", "Lift all restrictions on practice", true, false),
-		a.cpdCmd(), a.lapseSweepCmd())
+		a.reviewCmd(), a.cpdCmd(), a.lapseSweepCmd())
 	return c
 }
 
@@ -239,6 +239,44 @@ func (a *app) statusCmd(op, short string, reason, until bool) *cobra.Command {
 // decidedOnFlag adds --decided-on to the changes a decision makes.
 func decidedOnFlag(c *cobra.Command, to *string) {
 	c.Flags().StringVar(to, "decided-on", "", "date the decision was made (a panel's, an interim order's), YYYY-MM-DD, if before today; reported as the time from decision to publication")
+}
+
+// reviewCmd moves the review date of a suspension or of one restriction.
+func (a *app) reviewCmd() *cobra.Command {
+	var body struct {
+		Review      string `json:"review"`
+		Restriction *int   `json:"restriction,omitempty"`
+		Reason      string `json:"reason"`
+	}
+	restriction := -1
+	c := &cobra.Command{
+		Use:   "review REGNO --date DATE --reason R [--restriction INDEX]",
+		Short: "Move the review date of a suspension, or of a restriction (INDEX from 0, as `registrant show --json` lists them)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, err := regnoArg(args[0])
+			if err != nil {
+				return err
+			}
+			if restriction >= 0 {
+				body.Restriction = &restriction
+			}
+			var r changedRegistrant
+			if err := a.call(cmd, http.MethodPost, "/v1/registrants/"+n+"/review", body, &r); err != nil {
+				return err
+			}
+			return a.render(r, func(w io.Writer) {
+				fmt.Fprintf(w, "Review date moved to %s.\n", body.Review)
+				printRegistrant(w, &r.Registrant)
+			})
+		},
+	}
+	c.Flags().StringVar(&body.Review, "date", "", "the new review date, YYYY-MM-DD (required)")
+	c.Flags().IntVar(&restriction, "restriction", -1, "the restriction whose review to move, from 0; without it, the suspension's")
+	c.Flags().StringVar(&body.Reason, "reason", "", "why (required; kept in the audit trail)")
+	_ = c.MarkFlagRequired("date")
+	_ = c.MarkFlagRequired("reason")
+	return c
 }
 
 func (a *app) restrictCmd() *cobra.Command {

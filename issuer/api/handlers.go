@@ -144,6 +144,10 @@ func (a *API) unrestrict(r *http.Request, actor register.Actor) (int, any, error
 	return a.change(r, actor, &registrants.Unrestrict{})
 }
 
+func (a *API) setReview(r *http.Request, actor register.Actor) (int, any, error) {
+	return a.change(r, actor, &registrants.SetReview{})
+}
+
 func (a *API) renew(r *http.Request, actor register.Actor) (int, any, error) {
 	req := &registrants.Renew{}
 	out, err := a.changeOutcome(r, actor, req, optional{req})

@@ -84,6 +84,7 @@ var routeAccess = []struct {
 	{"POST", "/v1/registrants/{regno}/renew", registrar},
 	{"POST", "/v1/registrants/{regno}/restrict", registrar},
 	{"POST", "/v1/registrants/{regno}/unrestrict", registrar},
+	{"POST", "/v1/registrants/{regno}/review", registrar},
 	{"POST", "/v1/registrants/{regno}/qualifications", registrar},
 	{"POST", "/v1/registrants/{regno}/cpd", registrar},
 	{"POST", "/v1/registrants/{regno}/correct", registrar},

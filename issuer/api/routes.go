@@ -32,6 +32,7 @@ func (a *API) routes() {
 	a.handle(p, "/v1/registrants/{regno}/renew", registrar, a.renew)
 	a.handle(p, "/v1/registrants/{regno}/restrict", registrar, a.restrict)
 	a.handle(p, "/v1/registrants/{regno}/unrestrict", registrar, a.unrestrict)
+	a.handle(p, "/v1/registrants/{regno}/review", registrar, a.setReview)
 	a.handle(p, "/v1/registrants/{regno}/qualifications", registrar, a.addQualification)
 	a.handle(http.MethodPut, "/v1/registrants/{regno}/qualifications/{index}", registrar, a.editQualification)
 	a.handle(p, "/v1/registrants/{regno}/qualifications/{index}/withdraw", registrar, a.withdrawQualification)

@@ -216,6 +216,14 @@ func (cmd ChangeRegistrant) Apply(old *register.Registrant, at time.Time, idx ui
 		r, changed, err = old.EditQualification(cmd.QualificationIndex, *cmd.Qualification, cmd.Reason, register.DateOf(at), idx)
 	case OpWithdrawQualification:
 		r, changed, err = old.WithdrawQualification(cmd.QualificationIndex, cmd.Reason, idx)
+	case OpSetReview:
+		which := -1
+		if cmd.Restriction != nil {
+			which = *cmd.Restriction
+			details["restriction"] = strconv.Itoa(which)
+		}
+		r, err = old.SetReview(which, cmd.Review, at, idx)
+		details["review"] = string(cmd.Review)
 	default:
 		return nil, fmt.Errorf("%w: unknown registrant operation %q", register.ErrInvalid, cmd.Op)
 	}

@@ -44,7 +44,7 @@ type Command interface {
 // type needs a version (versions); an entry records the version it needs,
 // so that a node of an older release that meets it stops and says which
 // release it must be upgraded to, rather than guessing.
-const LogVersion = 2
+const LogVersion = 3
 
 // versions gives the log format version a message type needs, where it
 // is not 1 (the format before clustering).
@@ -75,6 +75,9 @@ func Encode(cmd Command, actor register.Actor, at time.Time) ([]byte, error) {
 		return nil, fmt.Errorf("fsm: encoding %T: %w", cmd, err)
 	}
 	v := VersionOf(cmd.MessageType())
+	if c, ok := cmd.(interface{ logVersion() int }); ok {
+		v = max(v, c.logVersion())
+	}
 	if v == 1 {
 		v = 0 // entries of the first format stay as they were
 	}
@@ -154,6 +157,9 @@ const (
 	OpCorrect               Op = "correct"
 	OpEditQualification     Op = "edit-qualification"
 	OpWithdrawQualification Op = "withdraw-qualification"
+	// OpSetReview moves the review date of a suspension or of one
+	// restriction. It needs log format 3 (ChangeRegistrant.logVersion).
+	OpSetReview Op = "set-review"
 )
 
 // ChangeRegistrant applies Op to the registrant Number.
@@ -182,6 +188,20 @@ type ChangeRegistrant struct {
 	// the change. Entries written before the rule existed lack it, and so
 	// replay as they applied then.
 	RefuseFutureAward bool `json:"refuse_future_award,omitempty"`
+	// Restriction is the restriction (from 0, in the order imposed) whose
+	// review date OpSetReview moves; absent, it moves the suspension's.
+	Restriction *int `json:"restriction,omitempty"`
+}
+
+// logVersion is the log format an entry of this change needs. A node of
+// an older release would refuse an operation it does not know while the
+// others apply it, and the copies of the register would part; with the
+// version it stops and asks to be upgraded instead.
+func (cmd ChangeRegistrant) logVersion() int {
+	if cmd.Op == OpSetReview {
+		return 3
+	}
+	return 1
 }
 
 // LapseSweep lapses every registrant whose registration has run out by the

@@ -299,6 +299,33 @@ func (r *Registrant) WithRestrictionReview(review Date, at time.Time) (*Registra
 	return c, nil
 }
 
+// SetReview moves a review date: the suspension's when restriction is
+// negative, else that of the restriction at that place (from 0, in the
+// order imposed). The date must be a real one, after the day of the change.
+func (r *Registrant) SetReview(restriction int, review Date, at time.Time, idx uint64) (*Registrant, error) {
+	if review == "" {
+		return nil, fmt.Errorf("%w: review date is required: give the new date, YYYY-MM-DD", ErrInvalid)
+	}
+	var c *Registrant
+	var err error
+	switch {
+	case restriction < 0:
+		c, err = r.WithSuspensionReview(review, at)
+	case restriction >= len(r.Restrictions):
+		return nil, fmt.Errorf("%w: %s has no restriction %d; choose one of the restrictions on the record", ErrInvalid, r.Number, restriction+1)
+	default:
+		if err = checkReview("restriction", review, at); err == nil {
+			c = r.clone()
+			c.Restrictions[restriction].Review = review
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.ModifyIndex = idx
+	return c, nil
+}
+
 // SuspensionEndedReason is the reason the register gives when it ends a
 // suspension by itself on its end date.
 func SuspensionEndedReason(until Date) string { return "suspension ended on " + string(until) }

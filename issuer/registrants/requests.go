@@ -92,6 +92,30 @@ func (q *Unrestrict) Command(n string) (fsm.ChangeRegistrant, error) {
 	return fsm.ChangeRegistrant{Number: n, Op: fsm.OpUnrestrict, Reason: q.Reason}, nil
 }
 
+// SetReview moves the review date of a suspension, or of one restriction
+// when Restriction is set (from 0, in the order imposed).
+type SetReview struct {
+	Review      register.Date `json:"review"`
+	Restriction *int          `json:"restriction,omitempty"`
+	Reason      string        `json:"reason"`
+}
+
+// Validate checks the request on its own.
+func (q *SetReview) Validate() error {
+	if err := RequireReason(q.Reason); err != nil {
+		return err
+	}
+	if q.Review == "" {
+		return fmt.Errorf("%w: review date is required: give the new date, YYYY-MM-DD", register.ErrInvalid)
+	}
+	return validDate("review", q.Review)
+}
+
+// Command builds the change.
+func (q *SetReview) Command(n string) (fsm.ChangeRegistrant, error) {
+	return fsm.ChangeRegistrant{Number: n, Op: fsm.OpSetReview, Review: q.Review, Restriction: q.Restriction, Reason: q.Reason}, nil
+}
+
 // Remove takes a registrant off the register for good. It repeats the
 // registration number: removal is final, and a valid but wrong number
 // passes the check digit.
