@@ -27,26 +27,29 @@ type State string
 const (
 	Submitted State = "submitted"
 	MoreInfo  State = "more-information"
-	Approved  State = "approved"
-	Refused   State = "refused"
-	Appealed  State = "appealed"
+	// Answered: the applicant answered a request for more information,
+	// and a registrar has to decide again.
+	Answered State = "answered"
+	Approved State = "approved"
+	Refused  State = "refused"
+	Appealed State = "appealed"
 	// AppealDismissed is final: the refusal stands.
 	AppealDismissed State = "appeal-dismissed"
 )
 
 // States lists them in the order the queue shows them.
-var States = []State{Submitted, MoreInfo, Appealed, Refused, Approved, AppealDismissed}
+var States = []State{Submitted, Answered, MoreInfo, Appealed, Refused, Approved, AppealDismissed}
 
 // ParseState validates a state name.
 func ParseState(s string) (State, error) {
 	if st := State(s); slices.Contains(States, st) {
 		return st, nil
 	}
-	return "", fmt.Errorf("%w: state %q must be one of submitted, more-information, appealed, refused, approved, appeal-dismissed", register.ErrInvalid, clip(s))
+	return "", fmt.Errorf("%w: state %q must be one of submitted, answered, more-information, appealed, refused, approved, appeal-dismissed", register.ErrInvalid, clip(s))
 }
 
 // Open reports whether a registrar still has to decide.
-func (s State) Open() bool { return s == Submitted || s == MoreInfo || s == Appealed }
+func (s State) Open() bool { return s == Submitted || s == Answered || s == MoreInfo || s == Appealed }
 
 // DefaultAppealDays is how long a refused applicant has to appeal.
 const DefaultAppealDays = 28
@@ -212,10 +215,49 @@ func (a *Application) RequestInfo(message, by string, at time.Time, idx uint64) 
 	if err := needNote("message to the applicant", message); err != nil {
 		return nil, err
 	}
-	if a.State != Submitted && a.State != MoreInfo && a.State != Appealed {
+	if !a.State.Open() {
 		return nil, a.refuse("ask for more information on")
 	}
 	return a.step(MoreInfo, by, "more-information-requested", message, at, idx), nil
+}
+
+// MaxAnswerLen bounds an applicant's answer to a request for more
+// information: room for a few paragraphs, not for documents.
+const MaxAnswerLen = 5000
+
+// Answer records the applicant's answer to the registrar's request for
+// more information; the application goes back to the registrars' queue
+// as answered.
+func (a *Application) Answer(answer string, at time.Time, idx uint64) (*Application, error) {
+	if err := register.CheckText("answer", answer, MaxAnswerLen, true, true); err != nil {
+		return nil, fmt.Errorf("%w (it is kept with the application and read by a registrar)", err)
+	}
+	if a.State != MoreInfo {
+		if a.State == Answered {
+			return nil, fmt.Errorf("%w: application %s is answered already; a registrar will read it and ask again if they need more", register.ErrConflict, a.Ref)
+		}
+		return nil, fmt.Errorf("%w: application %s is %s: the registrar has not asked for more information, so there is nothing to answer", register.ErrConflict, a.Ref, a.State)
+	}
+	return a.step(Answered, "applicant", "information-provided", strings.TrimSpace(answer), at, idx), nil
+}
+
+// Request is the registrar's latest request for more information, or ""
+// when the application is not waiting for an answer.
+func (a *Application) Request() string {
+	if a.State != MoreInfo {
+		return ""
+	}
+	for i := len(a.History) - 1; i >= 0; i-- {
+		if a.History[i].Action == "more-information-requested" {
+			return a.History[i].Note
+		}
+	}
+	return ""
+}
+
+// CanAppeal reports whether the application may be appealed on day today.
+func (a *Application) CanAppeal(today register.Date) bool {
+	return a.State == Refused && !a.AppealBy.Before(today)
 }
 
 // Refuse refuses the application with reasons; the applicant may appeal
@@ -242,7 +284,7 @@ func (a *Application) Appeal(grounds, by string, at time.Time, idx uint64) (*App
 		return nil, a.refuse("appeal")
 	}
 	if a.AppealBy.Before(register.DateOf(at)) {
-		return nil, fmt.Errorf("%w: the appeal period for application %s ended on %s", register.ErrConflict, a.Ref, a.AppealBy)
+		return nil, fmt.Errorf("%w: the appeal period for application %s ended on %s, so the refusal can no longer be appealed; contact the register if you could not appeal in time for a reason outside your control", register.ErrConflict, a.Ref, a.AppealBy)
 	}
 	return a.step(Appealed, by, "appealed", grounds, at, idx), nil
 }
@@ -267,7 +309,7 @@ func (a *Application) Approve(number, note, by string, at time.Time, idx uint64)
 	if err := register.CheckText("note", note, register.MaxReasonLen, false, true); err != nil {
 		return nil, err
 	}
-	if a.State != Submitted && a.State != MoreInfo {
+	if a.State != Submitted && a.State != MoreInfo && a.State != Answered {
 		return nil, a.refuse("approve")
 	}
 	c := a.step(Approved, by, "approved", note, at, idx)

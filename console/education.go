@@ -65,6 +65,9 @@ type eduView struct {
 	States []applications.State
 	Apps   []*applications.Application
 	App    *applications.Application
+	// Mail is what was emailed to the application's applicant, and what
+	// became of each message.
+	Mail   []*register.Message
 	Routes []string
 	// Open is the count of applications waiting for a decision.
 	Open int
@@ -218,6 +221,10 @@ func (c *Console) applicationPage(w http.ResponseWriter, r *http.Request, ss *st
 		return
 	}
 	v.App = a
+	if v.Mail, err = c.cfg.State().MessagesOfApplication(a.Ref); err != nil {
+		c.fail(w, "applications", d, err)
+		return
+	}
 	d.Title = "Application " + a.Ref
 	if done := r.URL.Query().Get("done"); done != "" {
 		d.Notice = stepNotices[done]
@@ -292,6 +299,9 @@ func (c *Console) applicationStep(w http.ResponseWriter, r *http.Request, ss *st
 			err = fmt.Errorf("%w: no application %s", register.ErrNotFound, ref)
 		}
 		_ = c.fillCourses(v)
+		if v.App != nil {
+			v.Mail, _ = c.cfg.State().MessagesOfApplication(ref)
+		}
 		page := "application"
 		if v.App == nil {
 			page = "applications"
@@ -300,6 +310,17 @@ func (c *Console) applicationStep(w http.ResponseWriter, r *http.Request, ss *st
 		return
 	}
 	http.Redirect(w, r, "/console/applications/"+url.PathEscape(ref)+"?"+q.Encode(), http.StatusSeeOther)
+}
+
+// Answer is the applicant's answer to the latest request for more
+// information, when they answered it and the registrars have not yet
+// acted since.
+func (v *eduView) Answer() *applications.Event {
+	if v.App == nil || v.App.State != applications.Answered {
+		return nil
+	}
+	h := v.App.History
+	return &h[len(h)-1]
 }
 
 // CourseName names catalogue course id as the application page shows it.

@@ -51,10 +51,10 @@ func (s *Server) PendingLapse() (*LapseSweep, error) {
 	if err != nil {
 		return nil, err
 	}
-	today := register.DateOf(s.Now())
+	today, grace := register.DateOf(s.Now()), s.State().Settings().GraceDays
 	p := &LapseSweep{Registered: len(regs)}
 	for _, r := range regs {
-		if r.RegisteredUntil.Before(today) {
+		if r.Due(today, grace) {
 			p.Due++
 		}
 	}

@@ -1,6 +1,6 @@
-// Package notify sends the register's mail to a registrant and keeps what
-// became of it on their record: queued, retried, sent or failed, each step
-// audited (mail.queue, mail.retry, mail.sent, mail.failed). A mail never
+// Package notify sends the register's mail to a registrant, or to an
+// applicant, and keeps what became of it on their record (or on the
+// application): queued, retried, sent or failed, each step audited (mail.queue, mail.retry, mail.sent, mail.failed). A mail never
 // blocks the change that caused it, and a failure is visible to registrars
 // on the record rather than only in a log.
 package notify
@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/nalw/linkpass/applications"
 	"github.com/nalw/linkpass/issuer/fsm"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/mail"
@@ -58,9 +59,13 @@ type Mail struct {
 	// sweeps race (the log decides which one was first).
 	Once       bool
 	Registrant *register.Registrant
-	Purpose    string
-	Subject    string
-	Text       string
+	// Application, instead of Registrant, sends the mail to the applicant
+	// and records it on the application.
+	Application *applications.Application
+	// Purpose names the message's template, as the record shows it.
+	Purpose string
+	Subject string
+	Text    string
 	// Offer links the message to the credential offer it carries.
 	Offer string
 }
@@ -71,20 +76,37 @@ func (n *Notifier) Send(ctx context.Context, actor register.Actor, m Mail) (*reg
 	if n.mailer == nil {
 		return nil, ErrNoMail
 	}
-	if m.Registrant == nil || m.Registrant.Email == "" {
-		return nil, fmt.Errorf("%w: the registrant has no email address on record", register.ErrConflict)
-	}
 	id := m.ID
 	if id == "" {
 		id = "msg-" + randomID()
 	}
-	msg := register.Message{ID: id, Registrant: m.Registrant.Number, Purpose: m.Purpose, State: register.MessageQueued, Transport: n.mailer.Transport()}
-	res, err := n.reg.Apply(ctx, actor, fsm.RecordMessage{Message: msg, Offer: m.Offer, Once: m.Once})
+	msg := register.Message{ID: id, Purpose: m.Purpose, State: register.MessageQueued, Transport: n.mailer.Transport()}
+	var to string
+	// record is the command that records msg's outcome on its record.
+	var record func(msg register.Message) fsm.Command
+	var first fsm.Command
+	switch {
+	case m.Application != nil:
+		if m.Registrant != nil || m.Once || m.Offer != "" {
+			return nil, fmt.Errorf("%w: a mail to an applicant is about their application only", register.ErrInvalid)
+		}
+		to, msg.Application = m.Application.Email, m.Application.Ref
+		record = func(msg register.Message) fsm.Command { return fsm.RecordApplicantMessage{Message: msg} }
+		first = record(msg)
+	case m.Registrant != nil:
+		to, msg.Registrant = m.Registrant.Email, m.Registrant.Number
+		record = func(msg register.Message) fsm.Command { return fsm.RecordMessage{Message: msg} }
+		first = fsm.RecordMessage{Message: msg, Offer: m.Offer, Once: m.Once}
+	}
+	if to == "" {
+		return nil, fmt.Errorf("%w: the registrant has no email address on record", register.ErrConflict)
+	}
+	res, err := n.reg.Apply(ctx, actor, first)
 	if err != nil {
 		return nil, err
 	}
 	queued := res.(*register.Message)
-	n.mailer.Deliver(mail.Message{ID: id, To: m.Registrant.Email, Subject: m.Subject, Text: m.Text}, func(out mail.Outcome) {
+	n.mailer.Deliver(mail.Message{ID: id, To: to, Subject: m.Subject, Text: m.Text}, func(out mail.Outcome) {
 		rec := *queued
 		rec.Attempts = out.Attempts
 		switch {
@@ -97,7 +119,7 @@ func (n *Notifier) Send(ctx context.Context, actor register.Actor, m Mail) (*reg
 		}
 		// The change that caused the mail is committed already; a record
 		// that cannot be written is logged, never retried into a loop.
-		if _, err := n.reg.Apply(context.Background(), register.System, fsm.RecordMessage{Message: rec}); err != nil {
+		if _, err := n.reg.Apply(context.Background(), register.System, record(rec)); err != nil {
 			n.logger.Warn("recording a mail outcome failed", "message", rec.ID, "err", err)
 		}
 	})

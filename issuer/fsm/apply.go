@@ -246,9 +246,9 @@ func applyLapseSweep(tx *state.Txn, env *envelope, _ *LapseSweep) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := 0
+	n, grace := 0, tx.Settings().GraceDays
 	for _, old := range regs {
-		r, ok := old.Lapse(env.At, tx.Index())
+		r, ok := old.LapseAfterGrace(env.At, grace, tx.Index())
 		if !ok {
 			continue
 		}

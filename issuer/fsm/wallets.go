@@ -285,7 +285,6 @@ func applyRecordMessage(tx *state.Txn, env *envelope, cmd *RecordMessage) (any, 
 	if m.ID == "" || m.Registrant == "" {
 		return nil, fmt.Errorf("%w: message record incomplete", register.ErrInvalid)
 	}
-	action := "mail.queue"
 	if prev, err := tx.Message(m.ID); err == nil {
 		if cmd.Once {
 			return nil, ErrMessageExists
@@ -293,16 +292,6 @@ func applyRecordMessage(tx *state.Txn, env *envelope, cmd *RecordMessage) (any, 
 		m.CreatedAt, m.CreateIndex = prev.CreatedAt, prev.CreateIndex
 	} else {
 		m.CreatedAt, m.CreateIndex = env.At, tx.Index()
-	}
-	switch m.State {
-	case register.MessageQueued:
-		if m.Attempts > 0 {
-			action = "mail.retry"
-		}
-	case register.MessageSent:
-		action = "mail.sent"
-	case register.MessageFailed:
-		action = "mail.failed"
 	}
 	m.UpdatedAt, m.ModifyIndex = env.At, tx.Index()
 	if err := tx.PutMessage(&m); err != nil {
@@ -318,5 +307,5 @@ func applyRecordMessage(tx *state.Txn, env *envelope, cmd *RecordMessage) (any, 
 		}
 	}
 	details := map[string]string{"message": m.ID, "purpose": m.Purpose, "attempts": strconv.Itoa(m.Attempts)}
-	return &m, audit(tx, env, action, m.Registrant, m.ID, m.LastError, details)
+	return &m, audit(tx, env, mailAction(m), m.Registrant, m.ID, m.LastError, details)
 }

@@ -89,11 +89,15 @@ const (
 	MessageFailed MessageState = "failed"
 )
 
-// Message is the register's record of a mail to a registrant: what it was
-// for and whether it got out. Neither address nor body is kept.
+// Message is the register's record of a mail to a registrant, or to an
+// applicant: what it was for and whether it got out. Neither address nor
+// body is kept.
 type Message struct {
-	ID          string       `json:"id"`
-	Registrant  string       `json:"registration_number"`
+	ID         string `json:"id"`
+	Registrant string `json:"registration_number,omitempty"`
+	// Application is the application whose applicant the mail went to,
+	// when it went to an applicant rather than a registrant.
+	Application string       `json:"application,omitempty"`
 	Purpose     string       `json:"purpose"`
 	State       MessageState `json:"state"`
 	Attempts    int          `json:"attempts"`

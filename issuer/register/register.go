@@ -445,7 +445,13 @@ func (r *Registrant) Renew(until Date, at time.Time, idx uint64) (*Registrant, e
 // Lapse marks a registrant whose registration has run out. Only registered
 // registrants lapse; a suspension or removal stays the more important fact.
 func (r *Registrant) Lapse(at time.Time, idx uint64) (*Registrant, bool) {
-	if r.Status != Registered || !r.RegisteredUntil.Before(DateOf(at)) {
+	return r.LapseAfterGrace(at, 0, idx)
+}
+
+// LapseAfterGrace lapses r at at if registered-until and graceDays more
+// have passed (grace.go).
+func (r *Registrant) LapseAfterGrace(at time.Time, graceDays int, idx uint64) (*Registrant, bool) {
+	if !r.Due(DateOf(at), graceDays) {
 		return nil, false
 	}
 	return r.withStatus(Lapsed, "registration not renewed by "+string(r.RegisteredUntil), at, idx), true

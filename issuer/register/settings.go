@@ -23,6 +23,10 @@ type Settings struct {
 	// AppealDays is how long a refused applicant has to appeal; 0 means
 	// the default, 28 days.
 	AppealDays int `json:"application_appeal_days,omitempty"`
+	// GraceDays is how many days after registered-until a registration
+	// that was not renewed lapses; 0, the default, lapses it at
+	// registered-until (grace.go).
+	GraceDays int `json:"grace_days,omitempty"`
 	// Renewal is how yearly renewals are decided (cpd.go); nil until an
 	// admin sets it, which means DefaultRenewalPolicy.
 	Renewal     *RenewalPolicy `json:"renewal,omitempty"`

@@ -162,7 +162,12 @@ func filled(t *testing.T) *Store {
 		if a, err = a.Refuse("No qualification that counts.", "st_x", 28, at.Add(time.Hour), idx); err != nil {
 			return err
 		}
-		return tx.PutApplication(a)
+		// A mail to the applicant, and a sign-in code waiting for them.
+		m := &register.Message{ID: "msg-app-1", Application: ref, Purpose: "refused", State: register.MessageFailed, Attempts: 3, LastError: "550 no such user",
+			CreatedAt: at, UpdatedAt: at, CreateIndex: idx, ModifyIndex: idx}
+		code := &applications.Code{Key: applications.CodeKey(applications.CodeToSignIn, ref), Salt: "salt", Hash: applications.HashCode("salt", "123456"),
+			Expires: at.Add(applications.CodeTTL), Failures: 2, CreateIndex: idx, ModifyIndex: idx}
+		return errors.Join(tx.PutApplication(a), tx.PutMessage(m), tx.PutApplicantCode(code))
 	})
 	write(t, s, next(), func(tx *Txn) error {
 		a := register.CPDDraft{Date: "2026-03-01", Title: "Motivational interviewing", Points: 6, Formal: true, Reflection: "Used it the next week."}.Activity("cpd_1", regno.Format(100001), at, idx)

@@ -1,7 +1,9 @@
 package state
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 
 	"github.com/hashicorp/go-memdb"
 
@@ -46,8 +48,10 @@ func messagesTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name: tableMessages,
 		Indexes: map[string]*memdb.IndexSchema{
-			indexID:         {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
-			indexRegistrant: {Name: indexRegistrant, Indexer: &memdb.StringFieldIndex{Field: "Registrant"}},
+			indexID: {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
+			// A message goes to a registrant or to an applicant.
+			indexRegistrant:  {Name: indexRegistrant, AllowMissing: true, Indexer: &memdb.StringFieldIndex{Field: "Registrant"}},
+			indexApplication: {Name: indexApplication, AllowMissing: true, Indexer: &memdb.StringFieldIndex{Field: "Application"}},
 		},
 	}
 }
@@ -114,6 +118,21 @@ func (s *Store) GrantsOf(number string) ([]*register.Grant, error) {
 // MessagesOf returns the records of mail sent to a registrant.
 func (s *Store) MessagesOf(number string) ([]*register.Message, error) {
 	return all[register.Message](s.read(), tableMessages, number)
+}
+
+// MessagesOfApplication returns the records of mail sent to the applicant
+// of application ref, oldest first.
+func (s *Store) MessagesOfApplication(ref string) ([]*register.Message, error) {
+	it, err := s.read().Get(tableMessages, indexApplication, ref)
+	if err != nil {
+		return nil, fmt.Errorf("state: messages of %s: %w", ref, err)
+	}
+	var out []*register.Message
+	for obj := it.Next(); obj != nil; obj = it.Next() {
+		out = append(out, obj.(*register.Message))
+	}
+	slices.SortStableFunc(out, func(x, y *register.Message) int { return cmp.Compare(x.CreateIndex, y.CreateIndex) })
+	return out, nil
 }
 
 // Message returns a message record.
