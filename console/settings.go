@@ -53,7 +53,7 @@ type tokenRow struct {
 
 func init() {
 	pageNames = append(pageNames, "settings")
-	for _, r := range []string{"GET /console/settings", "POST /console/settings/register", "POST /console/settings/quality-mark",
+	for _, r := range []string{"GET /console/settings", "POST /console/settings/register", "POST /console/settings/quality-mark", "POST /console/settings/two-person",
 		"POST /console/settings/keys/rotate", "POST /console/settings/keys/{kid}/retire",
 		"POST /console/settings/tokens", "POST /console/settings/tokens/{id}/revoke"} {
 		Routes[r] = staff.ManageSettings
@@ -67,6 +67,7 @@ func (c *Console) registerSettings(h func(methods []string, path string, fn http
 	h(get, "/console/settings", s(c.settingsPage))
 	h(p, "/console/settings/register", s(c.setRegister))
 	h(p, "/console/settings/quality-mark", s(c.setQualityMark))
+	h(p, "/console/settings/two-person", s(c.setTwoPerson))
 	h(p, "/console/settings/keys/rotate", s(c.rotateKey))
 	h(p, "/console/settings/keys/{kid}/retire", s(c.retireKey))
 	h(p, "/console/settings/tokens", s(c.createToken))
@@ -179,6 +180,27 @@ func (c *Console) setRegister(w http.ResponseWriter, r *http.Request, ss *staff.
 			return "", err
 		}
 		return "Saved the register's details.", nil
+	})
+}
+
+// setTwoPerson sets which changes need a second registrar's approval. The
+// form sends both choices (an unticked box sends nothing, so a marker
+// field says the form was sent whole).
+func (c *Console) setTwoPerson(w http.ResponseWriter, r *http.Request, ss *staff.Session, me *staff.Account) {
+	form := map[string]string{"two_person": r.PostFormValue("two_person"), "two_person_remove": r.PostFormValue("two_person_remove"),
+		"two_person_restrict": r.PostFormValue("two_person_restrict")}
+	c.settingsAction(w, ss, me, form, func(d *pageData) (string, error) {
+		if form["two_person"] != "both" {
+			return "", fmt.Errorf("%w: the two-person form was sent incomplete; reload the settings page and save it again", register.ErrInvalid)
+		}
+		rule := register.TwoPersonRule{SoloRemove: form["two_person_remove"] != "yes", SoloRestrict: form["two_person_restrict"] != "yes"}
+		if rule == d.Settings.Settings.TwoPerson {
+			return "Nothing changed: the two-person rule is as it was.", nil
+		}
+		if _, err := c.cfg.Admin.Apply(r.Context(), staff.ActorFor(me), fsm.SetSettings{TwoPerson: &rule}); err != nil {
+			return "", err
+		}
+		return "Saved the two-person rule.", nil
 	})
 }
 

@@ -121,6 +121,17 @@ func TestBrowserAdminChangesSettingsKeysAndTokens(t *testing.T) {
 		assert.Equal(t, "Ada Admin", sys.srv.State().ActorName(sys.lastAudit("quality-mark.set").Actor))
 	})
 
+	t.Run("the two-person rule, off for removals", func(t *testing.T) {
+		assert.Contains(t, tb.Text("#two-person-now"), "a removal waits for a second registrar's approval", "on by default")
+		fresh(tb, `!!document.getElementById("notice")`, chromedp.Click(chromedp.ID("two_person_remove")), chromedp.Click(chromedp.CSS(`#two-person-form button[type=submit]`)))
+		assert.Contains(t, tb.Text("#notice"), "Saved the two-person rule")
+		assert.Contains(t, tb.Text("#two-person-now"), "one registrar removes alone")
+		rule := sys.srv.State().Settings().TwoPerson
+		assert.False(t, rule.Applies(register.ProposeRemove))
+		assert.True(t, rule.Applies(register.ProposeRestrict), "the other choice is kept")
+		assert.Equal(t, "Ada Admin", sys.srv.State().ActorName(sys.lastAudit("settings.update").Actor))
+	})
+
 	t.Run("rotate, then retire the old key as the CLI would", func(t *testing.T) {
 		fresh(tb, `!!document.getElementById("notice")`, chromedp.Click(chromedp.CSS(`#rotate-form button[type=submit]`)))
 		assert.Contains(t, tb.Text("#notice"), "is active")
