@@ -4,41 +4,229 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/go-memdb"
+	"github.com/tidwall/btree"
 
 	"github.com/nalw/linkpass/issuer/register"
 )
 
+// credTrees is the credentials table (see rows.go): rows by JTI, by
+// registrant, and by status list entry. One status entry, one credential:
+// sharing an entry would tie two credentials' fates together and make them
+// linkable. The entry's tree also finds a list's credentials. Credentials
+// by signing key are read only to retire a key, by a scan.
+type credTrees struct {
+	byJTI        *btree.BTreeG[string]
+	byRegistrant *btree.BTreeG[string]
+	bySlot       *btree.BTreeG[string]
+}
+
+// A credential row starts with its JTI, registrant, status list (interned)
+// and index in the list, the fields the trees order rows by.
+func credJTI(row string) string { s, _ := field(row, 0); return s }
+
+func credRegistrant(row string) (registrant, jti string) {
+	jti, i := field(row, 0)
+	registrant, _ = field(row, i)
+	return registrant, jti
+}
+
+func credSlot(row string) (list, idx uint64, jti string) {
+	jti, i := field(row, 0)
+	_, i = field(row, i)
+	list, w := uvarintAt(row, i)
+	idx, _ = uvarintAt(row, i+w)
+	return list, idx, jti
+}
+
+func newCredTrees() *credTrees {
+	return &credTrees{
+		byJTI: newTree(func(a, b string) bool { return credJTI(a) < credJTI(b) }),
+		byRegistrant: newTree(func(a, b string) bool {
+			ra, ja := credRegistrant(a)
+			rb, jb := credRegistrant(b)
+			return ra < rb || ra == rb && ja < jb
+		}),
+		bySlot: newTree(func(a, b string) bool {
+			la, ia, ja := credSlot(a)
+			lb, ib, jb := credSlot(b)
+			if la != lb {
+				return la < lb
+			}
+			if ia != ib {
+				return ia < ib
+			}
+			return ja < jb
+		}),
+	}
+}
+
+func (t *credTrees) copy() *credTrees {
+	return &credTrees{byJTI: t.byJTI.Copy(), byRegistrant: t.byRegistrant.Copy(), bySlot: t.bySlot.Copy()}
+}
+
+// credProbe is a row holding only the leading fields, to search with.
+func credProbe(jti, registrant string, list, idx uint64) string {
+	e := rowEncoder{}
+	e.str(jti)
+	e.str(registrant)
+	e.uint(list)
+	e.uint(idx)
+	return e.row()
+}
+
+func (t *credTrees) put(c *register.IssuedCredential, strs *strtab) error {
+	if c.JTI == "" {
+		return fmt.Errorf("credential has no JTI")
+	}
+	row := encodeCredential(c, strs)
+	if old, ok := t.byJTI.Set(row); ok {
+		t.byRegistrant.Delete(old)
+		t.bySlot.Delete(old)
+	}
+	t.byRegistrant.Set(row)
+	t.bySlot.Set(row)
+	return nil
+}
+
+func encodeCredential(c *register.IssuedCredential, strs *strtab) string {
+	e := rowEncoder{b: make([]byte, 0, 96), strs: strs}
+	e.str(c.JTI)
+	e.str(c.Registrant)
+	e.sym(c.List)
+	e.uint(c.Idx)
+	e.sym(string(c.Status))
+	e.sym(c.KID)
+	e.time(c.IssuedAt)
+	e.time(c.ExpiresAt)
+	e.sym(c.StatusReason)
+	e.time(c.StatusChangedAt)
+	e.str(c.Grant)
+	e.str(c.Holder)
+	e.uint(c.CreateIndex)
+	e.uint(c.ModifyIndex)
+	return e.row()
+}
+
+func decodeCredential(row string, strs []string) (*register.IssuedCredential, error) {
+	d := rowDecoder{s: row, strs: strs}
+	c := &register.IssuedCredential{}
+	c.JTI = d.str()
+	c.Registrant = d.str()
+	c.List = d.sym()
+	c.Idx = d.uint()
+	c.Status = register.CredentialStatus(d.sym())
+	c.KID = d.sym()
+	c.IssuedAt = d.time()
+	c.ExpiresAt = d.time()
+	c.StatusReason = d.sym()
+	c.StatusChangedAt = d.time()
+	c.Grant = d.str()
+	c.Holder = d.str()
+	c.CreateIndex = d.uint()
+	c.ModifyIndex = d.uint()
+	if err := d.done(); err != nil {
+		return nil, fmt.Errorf("credential row: %w", err)
+	}
+	return c, nil
+}
+
+// credView reads one version of the credentials table.
+type credView struct {
+	t    *credTrees
+	strs []string
+	tab  *strtab
+}
+
+func (v credView) decode(row string) (*register.IssuedCredential, error) {
+	c, err := decodeCredential(row, v.strs)
+	if err != nil {
+		return nil, fmt.Errorf("state: %w", err)
+	}
+	return c, nil
+}
+
+func (v credView) get(jti string) (*register.IssuedCredential, error) {
+	row, ok := v.t.byJTI.Get(credProbe(jti, "", 0, 0))
+	if !ok {
+		return nil, fmt.Errorf("%w: no credential %s", register.ErrNotFound, jti)
+	}
+	return v.decode(row)
+}
+
+func (v credView) of(number string) ([]*register.IssuedCredential, error) {
+	return ascendWhile(v.t.byRegistrant, credProbe("", number, 0, 0), func(row string) bool {
+		r, _ := credRegistrant(row)
+		return r == number
+	}, v.decode)
+}
+
+func (v credView) slotTaken(list string, idx uint64) bool {
+	id, ok := v.tab.lookup(list)
+	if !ok {
+		return false
+	}
+	taken := false
+	v.t.bySlot.Ascend(credProbe("", "", id, idx), func(row string) bool {
+		l, i, _ := credSlot(row)
+		taken = l == id && i == idx
+		return false
+	})
+	return taken
+}
+
+func (v credView) inList(list string) ([]*register.IssuedCredential, error) {
+	id, ok := v.tab.lookup(list)
+	if !ok {
+		return nil, nil
+	}
+	return ascendWhile(v.t.bySlot, credProbe("", "", id, 0), func(row string) bool {
+		l, _, _ := credSlot(row)
+		return l == id
+	}, v.decode)
+}
+
+// each calls fn with every credential in JTI order.
+func (v credView) each(fn func(*register.IssuedCredential) error) error {
+	var err error
+	v.t.byJTI.Scan(func(row string) bool {
+		var c *register.IssuedCredential
+		if c, err = v.decode(row); err == nil {
+			err = fn(c)
+		}
+		return err == nil
+	})
+	return err
+}
+
 // Credential returns an issued credential's record or an error wrapping
 // register.ErrNotFound.
 func (t *Txn) Credential(jti string) (*register.IssuedCredential, error) {
-	return credential(t.tx, jti)
+	return t.creds().get(jti)
 }
 
 // PutCredential stores an issued credential's record.
 func (t *Txn) PutCredential(c *register.IssuedCredential) error {
-	return t.insert(tableCredentials, c)
+	if err := t.credsW().put(c, t.strs); err != nil {
+		return fmt.Errorf("state: insert into %s: %w", tableCredentials, err)
+	}
+	t.touch(tableCredentials)
+	return nil
 }
 
 // CredentialsOf returns the records of every credential issued to a
 // registrant.
 func (t *Txn) CredentialsOf(number string) ([]*register.IssuedCredential, error) {
-	return credentialsBy(t.tx, indexRegistrant, number)
+	return t.creds().of(number)
 }
 
 // SlotTaken reports whether an entry of a status list is allocated.
-func (t *Txn) SlotTaken(list string, idx uint64) (bool, error) { return slotTaken(t.tx, list, idx) }
-
-func slotTaken(tx *memdb.Txn, list string, idx uint64) (bool, error) {
-	obj, err := tx.First(tableCredentials, indexSlot, list, idx)
-	if err != nil {
-		return false, fmt.Errorf("state: slot lookup: %w", err)
-	}
-	return obj != nil, nil
+func (t *Txn) SlotTaken(list string, idx uint64) (bool, error) {
+	return t.creds().slotTaken(list, idx), nil
 }
 
 // SlotTaken reports whether an entry of a status list is allocated.
 func (s *Store) SlotTaken(list string, idx uint64) (bool, error) {
-	return slotTaken(s.read(), list, idx)
+	return s.creds(s.read()).slotTaken(list, idx), nil
 }
 
 // StatusList returns a status list's record, or nil if it does not exist.
@@ -49,40 +237,30 @@ func (t *Txn) PutStatusList(l *register.StatusList) error { return t.insert(tabl
 
 // Credential returns an issued credential's record.
 func (s *Store) Credential(jti string) (*register.IssuedCredential, error) {
-	return credential(s.read(), jti)
+	return s.creds(s.read()).get(jti)
 }
 
 // CredentialsOf returns the records of a registrant's credentials.
 func (s *Store) CredentialsOf(number string) ([]*register.IssuedCredential, error) {
-	return credentialsBy(s.read(), indexRegistrant, number)
+	return s.creds(s.read()).of(number)
 }
 
 // CredentialsInList returns the records of every credential with an entry
 // in status list id.
 func (s *Store) CredentialsInList(id string) ([]*register.IssuedCredential, error) {
-	return credentialsInList(s.read(), id)
+	return s.creds(s.read()).inList(id)
 }
 
 // CredentialsSignedBy returns the records of every credential key kid signed.
 func (s *Store) CredentialsSignedBy(kid string) ([]*register.IssuedCredential, error) {
-	it, err := s.read().Get(tableCredentials, indexID)
-	if err != nil {
-		return nil, fmt.Errorf("state: credentials: %w", err)
-	}
 	var out []*register.IssuedCredential
-	for obj := it.Next(); obj != nil; obj = it.Next() {
-		if c := obj.(*register.IssuedCredential); c.KID == kid {
+	err := s.creds(s.read()).each(func(c *register.IssuedCredential) error {
+		if c.KID == kid {
 			out = append(out, c)
 		}
-	}
-	return out, nil
-}
-
-// credentialsInList reads list id's credentials through the slot index's
-// prefix. The prefix ends with the string index's terminator, so list "1"
-// never matches list "10".
-func credentialsInList(tx *memdb.Txn, id string) ([]*register.IssuedCredential, error) {
-	return credentialsBy(tx, indexSlot+"_prefix", id+"\x00")
+		return nil
+	})
+	return out, err
 }
 
 // StatusLists returns every status list record, in id order.
@@ -96,29 +274,6 @@ func statusLists(tx *memdb.Txn) ([]*register.StatusList, error) {
 	var out []*register.StatusList
 	for obj := it.Next(); obj != nil; obj = it.Next() {
 		out = append(out, obj.(*register.StatusList))
-	}
-	return out, nil
-}
-
-func credential(tx *memdb.Txn, jti string) (*register.IssuedCredential, error) {
-	obj, err := tx.First(tableCredentials, indexID, jti)
-	if err != nil {
-		return nil, fmt.Errorf("state: credential lookup: %w", err)
-	}
-	if obj == nil {
-		return nil, fmt.Errorf("%w: no credential %s", register.ErrNotFound, jti)
-	}
-	return obj.(*register.IssuedCredential), nil
-}
-
-func credentialsBy(tx *memdb.Txn, index, value string) ([]*register.IssuedCredential, error) {
-	it, err := tx.Get(tableCredentials, index, value)
-	if err != nil {
-		return nil, fmt.Errorf("state: credentials: %w", err)
-	}
-	var out []*register.IssuedCredential
-	for obj := it.Next(); obj != nil; obj = it.Next() {
-		out = append(out, obj.(*register.IssuedCredential))
 	}
 	return out, nil
 }

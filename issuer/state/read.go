@@ -18,10 +18,13 @@ var statusTables = []string{tableCredentials, tableStatusLists, tableKeys, table
 // ReadTxn is a consistent read of the store: everything read through it
 // comes from the same point in the log, and watches added from it fire on
 // any change committed after that point.
-type ReadTxn struct{ tx *memdb.Txn }
+type ReadTxn struct {
+	tx *memdb.Txn
+	s  *Store
+}
 
 // ReadTxn opens a read transaction.
-func (s *Store) ReadTxn() *ReadTxn { return &ReadTxn{tx: s.read()} }
+func (s *Store) ReadTxn() *ReadTxn { return &ReadTxn{tx: s.read(), s: s} }
 
 // Index returns the last log index this read includes.
 func (r *ReadTxn) Index() uint64 { return getMeta(r.tx, metaIndex+"*") }
@@ -55,7 +58,7 @@ func (r *ReadTxn) StatusLists() ([]*register.StatusList, error) { return statusL
 // CredentialsInList returns the records of every credential with an entry
 // in status list id.
 func (r *ReadTxn) CredentialsInList(id string) ([]*register.IssuedCredential, error) {
-	return credentialsInList(r.tx, id)
+	return r.s.creds(r.tx).inList(id)
 }
 
 // StatusIndex returns the last log index that changed anything a status

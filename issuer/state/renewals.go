@@ -115,17 +115,7 @@ func (s *Store) RegistrantsByEmail(email string) ([]*register.Registrant, error)
 	if email == "" {
 		return nil, nil
 	}
-	all, err := registrants(s.read(), "")
-	if err != nil {
-		return nil, err
-	}
-	var out []*register.Registrant
-	for _, r := range all {
-		if r.Email != "" && strings.EqualFold(r.Email, email) {
-			out = append(out, r)
-		}
-	}
-	return out, nil
+	return s.regs(s.read()).byEmail(email)
 }
 
 func cpdOf(tx *memdb.Txn, number string) ([]*register.CPDActivity, error) {

@@ -1,11 +1,7 @@
 package state
 
 import (
-	"fmt"
-
 	"github.com/hashicorp/go-memdb"
-
-	"github.com/nalw/linkpass/issuer/register"
 )
 
 // Table names.
@@ -24,9 +20,6 @@ const (
 const (
 	indexID         = "id"
 	indexRegistrant = "registrant"
-	indexSlot       = "slot"
-	indexExternal   = "external"
-	indexDuplicate  = "duplicate"
 )
 
 // tables lists every table, in the order snapshots write them.
@@ -35,9 +28,8 @@ var tables = []func() *memdb.TableSchema{
 	metaTableSchema,
 	tokensTableSchema,
 	keysTableSchema,
-	registrantsTableSchema,
+	rowsTableSchema,
 	statusListsTableSchema,
-	credentialsTableSchema,
 	staffTableSchema,
 	offersTableSchema,
 	grantsTableSchema,
@@ -46,26 +38,6 @@ var tables = []func() *memdb.TableSchema{
 	sealedTableSchema,
 	publishedTableSchema,
 	proposalsTableSchema,
-}
-
-func credentialsTableSchema() *memdb.TableSchema {
-	return &memdb.TableSchema{
-		Name: tableCredentials,
-		Indexes: map[string]*memdb.IndexSchema{
-			indexID:         {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "JTI"}},
-			indexRegistrant: {Name: indexRegistrant, Indexer: &memdb.StringFieldIndex{Field: "Registrant"}},
-			// One status entry, one credential: sharing an entry would tie
-			// two credentials' fates together and make them linkable. Its
-			// prefix also finds a list's credentials (credentialsInList):
-			// every index costs a radix tree node per credential, a third
-			// of the store's memory at a million, so none is kept twice.
-			// Credentials by signing key are read only to retire a key,
-			// by a scan.
-			indexSlot: {Name: indexSlot, Unique: true, Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{
-				&memdb.StringFieldIndex{Field: "List"}, &memdb.UintFieldIndex{Field: "Idx"},
-			}}},
-		},
-	}
 }
 
 func statusListsTableSchema() *memdb.TableSchema {
@@ -84,20 +56,6 @@ func schema() *memdb.DBSchema {
 		s.Tables[t.Name] = t
 	}
 	return s
-}
-
-func registrantsTableSchema() *memdb.TableSchema {
-	return &memdb.TableSchema{
-		Name: tableRegistrants,
-		Indexes: map[string]*memdb.IndexSchema{
-			indexID: {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Number"}},
-			// Imports are idempotent on the other register's reference.
-			indexExternal: {Name: indexExternal, Unique: true, AllowMissing: true, Indexer: &memdb.StringFieldIndex{Field: "ExternalRef"}},
-			// Likely duplicates (register.DuplicateKey) are found without
-			// reading the whole register.
-			indexDuplicate: {Name: indexDuplicate, AllowMissing: true, Indexer: duplicateIndex{}},
-		},
-	}
 }
 
 func tokensTableSchema() *memdb.TableSchema {
@@ -145,31 +103,4 @@ func metaTableSchema() *memdb.TableSchema {
 type meta struct {
 	Key   string `json:"key"`
 	Value uint64 `json:"value"`
-}
-
-// duplicateIndex indexes registrants by register.DuplicateKey; those
-// without an email have none.
-type duplicateIndex struct{}
-
-func (duplicateIndex) FromObject(obj any) (bool, []byte, error) {
-	r, ok := obj.(*register.Registrant)
-	if !ok {
-		return false, nil, fmt.Errorf("duplicate index: unexpected type %T", obj)
-	}
-	k := r.DuplicateKey()
-	if k == "" {
-		return false, nil, nil
-	}
-	return true, append([]byte(k), 0), nil
-}
-
-func (duplicateIndex) FromArgs(args ...any) ([]byte, error) {
-	if len(args) != 1 {
-		return nil, fmt.Errorf("duplicate index: want one key, got %d args", len(args))
-	}
-	k, ok := args[0].(string)
-	if !ok {
-		return nil, fmt.Errorf("duplicate index: want a string, got %T", args[0])
-	}
-	return append([]byte(k), 0), nil
 }

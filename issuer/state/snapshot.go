@@ -55,6 +55,7 @@ const recordEnd = 0xff
 // radix trees are immutable); writing it out happens off the write path.
 type Snapshot struct {
 	tx    *memdb.Txn
+	s     *Store
 	audit auditView
 }
 
@@ -62,7 +63,7 @@ type Snapshot struct {
 // concurrently with a write (the FSM never does), so that the tables and
 // the audit trail are of the same moment.
 func (s *Store) Snapshot() *Snapshot {
-	return &Snapshot{tx: s.db.Snapshot().Txn(false), audit: s.audit.view()}
+	return &Snapshot{tx: s.db.Snapshot().Txn(false), s: s, audit: s.audit.view()}
 }
 
 // Persist streams the snapshot to w.
@@ -83,10 +84,28 @@ func (snap *Snapshot) Persist(w io.Writer) error {
 		}
 		return nil
 	}
+	asJSON := func(typ byte, obj any) error {
+		body, err := json.Marshal(obj)
+		if err != nil {
+			return fmt.Errorf("state: snapshot: %w", err)
+		}
+		return record(typ, body)
+	}
 	for _, rt := range recordTables {
-		if rt.table == tableAudit {
+		switch rt.table {
+		case tableAudit:
 			// Stored as their snapshot records already.
 			if err := snap.audit.each(func(raw []byte) error { return record(rt.typ, raw) }); err != nil {
+				return err
+			}
+			continue
+		case tableRegistrants:
+			if err := snap.s.regs(snap.tx).each("", func(r *register.Registrant) error { return asJSON(rt.typ, r) }); err != nil {
+				return err
+			}
+			continue
+		case tableCredentials:
+			if err := snap.s.creds(snap.tx).each(func(c *register.IssuedCredential) error { return asJSON(rt.typ, c) }); err != nil {
 				return err
 			}
 			continue
@@ -144,25 +163,31 @@ func Restore(r io.Reader) (*Store, error) {
 		defer close(batches)
 		decodeErr <- decodeSnapshot(r, batches, done)
 	}()
-	tx := s.db.Txn(true)
-	defer tx.Abort()
+	tx := s.txn(0)
+	defer tx.tx.Abort()
 	var insertErr error
 	for batch := range batches {
 		if insertErr != nil {
 			continue // drain so the decoder can finish
 		}
 		for _, d := range batch {
-			if ev, ok := d.obj.(*restoredEvent); ok {
-				s.audit.append(ev.pendingEvent)
-				continue
+			var err error
+			switch obj := d.obj.(type) {
+			case *restoredEvent:
+				s.audit.append(obj.pendingEvent)
+			case *register.Registrant:
+				if err = tx.regsW().put(obj, s.strs); err == nil {
+					s.names.Put(indexName(obj))
+				}
+			case *register.IssuedCredential:
+				err = tx.credsW().put(obj, s.strs)
+			default:
+				err = tx.tx.Insert(d.table, d.obj)
 			}
-			if err := tx.Insert(d.table, d.obj); err != nil {
+			if err != nil {
 				insertErr = fmt.Errorf("%w: restoring %s: %v", ErrCorruptSnapshot, d.table, err)
 				close(done)
 				break
-			}
-			if r, ok := d.obj.(*register.Registrant); ok {
-				s.names.Put(indexName(r))
 			}
 		}
 	}
@@ -172,7 +197,10 @@ func Restore(r io.Reader) (*Store, error) {
 	if insertErr != nil {
 		return nil, insertErr
 	}
-	tx.Commit()
+	if err := tx.flush(); err != nil {
+		return nil, err
+	}
+	tx.tx.Commit()
 	return s, nil
 }
 

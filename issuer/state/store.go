@@ -2,6 +2,17 @@
 // that the Raft FSM writes and the API reads, in the style of the Consul and
 // Nomad state stores.
 //
+// The two tables with a row per registrant, registrants and credentials,
+// are the exception (rows.go): go-memdb keeps every index entry as a radix
+// tree leaf and node, each with its own watch channel, 400 to 500 bytes an
+// entry. With six such indexes a register of a typical shape (two
+// qualifications, a credential and three audit events a registrant) held
+// 7.4 KB of heap a registrant, 3.2 KB of it in radix trees, against a
+// target of 1.5 KB of RSS. Their rows are instead compact binary strings in
+// copy-on-write B-trees, 16 bytes an index entry, published as one row of
+// a memdb table so that reads, snapshots and watches still see one moment
+// of the whole store.
+//
 // Every write carries the Raft log index it comes from. Stored objects are
 // immutable: readers get pointers to shared values and must not change
 // them; writers insert changed copies.
@@ -26,7 +37,9 @@ const (
 
 // Store is the state store.
 type Store struct {
-	db    *memdb.MemDB
+	db *memdb.MemDB
+	// strs interns the bulk tables' repeated strings (rows.go).
+	strs  *strtab
 	audit *auditTrail
 	// names is the search index of registrants' names, brought up to date
 	// as each write commits (see nameindex for why it is not a memdb
@@ -40,7 +53,16 @@ func New() (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state: building schema: %w", err)
 	}
-	return &Store{db: db, audit: newAuditTrail(), names: nameindex.New()}, nil
+	s := &Store{db: db, strs: newStrtab(), audit: newAuditTrail(), names: nameindex.New()}
+	tx := db.Txn(true)
+	defer tx.Abort()
+	for _, b := range []*bulkRow{{Table: tableRegistrants, regs: newRegTrees()}, {Table: tableCredentials, creds: newCredTrees()}} {
+		if err := tx.Insert(tableRows, b); err != nil {
+			return nil, fmt.Errorf("state: creating %s: %w", b.Table, err)
+		}
+	}
+	tx.Commit()
+	return s, nil
 }
 
 // indexName is what the name index keeps of a registrant.
@@ -56,9 +78,12 @@ func indexName(r *register.Registrant) nameindex.Name {
 // The transaction commits only if fn returns nil, so a refused change leaves
 // nothing behind.
 func (s *Store) Write(idx uint64, fn func(tx *Txn) error) error {
-	tx := &Txn{tx: s.db.Txn(true), idx: idx}
+	tx := s.txn(idx)
 	defer tx.tx.Abort()
 	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.flush(); err != nil {
 		return err
 	}
 	for table := range tx.touched {
@@ -79,9 +104,31 @@ func (s *Store) Write(idx uint64, fn func(tx *Txn) error) error {
 	return nil
 }
 
+func (s *Store) txn(idx uint64) *Txn {
+	return &Txn{tx: s.db.Txn(true), idx: idx, strs: s.strs}
+}
+
+// flush writes the bulk tables' changed trees into the transaction.
+func (t *Txn) flush() error {
+	for _, b := range []*bulkRow{{Table: tableRegistrants, regs: t.regsMut}, {Table: tableCredentials, creds: t.credsMut}} {
+		if b.regs == nil && b.creds == nil {
+			continue
+		}
+		if err := t.tx.Insert(tableRows, b); err != nil {
+			return fmt.Errorf("state: updating %s: %w", b.Table, err)
+		}
+	}
+	return nil
+}
+
 // Txn is a write transaction for one log index.
 type Txn struct {
-	tx       *memdb.Txn
+	tx   *memdb.Txn
+	strs *strtab
+	// regsMut and credsMut are this transaction's copies of the bulk
+	// tables, made on its first change to each.
+	regsMut  *regTrees
+	credsMut *credTrees
 	idx      uint64
 	seq      uint32
 	touched  map[string]bool
@@ -121,32 +168,65 @@ func (t *Txn) NextSerial() (uint64, error) {
 
 // Registrant returns a registrant or an error wrapping register.ErrNotFound.
 func (t *Txn) Registrant(number string) (*register.Registrant, error) {
-	return registrant(t.tx, number)
+	return t.regs().get(number)
 }
 
 // PutRegistrant stores a registrant (a new value, never a mutated one).
 func (t *Txn) PutRegistrant(r *register.Registrant) error {
-	if err := t.insert(tableRegistrants, r); err != nil {
-		return err
+	if err := t.regsW().put(r, t.strs); err != nil {
+		return fmt.Errorf("state: insert into %s: %w", tableRegistrants, err)
 	}
+	t.touch(tableRegistrants)
 	t.registrants = append(t.registrants, r)
 	return nil
 }
 
 // Registrants returns every registrant with status.
 func (t *Txn) Registrants(status register.Status) ([]*register.Registrant, error) {
-	return registrants(t.tx, status)
+	return t.regs().all(status)
 }
 
 // RegistrantByExternalRef returns the registrant imported with ref, or nil.
 func (t *Txn) RegistrantByExternalRef(ref string) (*register.Registrant, error) {
-	return byExternalRef(t.tx, ref)
+	return t.regs().byExternalRef(ref)
 }
 
 // LikelyDuplicate returns a registrant with the duplicate key k
 // (register.DuplicateKey), or nil.
 func (t *Txn) LikelyDuplicate(k string) (*register.Registrant, error) {
-	return likelyDuplicate(t.tx, k)
+	return t.regs().likelyDuplicate(k)
+}
+
+// regs reads the registrants as this transaction has them so far.
+func (t *Txn) regs() regView {
+	tr := t.regsMut
+	if tr == nil {
+		tr = bulkOf(t.tx, tableRegistrants).regs
+	}
+	return regView{t: tr, strs: t.strs.table(), tab: t.strs}
+}
+
+// regsW returns the registrants' trees for this transaction to change.
+func (t *Txn) regsW() *regTrees {
+	if t.regsMut == nil {
+		t.regsMut = bulkOf(t.tx, tableRegistrants).regs.copy()
+	}
+	return t.regsMut
+}
+
+func (t *Txn) creds() credView {
+	tr := t.credsMut
+	if tr == nil {
+		tr = bulkOf(t.tx, tableCredentials).creds
+	}
+	return credView{t: tr, strs: t.strs.table(), tab: t.strs}
+}
+
+func (t *Txn) credsW() *credTrees {
+	if t.credsMut == nil {
+		t.credsMut = bulkOf(t.tx, tableCredentials).creds.copy()
+	}
+	return t.credsMut
 }
 
 // Audit appends an audit event stamped with this transaction's index.
@@ -202,24 +282,51 @@ func (s *Store) read() *memdb.Txn { return s.db.Txn(false) }
 
 // Registrant returns a registrant or an error wrapping register.ErrNotFound.
 func (s *Store) Registrant(number string) (*register.Registrant, error) {
-	return registrant(s.read(), number)
+	return s.regs(s.read()).get(number)
 }
 
 // RegistrantByExternalRef returns the registrant imported with ref, or nil.
 func (s *Store) RegistrantByExternalRef(ref string) (*register.Registrant, error) {
-	return byExternalRef(s.read(), ref)
+	return s.regs(s.read()).byExternalRef(ref)
 }
 
 // LikelyDuplicate returns a registrant with the duplicate key k
 // (register.DuplicateKey), or nil.
 func (s *Store) LikelyDuplicate(k string) (*register.Registrant, error) {
-	return likelyDuplicate(s.read(), k)
+	return s.regs(s.read()).likelyDuplicate(k)
 }
 
 // Registrants returns registrants in number order, all of them if status is
-// empty.
+// empty. Each is decoded afresh: callers that only count should use
+// RegistrantCounts.
 func (s *Store) Registrants(status register.Status) ([]*register.Registrant, error) {
-	return registrants(s.read(), status)
+	return s.regs(s.read()).all(status)
+}
+
+// RegistrantCounts returns how many registrants have each status (those
+// with none are left out).
+func (s *Store) RegistrantCounts() map[register.Status]int {
+	return s.regs(s.read()).counts()
+}
+
+// regs reads the registrants as of tx.
+func (s *Store) regs(tx *memdb.Txn) regView {
+	return regView{t: bulkOf(tx, tableRegistrants).regs, strs: s.strs.table(), tab: s.strs}
+}
+
+// creds reads the credentials as of tx.
+func (s *Store) creds(tx *memdb.Txn) credView {
+	return credView{t: bulkOf(tx, tableCredentials).creds, strs: s.strs.table(), tab: s.strs}
+}
+
+// bulkOf returns a bulk table's trees as of tx. New writes both, and
+// nothing deletes them.
+func bulkOf(tx *memdb.Txn, table string) *bulkRow {
+	obj, err := tx.First(tableRows, indexID, table)
+	if err != nil || obj == nil {
+		panic(fmt.Sprintf("state: the %s table is missing (%v)", table, err))
+	}
+	return obj.(*bulkRow)
 }
 
 // NameSearch is the answer to a name search.
@@ -243,9 +350,9 @@ func (s *Store) Search(q namefold.Query, limit int, removedBefore time.Time) (Na
 	}
 	res := s.names.Search(q, limit, opts...)
 	out := NameSearch{Total: res.Total, AtLeast: res.AtLeast}
-	tx := s.read()
+	regs := s.regs(s.read())
 	for _, h := range res.Hits {
-		r, err := registrant(tx, h.Key)
+		r, err := regs.get(h.Key)
 		if err != nil {
 			return NameSearch{}, fmt.Errorf("state: search index names %s: %w", h.Key, err)
 		}
@@ -314,58 +421,6 @@ func (s *Store) Index(table string) uint64 {
 }
 
 // Shared read helpers, used by both Store and Txn.
-
-func registrant(tx *memdb.Txn, number string) (*register.Registrant, error) {
-	obj, err := tx.First(tableRegistrants, indexID, number)
-	if err != nil {
-		return nil, fmt.Errorf("state: registrant lookup: %w", err)
-	}
-	if obj == nil {
-		return nil, fmt.Errorf("%w: no registrant %s", register.ErrNotFound, number)
-	}
-	return obj.(*register.Registrant), nil
-}
-
-func byExternalRef(tx *memdb.Txn, ref string) (*register.Registrant, error) {
-	return firstRegistrant(tx, indexExternal, ref)
-}
-
-func likelyDuplicate(tx *memdb.Txn, k string) (*register.Registrant, error) {
-	return firstRegistrant(tx, indexDuplicate, k)
-}
-
-// firstRegistrant returns the first registrant with key in index, or nil;
-// an empty key matches nobody.
-func firstRegistrant(tx *memdb.Txn, index, key string) (*register.Registrant, error) {
-	if key == "" {
-		return nil, nil
-	}
-	obj, err := tx.First(tableRegistrants, index, key)
-	if err != nil {
-		return nil, fmt.Errorf("state: registrant lookup by %s: %w", index, err)
-	}
-	if obj == nil {
-		return nil, nil
-	}
-	return obj.(*register.Registrant), nil
-}
-
-// registrants reads the whole table, keeping those with status. Most of a
-// register is registered, so an index by status would save little of the
-// scan and cost a radix-tree leaf and node for every registrant.
-func registrants(tx *memdb.Txn, status register.Status) ([]*register.Registrant, error) {
-	it, err := tx.Get(tableRegistrants, indexID)
-	if err != nil {
-		return nil, fmt.Errorf("state: registrants: %w", err)
-	}
-	var out []*register.Registrant
-	for obj := it.Next(); obj != nil; obj = it.Next() {
-		if r := obj.(*register.Registrant); status == "" || r.Status == status {
-			out = append(out, r)
-		}
-	}
-	return out, nil
-}
 
 func settings(tx *memdb.Txn) register.Settings {
 	obj, err := tx.First(tableSettings, indexID)

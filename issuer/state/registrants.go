@@ -1,0 +1,350 @@
+package state
+
+import (
+	"fmt"
+	"hash/maphash"
+	"strings"
+
+	"github.com/tidwall/btree"
+
+	"github.com/nalw/linkpass/issuer/register"
+)
+
+// regTrees is the registrants table (see rows.go): rows by number, by
+// external reference (imports are idempotent on it) and by duplicate key
+// (register.DuplicateKey, so that likely duplicates are found without
+// reading the whole register), and a count by status.
+type regTrees struct {
+	byNumber *btree.BTreeG[string]
+	byRef    *btree.BTreeG[string]
+	byDup    *btree.BTreeG[dupItem]
+	counts   map[register.Status]int
+}
+
+// dupItem is a row under a hash of its duplicate key: the key itself is
+// not in the row, and is checked on the row when found.
+type dupItem struct {
+	h   uint64
+	row string
+}
+
+// dupSeed hashes duplicate keys; the index lives only in memory, so the
+// seed need not outlive the process.
+var dupSeed = maphash.MakeSeed()
+
+func dupHash(k string) uint64 { return maphash.String(dupSeed, k) }
+
+// A registrant row starts with its number, external reference and status,
+// so that the trees order rows and a scan filters on status without
+// decoding them.
+func regNumber(row string) string { s, _ := field(row, 0); return s }
+
+func regRef(row string) (ref, number string) {
+	number, i := field(row, 0)
+	ref, _ = field(row, i)
+	return ref, number
+}
+
+func newRegTrees() *regTrees {
+	return &regTrees{
+		byNumber: newTree(func(a, b string) bool { return regNumber(a) < regNumber(b) }),
+		byRef: newTree(func(a, b string) bool {
+			ra, na := regRef(a)
+			rb, nb := regRef(b)
+			return ra < rb || ra == rb && na < nb
+		}),
+		byDup: newTree(func(a, b dupItem) bool {
+			return a.h < b.h || a.h == b.h && regNumber(a.row) < regNumber(b.row)
+		}),
+		counts: map[register.Status]int{},
+	}
+}
+
+// copy returns trees to change, leaving t as it is for its readers.
+func (t *regTrees) copy() *regTrees {
+	c := &regTrees{byNumber: t.byNumber.Copy(), byRef: t.byRef.Copy(), byDup: t.byDup.Copy(), counts: make(map[register.Status]int, len(t.counts))}
+	for k, v := range t.counts {
+		c.counts[k] = v
+	}
+	return c
+}
+
+// regProbe is a row holding only the leading fields, to search the trees
+// with.
+func regProbe(number, ref string) string {
+	e := rowEncoder{}
+	e.str(number)
+	e.str(ref)
+	return e.row()
+}
+
+// put stores r, replacing the row with its number and that row's index
+// entries.
+func (t *regTrees) put(r *register.Registrant, strs *strtab) error {
+	if r.Number == "" {
+		return fmt.Errorf("registrant has no registration number")
+	}
+	row := encodeRegistrant(r, strs)
+	if old, ok := t.byNumber.Set(row); ok {
+		if ref, _ := regRef(old); ref != "" {
+			t.byRef.Delete(old)
+		}
+		oldR, err := decodeRegistrant(old, strs.table())
+		if err != nil {
+			return err
+		}
+		if k := oldR.DuplicateKey(); k != "" {
+			t.byDup.Delete(dupItem{dupHash(k), old})
+		}
+		t.counts[oldR.Status]--
+	}
+	if r.ExternalRef != "" {
+		t.byRef.Set(row)
+	}
+	if k := r.DuplicateKey(); k != "" {
+		t.byDup.Set(dupItem{dupHash(k), row})
+	}
+	t.counts[r.Status]++
+	return nil
+}
+
+func encodeRegistrant(r *register.Registrant, strs *strtab) string {
+	e := rowEncoder{b: make([]byte, 0, 128), strs: strs}
+	e.str(r.Number)
+	e.str(r.ExternalRef)
+	e.sym(string(r.Status))
+	e.str(r.Given)
+	e.str(r.Family)
+	e.sym(r.Nation)
+	e.str(r.Email)
+	e.sym(r.StatusReason)
+	e.time(r.StatusChangedAt)
+	e.sym(string(r.SuspendedUntil))
+	e.sym(string(r.SuspensionReview))
+	e.count(len(r.Restrictions), r.Restrictions == nil)
+	for _, x := range r.Restrictions {
+		e.sym(x.Text)
+		e.time(x.Since)
+		e.sym(string(x.Review))
+	}
+	e.sym(string(r.RegisteredFrom))
+	e.sym(string(r.RegisteredUntil))
+	e.count(len(r.CPD), r.CPD == nil)
+	for _, c := range r.CPD {
+		e.int(int64(c.Year))
+		e.float(c.Hours)
+		e.float(c.FormalHours)
+	}
+	e.count(len(r.Qualifications), r.Qualifications == nil)
+	for _, q := range r.Qualifications {
+		e.sym(q.Title)
+		e.int(int64(q.Level))
+		e.sym(q.Provider)
+		e.sym(q.Accreditation)
+		e.sym(string(q.Awarded))
+		e.sym(q.Course)
+		e.str(q.Assessment)
+	}
+	if r.EntryRoute == nil {
+		e.uint(0)
+	} else {
+		e.uint(1)
+		e.sym(r.EntryRoute.Kind)
+		e.str(r.EntryRoute.Reason)
+	}
+	e.uint(r.CreateIndex)
+	e.uint(r.ModifyIndex)
+	return e.row()
+}
+
+func decodeRegistrant(row string, strs []string) (*register.Registrant, error) {
+	d := rowDecoder{s: row, strs: strs}
+	r := &register.Registrant{}
+	r.Number = d.str()
+	r.ExternalRef = d.str()
+	r.Status = register.Status(d.sym())
+	r.Given = d.str()
+	r.Family = d.str()
+	r.Nation = d.sym()
+	r.Email = d.str()
+	r.StatusReason = d.sym()
+	r.StatusChangedAt = d.time()
+	r.SuspendedUntil = register.Date(d.sym())
+	r.SuspensionReview = register.Date(d.sym())
+	if n := d.count(); n >= 0 {
+		r.Restrictions = make([]register.Restriction, n)
+		for i := range r.Restrictions {
+			x := &r.Restrictions[i]
+			x.Text = d.sym()
+			x.Since = d.time()
+			x.Review = register.Date(d.sym())
+		}
+	}
+	r.RegisteredFrom = register.Date(d.sym())
+	r.RegisteredUntil = register.Date(d.sym())
+	if n := d.count(); n >= 0 {
+		r.CPD = make([]register.CPD, n)
+		for i := range r.CPD {
+			c := &r.CPD[i]
+			c.Year = int(d.int())
+			c.Hours = d.float()
+			c.FormalHours = d.float()
+		}
+	}
+	if n := d.count(); n >= 0 {
+		r.Qualifications = make([]register.Qualification, n)
+		for i := range r.Qualifications {
+			q := &r.Qualifications[i]
+			q.Title = d.sym()
+			q.Level = int(d.int())
+			q.Provider = d.sym()
+			q.Accreditation = d.sym()
+			q.Awarded = register.Date(d.sym())
+			q.Course = d.sym()
+			q.Assessment = d.str()
+		}
+	}
+	switch d.uint() {
+	case 0:
+	case 1:
+		r.EntryRoute = &register.EntryRoute{Kind: d.sym(), Reason: d.str()}
+	default:
+		d.fail()
+	}
+	r.CreateIndex = d.uint()
+	r.ModifyIndex = d.uint()
+	if err := d.done(); err != nil {
+		return nil, fmt.Errorf("registrant row: %w", err)
+	}
+	return r, nil
+}
+
+// regView reads one version of the registrants table.
+type regView struct {
+	t    *regTrees
+	strs []string
+	tab  *strtab
+}
+
+func (v regView) decode(row string) (*register.Registrant, error) {
+	r, err := decodeRegistrant(row, v.strs)
+	if err != nil {
+		return nil, fmt.Errorf("state: %w", err)
+	}
+	return r, nil
+}
+
+func (v regView) get(number string) (*register.Registrant, error) {
+	row, ok := v.t.byNumber.Get(regProbe(number, ""))
+	if !ok {
+		return nil, fmt.Errorf("%w: no registrant %s", register.ErrNotFound, number)
+	}
+	return v.decode(row)
+}
+
+// byExternalRef returns the registrant imported with ref, or nil.
+func (v regView) byExternalRef(ref string) (*register.Registrant, error) {
+	if ref == "" {
+		return nil, nil
+	}
+	var found string
+	v.t.byRef.Ascend(regProbe("", ref), func(row string) bool {
+		if r, _ := regRef(row); r == ref {
+			found = row
+		}
+		return false
+	})
+	if found == "" {
+		return nil, nil
+	}
+	return v.decode(found)
+}
+
+// likelyDuplicate returns a registrant with duplicate key k, or nil.
+func (v regView) likelyDuplicate(k string) (*register.Registrant, error) {
+	if k == "" {
+		return nil, nil
+	}
+	h := dupHash(k)
+	var out *register.Registrant
+	var err error
+	v.t.byDup.Ascend(dupItem{h: h}, func(it dupItem) bool {
+		if it.h != h {
+			return false
+		}
+		var r *register.Registrant
+		if r, err = v.decode(it.row); err != nil {
+			return false
+		}
+		if r.DuplicateKey() == k {
+			out = r
+			return false
+		}
+		return true
+	})
+	return out, err
+}
+
+// each calls fn with every registrant with status (all if empty), in
+// number order, decoding only those.
+func (v regView) each(status register.Status, fn func(*register.Registrant) error) error {
+	want := uint64(0)
+	if status != "" {
+		var ok bool
+		if want, ok = v.tab.lookup(string(status)); !ok {
+			return nil // no row was ever written with it
+		}
+	}
+	var err error
+	v.t.byNumber.Scan(func(row string) bool {
+		if status != "" && regStatusID(row) != want {
+			return true
+		}
+		var r *register.Registrant
+		if r, err = v.decode(row); err == nil {
+			err = fn(r)
+		}
+		return err == nil
+	})
+	return err
+}
+
+// regStatusID reads the interned status of a row.
+func regStatusID(row string) uint64 {
+	_, i := field(row, 0)
+	_, i = field(row, i)
+	id, _ := uvarintAt(row, i)
+	return id
+}
+
+func (v regView) all(status register.Status) ([]*register.Registrant, error) {
+	var out []*register.Registrant
+	if status == "" {
+		out = make([]*register.Registrant, 0, v.t.byNumber.Len())
+	}
+	err := v.each(status, func(r *register.Registrant) error { out = append(out, r); return nil })
+	return out, err
+}
+
+// counts returns how many registrants there are with each status.
+func (v regView) counts() map[register.Status]int {
+	out := make(map[register.Status]int, len(v.t.counts))
+	for k, n := range v.t.counts {
+		if n > 0 {
+			out[k] = n
+		}
+	}
+	return out
+}
+
+// byEmail returns the registrants whose email is email, case folded.
+func (v regView) byEmail(email string) ([]*register.Registrant, error) {
+	var out []*register.Registrant
+	err := v.each("", func(r *register.Registrant) error {
+		if r.Email != "" && strings.EqualFold(r.Email, email) {
+			out = append(out, r)
+		}
+		return nil
+	})
+	return out, err
+}
