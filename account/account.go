@@ -25,7 +25,6 @@ import (
 	"net/http"
 	"net/mail"
 	"net/netip"
-	"net/url"
 	"strings"
 	"time"
 
@@ -104,9 +103,9 @@ func New(cfg Config) (*Account, error) {
 	if cfg.State == nil || cfg.Register == nil || cfg.Notify == nil || cfg.Renewals == nil || cfg.Public == nil {
 		return nil, errors.New("account: config: State, Register, Notify, Renewals and Public are required")
 	}
-	u, err := url.Parse(cfg.IssuerURL)
-	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("account: config: issuer URL %q is not an absolute URL", cfg.IssuerURL)
+	u, err := websession.SiteURL("account", cfg.IssuerURL)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -121,17 +120,14 @@ func New(cfg Config) (*Account, error) {
 		cfg.Client = fairshare.Proxies{}.Client
 	}
 	cfg.IssuerURL = strings.TrimSuffix(cfg.IssuerURL, "/")
-	a := &Account{cfg: cfg, pages: map[string]*template.Template{},
+	pages, err := web.Pages(templateFS, pageNames)
+	if err != nil {
+		return nil, err
+	}
+	a := &Account{cfg: cfg, pages: pages,
 		cookie:   websession.NewCookie("linkpass-account", u.Scheme == "https"),
 		sessions: websession.NewStore[session](websession.Timeouts{Idle: IdleTimeout, Absolute: AbsoluteTimeout}, maxSessions),
 		limits:   newLimits(), inClear: websession.InClear(u)}
-	for _, name := range pageNames {
-		t, err := web.Templates(templateFS, "templates/nav.html", "templates/"+name+".html")
-		if err != nil {
-			return nil, err
-		}
-		a.pages[name] = t
-	}
 	return a, nil
 }
 

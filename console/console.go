@@ -15,12 +15,10 @@ import (
 	"bytes"
 	"embed"
 	"errors"
-	"fmt"
 	"html/template"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -109,9 +107,9 @@ func New(cfg Config) (*Console, error) {
 	if cfg.Staff == nil || cfg.State == nil {
 		return nil, errors.New("console: config: Staff and State are required")
 	}
-	u, err := url.Parse(cfg.IssuerURL)
-	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("console: config: issuer URL %q is not an absolute URL", cfg.IssuerURL)
+	u, err := websession.SiteURL("console", cfg.IssuerURL)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -119,16 +117,13 @@ func New(cfg Config) (*Console, error) {
 	if cfg.RegisterName == "" {
 		cfg.RegisterName = register.DefaultRegisterName
 	}
-	c := &Console{cfg: cfg, pages: map[string]*template.Template{}, secure: u.Scheme == "https"}
+	pages, err := web.Pages(templateFS, pageNames)
+	if err != nil {
+		return nil, err
+	}
+	c := &Console{cfg: cfg, pages: pages, secure: u.Scheme == "https"}
 	if websession.InClear(u) {
 		c.refuse = "The console is only served over https, so that passwords and sessions never cross the network in clear. Start the register with an https --issuer-url behind a TLS proxy."
-	}
-	for _, name := range pageNames {
-		t, err := web.Templates(templateFS, "templates/nav.html", "templates/"+name+".html")
-		if err != nil {
-			return nil, err
-		}
-		c.pages[name] = t
 	}
 	return c, nil
 }

@@ -46,6 +46,20 @@ func Templates(fsys fs.FS, files ...string) (*template.Template, error) {
 	return t, nil
 }
 
+// Pages parses each named page of a signed-in site (templates/NAME.html
+// in fsys) with the shared layout and the site's own templates/nav.html.
+func Pages(fsys fs.FS, names []string) (map[string]*template.Template, error) {
+	out := make(map[string]*template.Template, len(names))
+	for _, name := range names {
+		t, err := Templates(fsys, "templates/nav.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, err
+		}
+		out[name] = t
+	}
+	return out, nil
+}
+
 // pageData is what every page template receives.
 type pageData struct {
 	// Title is the page's own title; the layout adds the register's name.

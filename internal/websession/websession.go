@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -195,4 +196,15 @@ func InClear(issuerURL *url.URL) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip == nil || !ip.IsLoopback()
+}
+
+// SiteURL parses the register's public base URL for a signed-in site
+// (site names it in the error): its scheme decides the cookies' flags, so
+// it must be absolute.
+func SiteURL(site, issuerURL string) (*url.URL, error) {
+	u, err := url.Parse(issuerURL)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("%s: config: issuer URL %q is not an absolute URL", site, issuerURL)
+	}
+	return u, nil
 }

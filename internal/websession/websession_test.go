@@ -78,3 +78,13 @@ func TestInClear(t *testing.T) {
 		}
 	}
 }
+
+func TestSiteURLMustBeAbsolute(t *testing.T) {
+	for _, bad := range []string{"", "register.nalw.example", "/console", "https://"} {
+		_, err := SiteURL("console", bad)
+		assert.ErrorContains(t, err, "console: config: issuer URL", bad)
+	}
+	u, err := SiteURL("account", "https://register.nalw.example/")
+	require.NoError(t, err)
+	assert.Equal(t, "https", u.Scheme)
+}
