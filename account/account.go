@@ -184,7 +184,7 @@ func (a *Account) Register(r *mux.Router) {
 		if a.inClear {
 			fn = a.refuseInClear
 		}
-		r.Methods(methods...).Path(path).Handler(web.Secure(noStore(cop.Handler(fn))))
+		r.Methods(methods...).Path(path).Handler(web.Secure(websession.NoStore(cop.Handler(fn))))
 	}
 	h(get, PathSignIn, a.signInPage)
 	h(post, PathSignIn, a.signIn)
@@ -201,13 +201,6 @@ func (a *Account) Register(r *mux.Router) {
 	h(post, "/account/cpd/{id}/delete", a.signedIn(a.deleteCPD))
 	h(get, "/account/renew", a.signedIn(a.renewPage))
 	h(post, "/account/renew", a.signedIn(a.renew))
-}
-
-func noStore(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
-		h.ServeHTTP(w, r)
-	})
 }
 
 // maxForm bounds a request body: no form comes near it.
@@ -265,27 +258,14 @@ func (a *Account) render(w http.ResponseWriter, name string, status int, d *page
 	w.Write(buf.Bytes())
 }
 
+// kinds are the error kinds of the account's pages: too many codes
+// (register.ErrForbidden) is 429 here.
+var kinds = append([]websession.Kind{{Err: register.ErrForbidden, Status: http.StatusTooManyRequests}}, websession.Kinds...)
+
 // problem is an error as a person should read it, with its status.
 func (a *Account) problem(err error) (string, int) {
-	kinds := []struct {
-		err    error
-		status int
-	}{
-		{register.ErrInvalid, http.StatusBadRequest},
-		{register.ErrUnauthenticated, http.StatusUnauthorized},
-		{register.ErrForbidden, http.StatusTooManyRequests},
-		{register.ErrNotFound, http.StatusNotFound},
-		{register.ErrConflict, http.StatusConflict},
-		{register.ErrUnavailable, http.StatusServiceUnavailable},
-	}
-	for _, k := range kinds {
-		if errors.Is(err, k.err) {
-			msg := err.Error()
-			for _, base := range kinds {
-				msg = strings.ReplaceAll(msg, base.err.Error()+": ", "")
-			}
-			return sentence(msg), k.status
-		}
+	if msg, status, ok := websession.Problem(err, kinds); ok {
+		return msg, status
 	}
 	a.cfg.Logger.Error("account: request failed", "err", err)
 	return "Something went wrong on the register's side. Try again; if it keeps happening, contact the registrar.", http.StatusInternalServerError
@@ -295,19 +275,6 @@ func (a *Account) fail(w http.ResponseWriter, page string, d *pageData, err erro
 	msg, status := a.problem(err)
 	d.Error = msg
 	a.render(w, page, status, d)
-}
-
-// sentence starts a message with a capital and ends it with a full stop.
-func sentence(s string) string {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return s
-	}
-	s = strings.ToUpper(s[:1]) + s[1:]
-	if !strings.HasSuffix(s, ".") {
-		s += "."
-	}
-	return s
 }
 
 // Signing in.

@@ -199,7 +199,7 @@ func (c *Console) Register(r *mux.Router) {
 	}))
 	get, post := []string{"GET", "HEAD"}, "POST"
 	h := func(methods []string, path string, fn http.HandlerFunc) {
-		r.Methods(methods...).Path(path).Handler(web.Secure(noStore(cop.Handler(c.available(fn)))))
+		r.Methods(methods...).Path(path).Handler(web.Secure(websession.NoStore(cop.Handler(c.available(fn)))))
 	}
 	p := []string{post}
 
@@ -254,13 +254,6 @@ var Routes = map[string]staff.Permission{
 	"POST /logout/all":                   "",
 }
 
-func noStore(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
-		h.ServeHTTP(w, r)
-	})
-}
-
 // available refuses every console page when the register is served over
 // plain http beyond loopback.
 func (c *Console) available(h http.HandlerFunc) http.HandlerFunc {
@@ -306,44 +299,14 @@ func (c *Console) render(w http.ResponseWriter, name string, status int, d *page
 	w.Write(buf.Bytes())
 }
 
+// kinds are the error kinds of the console's pages.
+var kinds = append([]websession.Kind{{Err: staff.ErrThrottled, Status: http.StatusTooManyRequests}, {Err: staff.ErrLocked, Status: http.StatusForbidden}}, websession.Kinds...)
+
 // problem is an error as a person should read it, with its status.
 func (c *Console) problem(err error) (string, int) {
-	msg := err.Error()
-	for _, k := range []struct {
-		err    error
-		status int
-	}{
-		{staff.ErrThrottled, http.StatusTooManyRequests},
-		{staff.ErrLocked, http.StatusForbidden},
-		{register.ErrInvalid, http.StatusBadRequest},
-		{register.ErrUnauthenticated, http.StatusUnauthorized},
-		{register.ErrForbidden, http.StatusForbidden},
-		{register.ErrNotFound, http.StatusNotFound},
-		{register.ErrConflict, http.StatusConflict},
-		{register.ErrUnavailable, http.StatusServiceUnavailable},
-	} {
-		if errors.Is(err, k.err) {
-			for _, base := range []error{register.ErrInvalid, register.ErrUnauthenticated, register.ErrForbidden, register.ErrNotFound, register.ErrConflict, register.ErrUnavailable} {
-				// Wherever it is: a rule may name its field first
-				// ("quality mark since: invalid request: ...").
-				msg = strings.ReplaceAll(msg, base.Error()+": ", "")
-			}
-			return sentence(msg), k.status
-		}
+	if msg, status, ok := websession.Problem(err, kinds); ok {
+		return msg, status
 	}
 	c.cfg.Logger.Error("console: request failed", "err", err)
 	return "Something went wrong on the register's side. Try again; if it keeps happening, tell the register's operator.", http.StatusInternalServerError
-}
-
-// sentence starts a message with a capital and ends it with a full stop.
-func sentence(s string) string {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return s
-	}
-	s = strings.ToUpper(s[:1]) + s[1:]
-	if !strings.HasSuffix(s, ".") {
-		s += "."
-	}
-	return s
 }

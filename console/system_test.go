@@ -18,6 +18,7 @@ import (
 	"github.com/pquerna/otp/totp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/nalw/linkpass/applications/applicant"
 	"github.com/nalw/linkpass/applications/intake"
 	"github.com/nalw/linkpass/courses/catalogue"
 	"github.com/nalw/linkpass/cpdaudit"
@@ -59,6 +60,8 @@ type system struct {
 	// outbox is where the register's mail goes.
 	regs   *registrants.Service
 	outbox string
+	// apps is the intake the console, /apply and /apply/status share.
+	apps *intake.Service
 }
 
 const password = "correct horse battery staple"
@@ -102,6 +105,9 @@ func newSystem(t *testing.T, scheme string, opts ...func(base string, c *Config)
 	r := mux.NewRouter()
 	site.Register(r)
 	con.Register(r)
+	status, err := applicant.New(applicant.Config{Intake: apps, IssuerURL: base, RegisterName: set.RegisterName, Logger: logger, Now: srv.Now})
+	require.NoError(t, err)
+	status.Register(r)
 	r.NotFoundHandler = api.New(srv, logger, api.WithStaff(svc), api.WithIssuance(issuance), api.WithRegistrants(regs), api.WithIntake(apps))
 	ts.Config.Handler = r
 	ts.Start()
@@ -110,7 +116,7 @@ func newSystem(t *testing.T, scheme string, opts ...func(base string, c *Config)
 	require.NoError(t, err)
 	admin, err := srv.Authenticate(bearer)
 	require.NoError(t, err)
-	return &system{t: t, srv: srv, svc: svc, clk: clk, url: "http://localhost:" + port, admin: admin, regs: regs, outbox: outbox}
+	return &system{t: t, srv: srv, svc: svc, clk: clk, url: "http://localhost:" + port, admin: admin, regs: regs, outbox: outbox, apps: apps}
 }
 
 // invite creates an account and returns it with its setup link's path.

@@ -100,3 +100,8 @@ func (s *Service) Appeal(ctx context.Context, ref, grounds string) (*application
 func (s *Service) Messages(ref string) ([]*register.Message, error) {
 	return s.srv.State().MessagesOfApplication(ref)
 }
+
+// Application returns application ref.
+func (s *Service) Application(ref string) (*applications.Application, error) {
+	return s.srv.State().Application(ref)
+}

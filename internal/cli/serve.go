@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/nalw/linkpass/account"
+	"github.com/nalw/linkpass/applications/applicant"
 	"github.com/nalw/linkpass/applications/intake"
 	"github.com/nalw/linkpass/console"
 	"github.com/nalw/linkpass/courses/catalogue"
@@ -369,8 +370,8 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 		return withCode(ExitCannot, fmt.Errorf("--renewal-reminders: %w", err))
 	}
 	go rem.Run(ctx, time.Hour, func() bool { return srv.Health().RaftState == "Leader" })
-	// The public form, the API and the console share one intake: the
-	// one-time codes it sent live in it.
+	// The public form, /apply/status, the API and the console share one
+	// intake (its codes live in the log, its send limits in it).
 	apps := intake.New(srv, intake.Config{Mailer: mailer, Logger: logger})
 	site, err := web.New(web.Config{Mode: web.RegisterMode, RegisterName: srv.State().Settings().RegisterName,
 		Verify: (&registerVerifier{srv: srv}).Verify, Register: publicregister.New(srv.State, srv.Now), Catalogue: web.CatalogueFrom(srv.State),
@@ -410,11 +411,17 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	if err != nil {
 		return withCode(ExitCannot, err)
 	}
+	status, err := applicant.New(applicant.Config{Intake: apps, IssuerURL: set.IssuerURL, RegisterName: set.RegisterName,
+		Client: fair.Proxies.Client, Logger: logger, Now: srv.Now})
+	if err != nil {
+		return withCode(ExitCannot, err)
+	}
 	router := mux.NewRouter()
 	router.Use(route.Record)
 	site.Register(router)
 	con.Register(router)
 	acct.Register(router)
+	status.Register(router)
 	router.NotFoundHandler = api.New(srv, logger, api.WithIssuance(issuance), api.WithCPDAudit(audits), api.WithStaff(staffSvc), api.WithRegistrants(regs), api.WithIntake(apps), api.WithRenewals(renew))
 
 	if mln != nil {
