@@ -243,7 +243,7 @@ func Lines(qs []register.Qualification, cs []*Confirmation) []*Confirmation {
 // application shows it.
 type Line struct {
 	register.Qualification
-	Confirmation *Confirmation
+	Confirmation *Confirmation `json:"confirmation,omitempty"`
 }
 
 // Zip pairs qualifications with their confirmations (Lines).

@@ -334,7 +334,7 @@ func (a *app) cpdCmd() *cobra.Command {
 }
 
 func (a *app) qualificationCmd() *cobra.Command {
-	c := &cobra.Command{Use: "qualification", Short: "Record registrants' qualifications"}
+	c := &cobra.Command{Use: "qualification", Short: "Record registrants' qualifications; training providers confirm or dispute them"}
 	var q register.Qualification
 	var awarded string
 	add := &cobra.Command{
@@ -366,6 +366,7 @@ func (a *app) qualificationCmd() *cobra.Command {
 		delete(add.Flags().Lookup(n).Annotations, cobra.BashCompOneRequiredFlag)
 	}
 	c.AddCommand(add, a.qualificationEditCmd(), a.qualificationWithdrawCmd())
+	c.AddCommand(a.qualificationAnswerCmds()...)
 	return c
 }
 

@@ -17,6 +17,7 @@ type staffView struct {
 	Name              string    `json:"name"`
 	Email             string    `json:"email"`
 	Role              string    `json:"role"`
+	Provider          string    `json:"provider,omitempty"`
 	Status            string    `json:"status"`
 	SecondFactor      string    `json:"second_factor,omitempty"`
 	RecoveryCodesLeft int       `json:"recovery_codes_left"`
@@ -34,6 +35,8 @@ func (a *app) staffCmd() *cobra.Command {
 		Name  string `json:"name"`
 		Email string `json:"email"`
 		Role  string `json:"role"`
+		// Provider ties a provider account to its training provider.
+		Provider string `json:"provider,omitempty"`
 	}
 	printSetup := func(v staffView, what string) func(io.Writer) {
 		return func(w io.Writer) {
@@ -43,7 +46,7 @@ func (a *app) staffCmd() *cobra.Command {
 		}
 	}
 	add := &cobra.Command{
-		Use:   "add --name N --email E --role admin|registrar|auditor",
+		Use:   "add --name N --email E --role admin|registrar|auditor|provider [--provider ID]",
 		Short: "Create a staff account and print its one-time setup link",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -56,7 +59,8 @@ func (a *app) staffCmd() *cobra.Command {
 	}
 	add.Flags().StringVar(&body.Name, "name", "", "the person's name, as the audit trail will show it (required)")
 	add.Flags().StringVar(&body.Email, "email", "", "their work email, which they sign in with (required)")
-	add.Flags().StringVar(&body.Role, "role", "", "admin, registrar or auditor (required)")
+	add.Flags().StringVar(&body.Role, "role", "", "admin, registrar, auditor, or provider for a training provider's staff (required)")
+	add.Flags().StringVar(&body.Provider, "provider", "", "for --role provider: the catalogue provider the account belongs to (`linkpass provider list`), e.g. P1")
 	for _, f := range []string{"name", "email", "role"} {
 		_ = add.MarkFlagRequired(f)
 	}
@@ -84,7 +88,11 @@ func (a *app) staffCmd() *cobra.Command {
 					if !s.LastSignInAt.IsZero() {
 						last = s.LastSignInAt.UTC().Format("2006-01-02 15:04")
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", s.ID, s.Name, s.Email, s.Role, status, orDash(s.SecondFactor), s.RecoveryCodesLeft, last)
+					role := s.Role
+					if s.Provider != "" {
+						role += " of " + s.Provider
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", s.ID, s.Name, s.Email, role, status, orDash(s.SecondFactor), s.RecoveryCodesLeft, last)
 				}
 				tw.Flush()
 			})

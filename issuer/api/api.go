@@ -25,6 +25,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/nalw/linkpass/applications/intake"
+	"github.com/nalw/linkpass/confirmations/claims"
 	"github.com/nalw/linkpass/internal/strictjson"
 	"github.com/nalw/linkpass/issuer"
 	"github.com/nalw/linkpass/issuer/publicregister"
@@ -54,6 +55,8 @@ type API struct {
 	// intake is applications to join (package applications/intake).
 	intake   *intake.Service
 	renewals *renewals.Service
+	// claims is training providers' confirmations.
+	claims *claims.Service
 
 	gzMu sync.Mutex
 	gz   map[string]gzEntry // status list id -> its token gzipped
@@ -101,6 +104,9 @@ func New(srv *issuer.Server, logger *slog.Logger, opts ...Option) *API {
 	if a.renewals == nil {
 		a.renewals = renewals.New(srv)
 	}
+	if a.claims == nil && srv != nil {
+		a.claims = claims.New(srv)
+	}
 	a.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, fmt.Errorf("%w: no such endpoint %s %s; see docs/openapi.yaml", register.ErrNotFound, r.Method, r.URL.Path))
 	})
@@ -128,6 +134,10 @@ const (
 	// wallet: an OpenID4VCI access token, which package oid4vci checks
 	// itself; no API token is one.
 	wallet
+	// provider: a training provider's staff, whose token reaches only the
+	// claims to its own courses (package confirmations/claims); no other
+	// role answers for a provider.
+	provider
 )
 
 func (acc access) allows(role register.Role) bool {
@@ -140,6 +150,8 @@ func (acc access) allows(role register.Role) bool {
 		return role == register.RoleAdmin || role == register.RoleRegistrar
 	case admin:
 		return role == register.RoleAdmin
+	case provider:
+		return role == register.RoleProvider
 	}
 	return false
 }

@@ -17,9 +17,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nalw/linkpass/courses"
 	"github.com/nalw/linkpass/issuer"
 	"github.com/nalw/linkpass/issuer/fsm"
 	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/staff"
 )
 
 // clock is a Config.Clock that tests move by hand.
@@ -70,6 +72,9 @@ type fixture struct {
 
 	admin, registrar, auditor, revoked string
 	adminActor                         register.Actor
+	// provider is the token of a provider account of catalogue provider
+	// P1, once a test made it (withProvider).
+	provider string
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -102,13 +107,49 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(func() {
 		// Whatever a test did, no bearer secret reached the log.
 		logs := f.logs.String()
-		for _, b := range []string{f.admin, f.registrar, f.auditor, f.revoked} {
-			if strings.Contains(logs, b[len(b)-43:]) {
+		for _, b := range []string{f.admin, f.registrar, f.auditor, f.revoked, f.provider} {
+			if b != "" && strings.Contains(logs, b[len(b)-43:]) {
 				t.Errorf("a token secret is in the log")
 			}
 		}
 	})
 	return f
+}
+
+// withProvider adds training provider P1 (University of Westminster) and
+// a provider account of it, whose token is f.provider.
+func (f *fixture) withProvider() *fixture {
+	f.t.Helper()
+	f.provider = f.providerToken("st_provider1", "P1", "University of Westminster")
+	return f
+}
+
+// providerToken makes an active provider staff account id of catalogue
+// provider p (adding the provider, named name, if it is not there) and
+// returns a token of it.
+func (f *fixture) providerToken(id, p, name string) string {
+	f.t.Helper()
+	return newProviderToken(f.t, f.srv, f.adminActor, id, p, name)
+}
+
+func newProviderToken(t *testing.T, srv *issuer.Server, admin register.Actor, id, p, name string) string {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := srv.State().Provider(p); err != nil {
+		res, err := srv.Apply(ctx, admin, fsm.AddProvider{NewProvider: courses.NewProvider{Name: name}})
+		require.NoError(t, err)
+		require.Equal(t, p, res.(*courses.Provider).ID)
+	}
+	hash := []byte("setup-" + id)
+	_, err := srv.Apply(ctx, admin, fsm.Staff{Change: staff.Add{Account: staff.Account{ID: id, Name: "Staff of " + name, Email: id + "@provider.example",
+		Role: register.RoleProvider, Provider: p, SetupHash: hash, SetupExpires: srv.Now().Add(time.Hour), WebAuthnID: []byte(id)}}})
+	require.NoError(t, err)
+	_, err = srv.Apply(ctx, register.Actor{Staff: id, Role: register.RoleProvider}, fsm.Staff{Change: staff.Activate{ID: id, SetupHash: hash,
+		PasswordHash: "$argon2id$unused", Factor: staff.FactorTOTP, TOTPSecret: "JBSWY3DPEHPK3PXP", RecoveryHashes: [][]byte{[]byte("r")}}})
+	require.NoError(t, err)
+	_, bearer, err := srv.CreateTokenFor(admin, register.Token{Role: register.RoleProvider, Staff: id})
+	require.NoError(t, err)
+	return bearer
 }
 
 // add adds a registrant through the server and returns it.

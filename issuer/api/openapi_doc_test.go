@@ -299,6 +299,7 @@ func TestOpenAPIRolesMatchAccess(t *testing.T) {
 		}
 		bearers[role] = bearer
 	}
+	bearers[register.RoleProvider] = newProviderToken(t, srv, admin, "st_openapi", "P1", "University of Westminster")
 	a := New(srv, slog.New(slog.DiscardHandler))
 
 	// Path values that parse but name nothing, so no handler changes state.
@@ -315,7 +316,7 @@ func TestOpenAPIRolesMatchAccess(t *testing.T) {
 	}
 
 	// wallet: a wallet's OpenID4VCI access token, never an API token.
-	known := []string{"public", "wallet", string(register.RoleAdmin), string(register.RoleRegistrar), string(register.RoleAuditor)}
+	known := []string{"public", "wallet", string(register.RoleAdmin), string(register.RoleRegistrar), string(register.RoleAuditor), string(register.RoleProvider)}
 	for _, op := range doc {
 		t.Run(op.key(), func(t *testing.T) {
 			if op.roles == nil {
@@ -323,7 +324,7 @@ func TestOpenAPIRolesMatchAccess(t *testing.T) {
 			}
 			for _, r := range op.roles {
 				if !slices.Contains(known, r) {
-					t.Fatalf("line %d: x-linkpass-roles has %q; use public, wallet, admin, registrar or auditor", op.line, r)
+					t.Fatalf("line %d: x-linkpass-roles has %q; use public, wallet, admin, registrar, auditor or provider", op.line, r)
 				}
 			}
 			public := slices.Contains(op.roles, "public")

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/nalw/linkpass/courses"
+	"github.com/nalw/linkpass/issuer/fsm"
 	"github.com/nalw/linkpass/issuer/register"
 )
 
@@ -45,6 +48,14 @@ var routeAccess = []struct {
 	{"POST", "/v1/applications/{ref}/appeal", registrar},
 	{"POST", "/v1/applications/{ref}/appeal-decision", registrar},
 	{"POST", "/v1/settings/applications", admin},
+
+	{"GET", "/v1/provider/claims", provider},
+	{"POST", "/v1/applications/{ref}/qualifications/{index}/confirm", provider},
+	{"POST", "/v1/applications/{ref}/qualifications/{index}/dispute", provider},
+	{"POST", "/v1/registrants/{regno}/qualifications/{index}/confirm", provider},
+	{"POST", "/v1/registrants/{regno}/qualifications/{index}/dispute", provider},
+	{"GET", "/v1/applications/{ref}/confirmations", reader},
+	{"GET", "/v1/registrants/{regno}/confirmations", reader},
 
 	{"GET", "/v1/renewals", reader},
 	{"GET", "/v1/renewals/{renewal}", reader},
@@ -156,8 +167,15 @@ func TestRoleMatrixListsEveryRoute(t *testing.T) {
 }
 
 func TestRoleMatrix(t *testing.T) {
-	f := newFixture(t)
+	f := newFixture(t).withProvider()
 	r := f.add("Amara", "Nwosu", "")
+	// A claim to the provider's course, so that its routes have one to
+	// answer.
+	_, err := f.srv.Apply(context.Background(), f.adminActor, fsm.AddCourse{NewCourse: courses.NewCourse{Provider: "P1", Title: "Level 4 Certificate in Social Prescribing",
+		Level: courses.Level{Framework: courses.RQF, Number: 4}, Mode: "part-time", Standing: courses.StandingChange{Standing: courses.Aligned}}})
+	require.NoError(t, err)
+	_, err = f.srv.Apply(context.Background(), f.adminActor, fsm.ChangeRegistrant{Number: r.Number, Op: fsm.OpQualification, Qualification: &register.Qualification{Course: "C1", Awarded: "2024-06-30"}})
+	require.NoError(t, err)
 	concrete := func(path string) string {
 		path = strings.ReplaceAll(path, "{regno}", r.Number)
 		path = strings.ReplaceAll(path, "{id}", "0000000000000000")
@@ -186,6 +204,7 @@ func TestRoleMatrix(t *testing.T) {
 		{"admin", f.admin, "admin"},
 		{"registrar", f.registrar, "registrar"},
 		{"auditor", f.auditor, "auditor"},
+		{"provider", f.provider, "provider"},
 	}
 	for _, rt := range routeAccess {
 		if rt.method == http.MethodOptions {
@@ -234,13 +253,14 @@ func TestAccessAllows(t *testing.T) {
 	// The expected matrix, written out: a change to access.allows that
 	// widened or narrowed a role shows up here.
 	want := map[access][]string{
-		public:    {"admin", "registrar", "auditor", "", "system"},
+		public:    {"admin", "registrar", "auditor", "provider", "", "system"},
 		reader:    {"admin", "registrar", "auditor"},
 		registrar: {"admin", "registrar"},
 		admin:     {"admin"},
+		provider:  {"provider"},
 	}
 	for acc, roles := range want {
-		for _, role := range []string{"admin", "registrar", "auditor", "", "system"} {
+		for _, role := range []string{"admin", "registrar", "auditor", "provider", "", "system"} {
 			assert.Equal(t, slices.Contains(roles, role), acc.allows(roleOf(role)), "access %d role %q", acc, role)
 		}
 	}

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"github.com/nalw/linkpass/confirmations"
 	"github.com/nalw/linkpass/issuer/fsm"
 
 	"github.com/nalw/linkpass/oid4vci"
@@ -108,6 +109,17 @@ func (a *API) routes() {
 	a.handle(p, "/v1/applications/{ref}/appeal", registrar, a.applicationStep(fsm.AppAppeal))
 	a.handle(p, "/v1/applications/{ref}/appeal-decision", registrar, a.decideAppeal)
 	a.handle(p, "/v1/settings/applications", admin, a.setApplicationSettings)
+
+	// Training providers confirm or dispute the qualifications claimed
+	// from their courses (package confirmations/claims); registrars read
+	// the answers.
+	a.handle(g, "/v1/provider/claims", provider, a.listClaims)
+	a.handle(p, "/v1/applications/{ref}/qualifications/{index}/confirm", provider, a.answer(confirmations.Confirmed))
+	a.handle(p, "/v1/applications/{ref}/qualifications/{index}/dispute", provider, a.answer(confirmations.Disputed))
+	a.handle(p, "/v1/registrants/{regno}/qualifications/{index}/confirm", provider, a.answer(confirmations.Confirmed))
+	a.handle(p, "/v1/registrants/{regno}/qualifications/{index}/dispute", provider, a.answer(confirmations.Disputed))
+	a.handle(g, "/v1/applications/{ref}/confirmations", reader, a.listConfirmations)
+	a.handle(g, "/v1/registrants/{regno}/confirmations", reader, a.listConfirmations)
 
 	// Yearly renewals and CPD (package issuer/renewals); registrants make
 	// them in their account (/account).

@@ -41,25 +41,27 @@ func NewStaff(srv *issuer.Server, opts ...func(*staff.Config)) (*staff.Service, 
 
 // staffView is a staff account as the API shows it: no hashes, no secrets.
 type staffView struct {
-	ID                string        `json:"id"`
-	Name              string        `json:"name"`
-	Email             string        `json:"email"`
-	Role              register.Role `json:"role"`
-	Status            staff.Status  `json:"status"`
-	SecondFactor      staff.Factor  `json:"second_factor,omitempty"`
-	RecoveryCodesLeft int           `json:"recovery_codes_left"`
-	CreatedAt         time.Time     `json:"created_at"`
-	CreatedBy         string        `json:"created_by"`
-	SetupExpires      time.Time     `json:"setup_expires,omitzero"`
-	LastSignInAt      time.Time     `json:"last_sign_in_at,omitzero"`
-	LockedUntil       time.Time     `json:"locked_until,omitzero"`
+	ID    string        `json:"id"`
+	Name  string        `json:"name"`
+	Email string        `json:"email"`
+	Role  register.Role `json:"role"`
+	// Provider is the training provider a provider account belongs to.
+	Provider          string       `json:"provider,omitempty"`
+	Status            staff.Status `json:"status"`
+	SecondFactor      staff.Factor `json:"second_factor,omitempty"`
+	RecoveryCodesLeft int          `json:"recovery_codes_left"`
+	CreatedAt         time.Time    `json:"created_at"`
+	CreatedBy         string       `json:"created_by"`
+	SetupExpires      time.Time    `json:"setup_expires,omitzero"`
+	LastSignInAt      time.Time    `json:"last_sign_in_at,omitzero"`
+	LockedUntil       time.Time    `json:"locked_until,omitzero"`
 	// SetupURL is the one-time setup link, present only in the response
 	// that made it.
 	SetupURL string `json:"setup_url,omitempty"`
 }
 
 func (a *API) viewStaff(acct *staff.Account) staffView {
-	v := staffView{ID: acct.ID, Name: acct.Name, Email: acct.Email, Role: acct.Role, Status: acct.Status,
+	v := staffView{ID: acct.ID, Name: acct.Name, Email: acct.Email, Role: acct.Role, Provider: acct.Provider, Status: acct.Status,
 		SecondFactor: acct.Factor, RecoveryCodesLeft: len(acct.RecoveryHashes), CreatedAt: acct.CreatedAt.UTC(),
 		CreatedBy: acct.CreatedBy, SetupExpires: acct.SetupExpires.UTC(), LastSignInAt: acct.LastSignInAt.UTC()}
 	if acct.Locked(a.srv.Now()) {

@@ -37,8 +37,8 @@ func (AnswerQualification) MessageType() MessageType { return MsgQualificationAn
 // it stands, and whether this entry changed it (an answer repeated is not
 // a change, and is not audited again).
 type AnswerResult struct {
-	Confirmation *confirmations.Confirmation
-	Changed      bool
+	Confirmation *confirmations.Confirmation `json:"confirmation"`
+	Changed      bool                        `json:"changed"`
 }
 
 // Answerable returns the qualifications of an answer's subject and, in
