@@ -13,6 +13,7 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/skip2/go-qrcode"
 
+	"github.com/nalw/linkpass/confirmations"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/issuer/renewals"
 	"github.com/nalw/linkpass/oid4vci"
@@ -46,6 +47,9 @@ type homeView struct {
 	Pending      *register.Renewal
 	LastRenewal  *register.Renewal
 	LastDecision string
+	// Qualifications are the record's, each with its training provider's
+	// confirmation, if it gave one.
+	Qualifications []confirmations.Line
 }
 
 func (a *Account) home(w http.ResponseWriter, r *http.Request, d *pageData) {
@@ -59,6 +63,12 @@ func (a *Account) home(w http.ResponseWriter, r *http.Request, d *pageData) {
 		a.fail(w, "home", d, err)
 		return
 	}
+	answers, err := a.cfg.State().ConfirmationsOf(confirmations.Subject{Registrant: me.Number})
+	if err != nil {
+		a.fail(w, "home", d, err)
+		return
+	}
+	v.Qualifications = confirmations.Zip(me.Qualifications, answers)
 	for i := len(creds) - 1; i >= 0; i-- {
 		c := creds[i]
 		via := "Issued by the registrar"

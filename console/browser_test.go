@@ -81,13 +81,18 @@ func (s *system) setupPassword(tb *browsertest.Tab, setup string) {
 
 // signInKeyboard signs in with the keyboard alone: Tab, type, Enter.
 func (s *system) signInKeyboard(tb *browsertest.Tab, email, secret string) {
+	s.signInKeyboardTo(tb, email, secret, "/console")
+}
+
+// signInKeyboardTo signs in as signInKeyboard does, landing on landing.
+func (s *system) signInKeyboardTo(tb *browsertest.Tab, email, secret, landing string) {
 	s.open(tb, "/login")
 	tabTo(tb, "email", 12)
 	tb.Do(wait, chromedp.KeyEvent(email), chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(password), chromedp.KeyEvent(kb.Enter))
 	waitPath(tb, "/login/code")
 	tabTo(tb, "code", 12)
 	tb.Do(wait, chromedp.KeyEvent(s.code(secret)), chromedp.KeyEvent(kb.Enter))
-	waitPath(tb, "/console")
+	waitPath(tb, landing)
 }
 
 func TestBrowserSetupAndSignInWithPasswordAndAuthenticatorApp(t *testing.T) {

@@ -26,6 +26,9 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/nalw/linkpass/applications/intake"
+	"github.com/nalw/linkpass/confirmations"
+	"github.com/nalw/linkpass/confirmations/claims"
+	"github.com/nalw/linkpass/courses"
 	"github.com/nalw/linkpass/courses/catalogue"
 	"github.com/nalw/linkpass/cpdaudit"
 	"github.com/nalw/linkpass/internal/websession"
@@ -88,6 +91,9 @@ type Config struct {
 	CPDAudit *cpdaudit.Service
 	// Renewals decides pending renewals (renewals.go); nil shows none.
 	Renewals *renewals.Service
+	// Claims is training providers' confirmations (claims.go), shared
+	// with the API; nil takes none.
+	Claims *claims.Service
 }
 
 // Console serves the console's pages.
@@ -147,18 +153,21 @@ type pageData struct {
 	// Form holds values to show again after an error.
 	Form map[string]string
 
-	Counts      []count
-	Total       int
-	Accounts    []*staff.Account
-	SetupURL    string
-	SetupFor    *staff.Account
-	Factor      staff.Factor
-	TOTPSecret  string
-	TOTPQR      template.URL
-	PasskeysOK  bool
-	NoPasskeys  string
-	Codes       []string
-	Roles       []register.Role
+	Counts     []count
+	Total      int
+	Accounts   []*staff.Account
+	SetupURL   string
+	SetupFor   *staff.Account
+	Factor     staff.Factor
+	TOTPSecret string
+	TOTPQR     template.URL
+	PasskeysOK bool
+	NoPasskeys string
+	Codes      []string
+	Roles      []register.Role
+	// Providers are the catalogue's, one of which a provider account
+	// belongs to (the staff page).
+	Providers   []*courses.Provider
 	Message     string
 	LinkHref    string
 	LinkText    string
@@ -183,6 +192,14 @@ type pageData struct {
 	// Renewals are the renewals waiting (renewals.go).
 	Renewals  []*register.Renewal
 	CanDecide bool
+	// Claims is a training provider's pages' own (claims.go); Answers the
+	// providers' answers about an application's or a record's
+	// qualifications, line by line (AnswerAt).
+	Claims  *claimsView
+	Answers []*confirmations.Confirmation
+	// ReadRegister and ConfirmQualifications choose the menu's links.
+	ReadRegister          bool
+	ConfirmQualifications bool
 }
 
 // RegisterMode tells the layout this is the register's own site.
@@ -225,7 +242,7 @@ func (c *Console) Register(r *mux.Router) {
 	h(p, "/setup/passkey/finish", c.setupPasskeyFinish)
 
 	// The signed-in console.
-	h(get, "/console", c.signedIn(staff.ReadRegister, c.home))
+	h(get, "/console", c.signedIn("", c.home))
 	h(get, "/console/staff", c.signedIn(staff.ManageStaff, c.staffPage))
 	h(p, "/console/staff", c.signedIn(staff.ManageStaff, c.addStaff))
 	h(p, "/console/staff/{id}/disable", c.signedIn(staff.ManageStaff, c.disableStaff))
@@ -239,13 +256,15 @@ func (c *Console) Register(r *mux.Router) {
 	c.registerEducation(h)
 	c.registerReports(h)
 	c.registerRenewals(h)
+	c.registerClaims(h)
 }
 
 // Routes lists the signed-in console's routes as "METHOD /path", with the
 // permission each needs ("" for any signed-in session): the role matrix
 // test walks it, and a test keeps it equal to what Register mounts.
 var Routes = map[string]staff.Permission{
-	"GET /console":                       staff.ReadRegister,
+	// Any role: a provider's staff are sent on to their queue (home).
+	"GET /console":                       "",
 	"GET /console/staff":                 staff.ManageStaff,
 	"POST /console/staff":                staff.ManageStaff,
 	"POST /console/staff/{id}/disable":   staff.ManageStaff,
@@ -282,6 +301,8 @@ func (c *Console) render(w http.ResponseWriter, name string, status int, d *page
 	if d.Me != nil {
 		d.ManageStaff = staff.Can(d.Me.Role, staff.ManageStaff)
 		d.ManageSettings = staff.Can(d.Me.Role, staff.ManageSettings)
+		d.ReadRegister = staff.Can(d.Me.Role, staff.ReadRegister)
+		d.ConfirmQualifications = staff.Can(d.Me.Role, staff.ConfirmQualifications)
 	}
 	var buf bytes.Buffer
 	if err := c.pages[name].ExecuteTemplate(&buf, "layout", d); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/nalw/linkpass/applications"
+	"github.com/nalw/linkpass/confirmations"
 	"github.com/nalw/linkpass/courses"
 	"github.com/nalw/linkpass/issuer/fsm"
 	"github.com/nalw/linkpass/issuer/register"
@@ -226,6 +227,10 @@ func (c *Console) applicationPage(w http.ResponseWriter, r *http.Request, ss *st
 		return
 	}
 	d.Title = "Application " + a.Ref
+	if d.Answers, err = c.answers(confirmations.Subject{Application: a.Ref}, a.Qualifications); err != nil {
+		c.fail(w, "applications", d, err)
+		return
+	}
 	if done := r.URL.Query().Get("done"); done != "" {
 		d.Notice = stepNotices[done]
 		if n := r.URL.Query().Get("registrant"); n != "" {

@@ -358,6 +358,16 @@ var statusLabels = []struct {
 }
 
 func (c *Console) home(w http.ResponseWriter, r *http.Request, ss *staff.Session, me *staff.Account) {
+	if !staff.Can(me.Role, staff.ReadRegister) {
+		// A training provider's staff see only their queue.
+		if staff.Can(me.Role, staff.ConfirmQualifications) {
+			http.Redirect(w, r, "/console/claims", http.StatusSeeOther)
+			return
+		}
+		c.render(w, "message", http.StatusForbidden, &pageData{Title: "You cannot do this", Me: me, CSRF: ss.CSRF,
+			Message: "Your role (" + string(me.Role) + ") does not allow this page. Ask an admin if you need it."})
+		return
+	}
 	regs, err := c.cfg.State().Registrants("")
 	d := &pageData{Title: "Console", Nav: "console", Me: me, CSRF: ss.CSRF}
 	if err != nil {
@@ -385,7 +395,11 @@ func (c *Console) staffData(ss *staff.Session, me *staff.Account) (*pageData, er
 		return nil, err
 	}
 	sort.SliceStable(accts, func(i, j int) bool { return accts[i].Name < accts[j].Name })
-	return &pageData{Title: "Staff accounts", Nav: "staff", Me: me, CSRF: ss.CSRF, Accounts: accts, Roles: staff.Roles, Form: map[string]string{}}, nil
+	ps, err := c.cfg.State().Providers()
+	if err != nil {
+		return nil, err
+	}
+	return &pageData{Title: "Staff accounts", Nav: "staff", Me: me, CSRF: ss.CSRF, Accounts: accts, Roles: staff.Roles, Providers: ps, Form: map[string]string{}}, nil
 }
 
 func (c *Console) staffPage(w http.ResponseWriter, r *http.Request, ss *staff.Session, me *staff.Account) {
@@ -417,7 +431,11 @@ func (c *Console) staffAction(w http.ResponseWriter, ss *staff.Session, me *staf
 
 func (c *Console) addStaff(w http.ResponseWriter, r *http.Request, ss *staff.Session, me *staff.Account) {
 	n := staff.NewAccount{Name: r.PostFormValue("name"), Email: r.PostFormValue("email"), Role: register.Role(r.PostFormValue("role"))}
-	c.staffAction(w, ss, me, map[string]string{"name": n.Name, "email": n.Email, "role": string(n.Role)}, func() (*staff.Account, string, string, error) {
+	if n.Role == register.RoleProvider {
+		// The provider list is only for the provider role.
+		n.Provider = r.PostFormValue("provider")
+	}
+	c.staffAction(w, ss, me, map[string]string{"name": n.Name, "email": n.Email, "role": string(n.Role), "provider": n.Provider}, func() (*staff.Account, string, string, error) {
 		a, link, err := c.cfg.Staff.Add(r.Context(), staff.ActorFor(me), n)
 		if err != nil {
 			return nil, "", "", err

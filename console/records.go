@@ -16,6 +16,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/nalw/linkpass/confirmations"
 	"github.com/nalw/linkpass/issuer"
 	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/issuer/registrants"
@@ -228,6 +229,10 @@ func (c *Console) record(w http.ResponseWriter, r *http.Request, ss *staff.Sessi
 		return
 	}
 	d.Rec, d.Title = v, v.R.FullName()+" ("+v.R.Number+")"
+	if d.Answers, err = c.answers(confirmations.Subject{Registrant: v.R.Number}, v.R.Qualifications); err != nil {
+		c.fail(w, "message", d, err)
+		return
+	}
 	if v.Proposals, err = c.cfg.State().ProposalsOf(v.R.Number); err != nil {
 		c.fail(w, "message", d, err)
 		return

@@ -18,8 +18,10 @@ import (
 	"github.com/pquerna/otp/totp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/nalw/linkpass/account"
 	"github.com/nalw/linkpass/applications/applicant"
 	"github.com/nalw/linkpass/applications/intake"
+	"github.com/nalw/linkpass/confirmations/claims"
 	"github.com/nalw/linkpass/courses/catalogue"
 	"github.com/nalw/linkpass/cpdaudit"
 	"github.com/nalw/linkpass/internal/verdict"
@@ -92,7 +94,8 @@ func newSystem(t *testing.T, scheme string, opts ...func(base string, c *Config)
 	regs := registrants.New(srv)
 	apps := intake.New(srv, intake.Config{Mailer: mailer, Logger: logger})
 	cfg := Config{Staff: svc, State: srv.State, IssuerURL: base, RegisterName: set.RegisterName, Logger: logger,
-		Registrants: regs, Offers: issuance, Now: srv.Now, Renewals: renewals.New(srv), Admin: srv, Applications: apps, Catalogue: catalogue.New(srv), CPDAudit: cpdaudit.New(srv, notify.New(srv, mailer, logger), logger)}
+		Registrants: regs, Offers: issuance, Now: srv.Now, Renewals: renewals.New(srv), Admin: srv, Applications: apps, Catalogue: catalogue.New(srv), CPDAudit: cpdaudit.New(srv, notify.New(srv, mailer, logger), logger),
+		Claims: claims.New(srv)}
 	for _, o := range opts {
 		o(base, &cfg)
 	}
@@ -102,12 +105,17 @@ func newSystem(t *testing.T, scheme string, opts ...func(base string, c *Config)
 		Verify: func(context.Context, string) verdict.Verdict { return verdict.Verdict{} }, Register: publicregister.New(srv.State, srv.Now),
 		Catalogue: web.CatalogueFrom(srv.State), Applying: apps})
 	require.NoError(t, err)
+	// The registrant's account too, for the journeys that end there.
+	acct, err := account.New(account.Config{State: srv.State, Register: srv, Notify: notify.New(srv, mailer, logger), Renewals: cfg.Renewals,
+		Public: publicregister.New(srv.State, srv.Now), IssuerURL: base, RegisterName: set.RegisterName, Logger: logger, Now: srv.Now})
+	require.NoError(t, err)
 	r := mux.NewRouter()
 	site.Register(r)
 	con.Register(r)
 	status, err := applicant.New(applicant.Config{Intake: apps, IssuerURL: base, RegisterName: set.RegisterName, Logger: logger, Now: srv.Now})
 	require.NoError(t, err)
 	status.Register(r)
+	acct.Register(r)
 	r.NotFoundHandler = api.New(srv, logger, api.WithStaff(svc), api.WithIssuance(issuance), api.WithRegistrants(regs), api.WithIntake(apps))
 	ts.Config.Handler = r
 	ts.Start()

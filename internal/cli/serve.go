@@ -22,6 +22,7 @@ import (
 	"github.com/nalw/linkpass/account"
 	"github.com/nalw/linkpass/applications/applicant"
 	"github.com/nalw/linkpass/applications/intake"
+	"github.com/nalw/linkpass/confirmations/claims"
 	"github.com/nalw/linkpass/console"
 	"github.com/nalw/linkpass/courses/catalogue"
 	"github.com/nalw/linkpass/cpdaudit"
@@ -399,9 +400,10 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 		return withCode(ExitCannot, fmt.Errorf("single sign-on: %w", err))
 	}
 	renew := renewals.New(srv)
+	answers := claims.New(srv)
 	con, err := console.New(console.Config{Staff: staffSvc, State: srv.State, IssuerURL: set.IssuerURL, RegisterName: set.RegisterName, Logger: logger,
 		Registrants: regs, Offers: issuance, Now: srv.Now, Admin: srv, SSO: signOn, SSOLabel: f.sso.label,
-		Applications: apps, Catalogue: catalogue.New(srv), CPDAudit: audits, Renewals: renew})
+		Applications: apps, Catalogue: catalogue.New(srv), CPDAudit: audits, Renewals: renew, Claims: answers})
 	if err != nil {
 		return withCode(ExitCannot, err)
 	}
@@ -422,7 +424,7 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	con.Register(router)
 	acct.Register(router)
 	status.Register(router)
-	router.NotFoundHandler = api.New(srv, logger, api.WithIssuance(issuance), api.WithCPDAudit(audits), api.WithStaff(staffSvc), api.WithRegistrants(regs), api.WithIntake(apps), api.WithRenewals(renew))
+	router.NotFoundHandler = api.New(srv, logger, api.WithIssuance(issuance), api.WithCPDAudit(audits), api.WithStaff(staffSvc), api.WithRegistrants(regs), api.WithIntake(apps), api.WithRenewals(renew), api.WithClaims(answers))
 
 	if mln != nil {
 		go serveMetrics(ctx, mln, reg, logger)
