@@ -156,7 +156,7 @@ func (a *app) tokenCmd() *cobra.Command {
 			})
 		},
 	}
-	create.Flags().StringVar(&body.Role, "role", "", "admin, registrar or auditor (required)")
+	create.Flags().StringVar(&body.Role, "role", "", "admin, registrar, auditor, or provider for a provider staff account's token (required)")
 	create.Flags().StringVar(&body.Name, "name", "", "the integration the token is for, as the audit trail will name it")
 	create.Flags().StringVar(&body.Staff, "staff", "", "the staff account (st_..., see 'linkpass staff list') the token belongs to")
 	_ = create.MarkFlagRequired("role")
