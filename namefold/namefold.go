@@ -138,30 +138,52 @@ func Key(s string) string {
 // "Siân" "Evans" gives no "sianevans". Terms are distinct and in a stable
 // order.
 func Terms(fields ...string) []string {
-	var terms []string
-	seen := func(t string) bool {
-		for _, u := range terms {
-			if u == t {
-				return true
+	ts := AppendTerms(nil, fields...)
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.Text
+	}
+	return out
+}
+
+// Term is one search term of a name, as Terms gives it, with how it was
+// formed.
+type Term struct {
+	Text string
+	// Lead is 0 when the term is a word of the name, otherwise the
+	// length in bytes of the run joined into it without its last word
+	// (the least, if the name joins it more than one way), itself a term
+	// of the name. A query word no longer than Lead that starts the term
+	// starts the lead too, so an index need not walk the term for it:
+	// "evans" need not walk "evansbadofen", nor "oneill" "oneillbadofen".
+	Lead int
+}
+
+// AppendTerms appends the terms of a name to dst, in the order Terms gives
+// them.
+func AppendTerms(dst []Term, fields ...string) []Term {
+	start := len(dst)
+	add := func(text string, lead int) {
+		for i := start; i < len(dst); i++ {
+			if dst[i].Text == text {
+				dst[i].Lead = min(dst[i].Lead, lead)
+				return
 			}
 		}
-		return false
+		dst = append(dst, Term{Text: text, Lead: lead})
 	}
 	var words []string
 	for _, f := range fields {
 		words = appendWords(words[:0], f)
 		for i := range words {
-			if !seen(words[i]) {
-				terms = append(terms, words[i])
-			}
+			add(words[i], 0)
 			joined := words[i]
 			for j := i + 1; j < len(words) && j-i < MaxRun; j++ {
+				lead := len(joined)
 				joined += words[j]
-				if !seen(joined) {
-					terms = append(terms, joined)
-				}
+				add(joined, lead)
 			}
 		}
 	}
-	return terms
+	return dst
 }

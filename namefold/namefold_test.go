@@ -76,3 +76,13 @@ func TestTermsIndexPartsAndJoinedRuns(t *testing.T) {
 	// A repeated word is one term.
 	assert.Equal(t, []string{"ann", "annann"}, Terms("Ann Ann"))
 }
+
+func TestAppendTermsLeads(t *testing.T) {
+	got := AppendTerms(nil, "Mary Ann", "Mac an t-Saoir")
+	want := []Term{{"mary", 0}, {"maryann", 4}, {"ann", 0}, {"mac", 0}, {"macan", 3}, {"macant", 5}, {"macantsaoir", 6},
+		{"an", 0}, {"ant", 2}, {"antsaoir", 3}, {"t", 0}, {"tsaoir", 1}, {"saoir", 0}}
+	assert.Equal(t, want, got)
+	// A term that is a word in one place and joined in another is a word.
+	assert.Equal(t, []Term{{"o", 0}, {"oneill", 0}, {"neill", 0}}, AppendTerms(nil, "O Neill", "Oneill"))
+	assert.Equal(t, []Term{{"oneill", 0}, {"o", 0}, {"neill", 0}}, AppendTerms(nil, "Oneill", "O Neill"))
+}

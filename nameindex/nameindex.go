@@ -3,20 +3,29 @@
 // changes are applied, so that a name search costs in proportion to the
 // entries it finds, never to the size of the register.
 //
-// Each term maps to a posting list of compact document numbers; terms are
-// kept sorted in small buckets keyed by their first two bytes, so a prefix
-// is a binary search and a walk of just the terms that start with it. Each
-// document keeps the ids of its own terms, so a candidate found through one
-// word of a query is checked against the others without touching any other
-// posting list. The index holds no names, only folded terms shared between
-// everyone who has them, so it costs about a hundred bytes a registrant.
+// The layout is chosen for a register of a million on a modest machine:
+//
+//   - Terms live once, in one byte arena, found through an open-addressing
+//     table of term ids; a prefix is a binary search in the term ids sorted
+//     by term, kept in small buckets by their first two bytes.
+//   - A term held by one entry (most family names in a large register)
+//     keeps that entry's number inline, with no list at all; others keep a
+//     sorted list of entry numbers, and the few very common ones (Smith,
+//     John) a bitmap beside it, so intersecting two of them is a bit test.
+//   - Each entry keeps the ids of its terms in one shared arena, to update
+//     its postings when its name changes and to check a very short query
+//     word against it without walking that word's postings.
+//   - Exact full names are found through a hash of the whole name, chained
+//     by entry, so finding them costs the namesakes, not the register.
+//
+// The index holds no names: about a hundred bytes an entry, plus each
+// distinct term once.
 package nameindex
 
 import (
 	"hash/maphash"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -28,37 +37,69 @@ import (
 type Index struct {
 	mu sync.RWMutex
 
-	ords map[string]uint32 // key (registration number) → document number
-	docs []doc             // by document number
+	// Entries, by document number (the order they were first indexed).
+	keys   []string
+	keyTab []uint32 // open addressing by hash of key: document number + 1
+	fwdOff []uint32 // where the entry's term ids start in fwd
+	fwdLen []uint16
+	fwd    []uint32 // the term ids of every entry, each entry's together
+	// fwdDead counts ids in fwd left behind by renames, compacted away
+	// when they are half of it.
+	fwdDead int
+	// exact is exactCode of the entry's name; exactNext chains entries
+	// whose codes share a slot of exactHeads (document number + 1).
+	exact      []uint64
+	exactNext  []uint32
+	exactHeads []uint32
+	// removedBits marks removed entries; removedDay holds their day of
+	// removal (see dayOf).
+	removedBits []uint64
+	removedDay  map[uint32]int32
 
-	termIDs  map[string]uint32 // term → term id
-	terms    []string          // by term id
-	postings [][]uint32        // by term id: sorted document numbers
-	// buckets holds term ids sorted by term, keyed by the term's first two
-	// bytes (the second is 0 for a one-byte term).
+	// Terms, by term id.
+	termData []byte
+	termEnd  []uint32 // end of the term in termData; it starts where the one before ends
+	termTab  []uint32 // open addressing by hash of term: term id + 1
+	post     []uint32 // see the post* constants
+	lists    [][]uint32
+	free     []uint32 // unused indexes of lists
+	dense    map[uint32][]uint64
+	// buckets holds the ids of terms that are a word of some name, sorted
+	// by term, keyed by the term's first two bytes (the second is 0 for a
+	// one-byte term); isWord marks them.
 	buckets map[uint16][]uint32
+	isWord  []uint64
+	// joins holds, by the id of a term, the ids of the terms joined from
+	// it and one more word, sorted by term (see namefold.Term.Lead). A
+	// query word no longer than the lead finds every holder of such a term
+	// through the lead itself, so only a query word running past it
+	// ("oneil" for O'Neill) needs the joined term: "evans" never walks the
+	// thousand "evans…" of the double-barrelled.
+	joins map[uint32][]uint32
+
+	scratch []uint32 // Put's term ids
 }
 
-// doc is one indexed name.
-type doc struct {
-	key   string
-	terms []uint32
-	// exact holds hashes of the whole name, given then family and family
-	// then given, with every break removed, to rank exact matches first.
-	exact [2]uint64
-	// removed is the day the entry was removed, as days since 1970 plus
-	// one; 0 means not removed. Searches may leave out entries removed
-	// before a cut-off (those the public no longer sees).
-	removed int32
-}
+// A term's post value: 0 when nobody holds it, postOne|n when only
+// document n does, otherwise 1 + its index in lists.
+const postOne = 1 << 31
+
+// Dense terms: a term held by at least denseMin entries and by one in
+// denseRatio of the register gets a bitmap besides its list.
+const (
+	denseMin   = 1024
+	denseRatio = 32
+)
 
 var seed = maphash.MakeSeed()
 
-func hashKey(s string) uint64 { return maphash.String(seed, s) }
-
 // New returns an empty index.
 func New() *Index {
-	return &Index{ords: map[string]uint32{}, termIDs: map[string]uint32{}, buckets: map[uint16][]uint32{}}
+	return &Index{
+		keyTab: make([]uint32, 16), termTab: make([]uint32, 16), exactHeads: make([]uint32, 16),
+		removedDay: map[uint32]int32{}, dense: map[uint32][]uint64{}, buckets: map[uint16][]uint32{},
+		joins: map[uint32][]uint32{},
+	}
 }
 
 // Name is what the index keeps of one entry.
@@ -79,60 +120,251 @@ func dayOf(t time.Time) int32 {
 	return int32(t.Unix()/86400) + 1
 }
 
-// Put adds or replaces the entry with n.Key.
-func (ix *Index) Put(n Name) {
-	terms := namefold.Terms(n.Given, n.Family)
-	g, f := namefold.Key(n.Given), namefold.Key(n.Family)
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	ix.put(n, terms, [2]uint64{hashKey(g + f), hashKey(f + g)})
+// exactCode identifies a whole name, given then family with every break
+// removed: a hash, with the length of the given name in the low byte so
+// that a query can be tried as family then given too (see Search).
+func exactCode(given, family string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(seed)
+	h.WriteString(given)
+	h.WriteString(family)
+	return h.Sum64()&^0xff | uint64(min(len(given), 0xff))
 }
 
-func (ix *Index) put(n Name, terms []string, exact [2]uint64) {
-	ord, ok := ix.ords[n.Key]
-	if !ok {
-		ord = uint32(len(ix.docs))
-		ix.ords[n.Key] = ord
-		ix.docs = append(ix.docs, doc{key: n.Key})
-	}
-	d := &ix.docs[ord]
-	ids := make([]uint32, 0, len(terms))
+// Put adds or replaces the entry with n.Key.
+func (ix *Index) Put(n Name) {
+	terms := namefold.AppendTerms(nil, n.Given, n.Family)
+	code := exactCode(namefold.Key(n.Given), namefold.Key(n.Family))
+	day := dayOf(n.Removed)
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+
+	ord, fresh := ix.doc(n.Key)
+	ids := ix.scratch[:0]
 	for _, t := range terms {
-		ids = append(ids, ix.termID(t))
-	}
-	for _, old := range d.terms {
-		if !slices.Contains(ids, old) {
-			ix.postings[old] = removeSorted(ix.postings[old], ord)
+		id := ix.termID(t.Text)
+		ids = append(ids, id)
+		if t.Lead == 0 {
+			ix.markWord(id, t.Text)
+		} else {
+			lead, _ := ix.lookup(t.Text[:t.Lead]) // a term of this name, so there already
+			ix.joins[lead] = ix.insertByTerm(ix.joins[lead], id, t.Text)
 		}
 	}
-	for _, id := range ids {
-		if !slices.Contains(d.terms, id) {
-			ix.postings[id] = insertSorted(ix.postings[id], ord)
+	ix.scratch = ids
+	old := ix.fwd[ix.fwdOff[ord] : ix.fwdOff[ord]+uint32(ix.fwdLen[ord])]
+	if !sameSet(old, ids) {
+		for _, id := range old {
+			if !slices.Contains(ids, id) {
+				ix.removePosting(id, ord)
+			}
+		}
+		for _, id := range ids {
+			if !slices.Contains(old, id) {
+				ix.addPosting(id, ord)
+			}
+		}
+		ix.setFwd(ord, ids)
+	}
+	if fresh || ix.exact[ord] != code {
+		if !fresh {
+			ix.unlinkExact(ord)
+		}
+		ix.exact[ord] = code
+		ix.linkExact(ord)
+	}
+	if day != 0 {
+		ix.removedBits[ord/64] |= 1 << (ord % 64)
+		ix.removedDay[ord] = day
+	} else if ix.removedBits[ord/64]&(1<<(ord%64)) != 0 {
+		ix.removedBits[ord/64] &^= 1 << (ord % 64)
+		delete(ix.removedDay, ord)
+	}
+}
+
+func sameSet(a, b []uint32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range b {
+		if !slices.Contains(a, x) {
+			return false
 		}
 	}
-	d.terms, d.exact, d.removed = ids, exact, dayOf(n.Removed)
+	return true
 }
 
 // Len returns the number of entries indexed, hidden ones included.
 func (ix *Index) Len() int {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	return len(ix.docs)
+	return len(ix.keys)
 }
 
-func (ix *Index) termID(t string) uint32 {
-	if id, ok := ix.termIDs[t]; ok {
-		return id
+// doc returns the document number of key, adding an empty entry for a
+// key not seen before.
+func (ix *Index) doc(key string) (uint32, bool) {
+	if 4*(len(ix.keys)+1) > 3*len(ix.keyTab) {
+		ix.keyTab = make([]uint32, 2*len(ix.keyTab))
+		for ord, k := range ix.keys {
+			ix.keyTab[ix.keySlot(k)] = uint32(ord) + 1
+		}
 	}
-	id := uint32(len(ix.terms))
-	ix.termIDs[t] = id
-	ix.terms = append(ix.terms, t)
-	ix.postings = append(ix.postings, nil)
-	b := bucketOf(t)
-	list := ix.buckets[b]
-	i := sort.Search(len(list), func(i int) bool { return ix.terms[list[i]] >= t })
-	ix.buckets[b] = slices.Insert(list, i, id)
+	i := ix.keySlot(key)
+	if v := ix.keyTab[i]; v != 0 {
+		return v - 1, false
+	}
+	ord := uint32(len(ix.keys))
+	ix.keyTab[i] = ord + 1
+	ix.keys = append(ix.keys, key)
+	ix.fwdOff = append(ix.fwdOff, uint32(len(ix.fwd)))
+	ix.fwdLen = append(ix.fwdLen, 0)
+	ix.exact = append(ix.exact, 0)
+	ix.exactNext = append(ix.exactNext, 0)
+	if int(ord/64) >= len(ix.removedBits) {
+		ix.removedBits = append(ix.removedBits, 0)
+	}
+	if len(ix.keys) > len(ix.exactHeads) {
+		ix.rehashExact()
+	}
+	if len(ix.keys) >= 4096 && len(ix.keys)&(len(ix.keys)-1) == 0 {
+		ix.dropSparseBitmaps()
+	}
+	return ord, true
+}
+
+// keySlot is the slot of keyTab holding key, or the empty one where it
+// would go.
+func (ix *Index) keySlot(key string) int {
+	mask := len(ix.keyTab) - 1
+	for i := int(maphash.String(seed, key)) & mask; ; i = (i + 1) & mask {
+		if v := ix.keyTab[i]; v == 0 || ix.keys[v-1] == key {
+			return i
+		}
+	}
+}
+
+// setFwd records ids as the terms of document ord.
+func (ix *Index) setFwd(ord uint32, ids []uint32) {
+	n := uint32(ix.fwdLen[ord])
+	if len(ids) <= int(n) {
+		copy(ix.fwd[ix.fwdOff[ord]:], ids)
+		ix.fwdDead += int(n) - len(ids)
+	} else {
+		ix.fwdDead += int(n)
+		ix.fwdOff[ord] = uint32(len(ix.fwd))
+		ix.fwd = append(ix.fwd, ids...)
+	}
+	ix.fwdLen[ord] = uint16(len(ids))
+	if ix.fwdDead > 1024 && 2*ix.fwdDead > len(ix.fwd) {
+		fwd := make([]uint32, 0, len(ix.fwd)-ix.fwdDead)
+		for d := range ix.keys {
+			off := ix.fwdOff[d]
+			ix.fwdOff[d] = uint32(len(fwd))
+			fwd = append(fwd, ix.fwd[off:off+uint32(ix.fwdLen[d])]...)
+		}
+		ix.fwd, ix.fwdDead = fwd, 0
+	}
+}
+
+// terms returns the term ids of document ord.
+func (ix *Index) terms(ord uint32) []uint32 {
+	off := ix.fwdOff[ord]
+	return ix.fwd[off : off+uint32(ix.fwdLen[ord])]
+}
+
+func (ix *Index) exactSlot(code uint64) int { return int(code>>8) & (len(ix.exactHeads) - 1) }
+
+func (ix *Index) linkExact(ord uint32) {
+	s := ix.exactSlot(ix.exact[ord])
+	ix.exactNext[ord] = ix.exactHeads[s]
+	ix.exactHeads[s] = ord + 1
+}
+
+func (ix *Index) unlinkExact(ord uint32) {
+	p := &ix.exactHeads[ix.exactSlot(ix.exact[ord])]
+	for *p != 0 && *p != ord+1 {
+		p = &ix.exactNext[*p-1]
+	}
+	if *p != 0 {
+		*p = ix.exactNext[ord]
+	}
+}
+
+func (ix *Index) rehashExact() {
+	ix.exactHeads = make([]uint32, 2*len(ix.exactHeads))
+	for ord := range ix.keys {
+		if ord < len(ix.keys)-1 { // the newest has no code yet
+			ix.linkExact(uint32(ord))
+		}
+	}
+}
+
+// term returns the text of term id.
+func (ix *Index) term(id uint32) []byte {
+	start := uint32(0)
+	if id > 0 {
+		start = ix.termEnd[id-1]
+	}
+	return ix.termData[start:ix.termEnd[id]]
+}
+
+func (ix *Index) termSlot(t string) int {
+	mask := len(ix.termTab) - 1
+	for i := int(maphash.String(seed, t)) & mask; ; i = (i + 1) & mask {
+		if v := ix.termTab[i]; v == 0 || string(ix.term(v-1)) == t {
+			return i
+		}
+	}
+}
+
+// lookup returns the id of term t, if any entry ever held it.
+func (ix *Index) lookup(t string) (uint32, bool) {
+	v := ix.termTab[ix.termSlot(t)]
+	return v - 1, v != 0
+}
+
+// termID returns the id of term t, adding it if it is new.
+func (ix *Index) termID(t string) uint32 {
+	if 4*(len(ix.termEnd)+1) > 3*len(ix.termTab) {
+		ix.termTab = make([]uint32, 2*len(ix.termTab))
+		for id := range ix.termEnd {
+			ix.termTab[ix.termSlot(string(ix.term(uint32(id))))] = uint32(id) + 1
+		}
+	}
+	i := ix.termSlot(t)
+	if v := ix.termTab[i]; v != 0 {
+		return v - 1
+	}
+	id := uint32(len(ix.termEnd))
+	ix.termTab[i] = id + 1
+	ix.termData = append(ix.termData, t...)
+	ix.termEnd = append(ix.termEnd, uint32(len(ix.termData)))
+	ix.post = append(ix.post, 0)
+	if int(id/64) >= len(ix.isWord) {
+		ix.isWord = append(ix.isWord, 0)
+	}
 	return id
+}
+
+// markWord records that term id, t, is a word of some name.
+func (ix *Index) markWord(id uint32, t string) {
+	if testBit(ix.isWord, id) {
+		return
+	}
+	ix.isWord[id/64] |= 1 << (id % 64)
+	b := bucketOf(t)
+	ix.buckets[b] = ix.insertByTerm(ix.buckets[b], id, t)
+}
+
+// insertByTerm adds term id, t, to a list of term ids sorted by term,
+// unless it is there.
+func (ix *Index) insertByTerm(list []uint32, id uint32, t string) []uint32 {
+	j := sort.Search(len(list), func(j int) bool { return string(ix.term(list[j])) >= t })
+	if j < len(list) && list[j] == id {
+		return list
+	}
+	return slices.Insert(list, j, id)
 }
 
 func bucketOf(t string) uint16 {
@@ -142,52 +374,54 @@ func bucketOf(t string) uint16 {
 	return uint16(t[0])<<8 | uint16(t[1])
 }
 
-// insertSorted adds v to a sorted list. New entries get the highest
-// document number, so the common case is an append.
-func insertSorted(list []uint32, v uint32) []uint32 {
-	if n := len(list); n == 0 || list[n-1] < v {
-		return append(list, v)
-	}
-	i, found := slices.BinarySearch(list, v)
-	if found {
-		return list
-	}
-	return slices.Insert(list, i, v)
-}
+// hasPrefix reports whether term b starts with p.
+func hasPrefix(b []byte, p string) bool { return len(b) >= len(p) && string(b[:len(p)]) == p }
 
-func removeSorted(list []uint32, v uint32) []uint32 {
-	i, found := slices.BinarySearch(list, v)
-	if !found {
-		return list
-	}
-	return slices.Delete(list, i, i+1)
-}
-
-// prefixTerms calls fn for each term id whose term starts with p, the one
-// equal to p first, until fn returns false.
+// prefixTerms calls fn, until it returns false, for each term starting
+// with p that a name holding it may hold no other way: each word starting
+// with p, in term order, then each joined term starting with p whose lead
+// is shorter than p.
 func (ix *Index) prefixTerms(p string, fn func(id uint32) bool) {
 	if p == "" {
 		return
 	}
-	if id, ok := ix.termIDs[p]; ok && !fn(id) {
-		return
-	}
 	walk := func(list []uint32) bool {
-		i := sort.Search(len(list), func(i int) bool { return ix.terms[list[i]] >= p })
-		for ; i < len(list) && strings.HasPrefix(ix.terms[list[i]], p); i++ {
-			if ix.terms[list[i]] != p && !fn(list[i]) {
+		i := sort.Search(len(list), func(i int) bool { return string(ix.term(list[i])) >= p })
+		for ; i < len(list) && hasPrefix(ix.term(list[i]), p); i++ {
+			if !fn(list[i]) {
 				return false
 			}
 		}
 		return true
 	}
 	if len(p) >= 2 {
-		walk(ix.buckets[bucketOf(p)])
-		return
-	}
-	for c := 0; c < 256; c++ {
-		if list, ok := ix.buckets[uint16(p[0])<<8|uint16(c)]; ok && !walk(list) {
+		if !walk(ix.buckets[bucketOf(p)]) {
 			return
+		}
+	} else {
+		for c := 0; c < 256; c++ {
+			if list, ok := ix.buckets[uint16(p[0])<<8|uint16(c)]; ok && !walk(list) {
+				return
+			}
+		}
+	}
+	// A joined term that is also a word came above; one led by two
+	// prefixes of p comes once.
+	var seen []uint32
+	for i := 1; i < len(p); i++ {
+		lead, ok := ix.lookup(p[:i])
+		if !ok {
+			continue
+		}
+		list := ix.joins[lead]
+		j := sort.Search(len(list), func(j int) bool { return string(ix.term(list[j])) >= p })
+		for ; j < len(list) && hasPrefix(ix.term(list[j]), p); j++ {
+			if id := list[j]; !testBit(ix.isWord, id) && !slices.Contains(seen, id) {
+				seen = append(seen, id)
+				if !fn(id) {
+					return
+				}
+			}
 		}
 	}
 }

@@ -171,3 +171,156 @@ func TestIndexAgreesWithBruteForce(t *testing.T) {
 		assert.Equal(t, wantKeys, keys(got), qs)
 	}
 }
+
+// reference answers a search by ranking every entry one by one, as the
+// index must: best rank first, then in the order entries were first put.
+type reference struct {
+	order []string
+	names map[string]Name
+	// folded is each name's terms and folded given and family names,
+	// worked out once.
+	folded map[string]folded
+}
+
+type folded struct {
+	terms         []string
+	given, family string
+}
+
+func (ref *reference) put(n Name) {
+	if _, ok := ref.names[n.Key]; !ok {
+		ref.order = append(ref.order, n.Key)
+	}
+	ref.names[n.Key] = n
+	ref.folded[n.Key] = folded{namefold.Terms(n.Given, n.Family), namefold.Key(n.Given), namefold.Key(n.Family)}
+}
+
+// rank is q.Rank(given, family) from the folded name.
+func (f folded) rank(q namefold.Query) namefold.Rank {
+	r := q.Match(f.terms)
+	if k := q.Key(); r == namefold.Word && (k == f.given+f.family || k == f.family+f.given) {
+		return namefold.Exact
+	}
+	return r
+}
+
+func (ref *reference) search(q namefold.Query, limit int, cutoff time.Time) ([]Hit, int) {
+	var tiers [namefold.Exact + 1][]Hit
+	total := 0
+	for _, k := range ref.order {
+		n := ref.names[k]
+		if !cutoff.IsZero() && !n.Removed.IsZero() && dayOf(n.Removed) < dayOf(cutoff) {
+			continue
+		}
+		if r := ref.folded[k].rank(q); r != namefold.NoMatch {
+			tiers[r] = append(tiers[r], Hit{Key: k, Rank: r})
+			total++
+		}
+	}
+	var hits []Hit
+	for r := namefold.Exact; r > namefold.NoMatch; r-- {
+		hits = append(hits, tiers[r]...)
+	}
+	return hits[:min(len(hits), limit)], total
+}
+
+// randomName makes names from a few short parts, so that prefixes, joins,
+// namesakes and exact names given either way round collide often.
+func randomName(rng *rand.Rand) (string, string) {
+	parts := []string{"a", "ab", "aba", "b", "ba", "o", "neill", "oneill", "mac", "leod", "macleod", "sian", "siân",
+		norm.NFD.String("siân"), "evans", "evan", "jo", "jones", "ann", "mary", "maryann", "nic", "zoë", "aa"}
+	seps := []string{" ", "-", "'", "’", " ", " "}
+	field := func() string {
+		s := parts[rng.IntN(len(parts))]
+		for range rng.IntN(3) {
+			s += seps[rng.IntN(len(seps))] + parts[rng.IntN(len(parts))]
+		}
+		if rng.IntN(3) == 0 {
+			s = strings.ToUpper(s[:1]) + s[1:]
+		}
+		return s
+	}
+	return field(), field()
+}
+
+func randomQuery(rng *rand.Rand, ref *reference) string {
+	if rng.IntN(2) == 0 && len(ref.order) > 0 {
+		n := ref.names[ref.order[rng.IntN(len(ref.order))]]
+		words := namefold.Words(n.Given + " " + n.Family)
+		switch rng.IntN(4) {
+		case 0:
+			return n.Given + " " + n.Family
+		case 1:
+			return n.Family + " " + n.Given
+		case 2:
+			return namefold.Key(n.Given) + namefold.Key(n.Family)
+		default:
+			var out []string
+			for _, w := range words {
+				if rng.IntN(2) == 0 {
+					out = append(out, w[:1+rng.IntN(len(w))])
+				}
+			}
+			return strings.Join(out, " ")
+		}
+	}
+	g, f := randomName(rng)
+	ws := namefold.Words(g + " " + f)
+	for i, w := range ws {
+		ws[i] = w[:1+rng.IntN(len(w))]
+	}
+	return strings.Join(ws[:1+rng.IntN(len(ws))], " ")
+}
+
+// The index answers exactly as the reference does, through additions,
+// renames, removals and reinstatements, with dense and sparse postings.
+func TestIndexAgreesWithReferenceRandomly(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	ix := New()
+	ref := &reference{names: map[string]Name{}, folded: map[string]folded{}}
+	day := func(d int) time.Time { return time.Date(2020, 1, 1, 9, 0, 0, 0, time.UTC).AddDate(0, 0, d) }
+	put := func(n Name) {
+		ix.Put(n)
+		ref.put(n)
+	}
+	for i := range 4000 {
+		g, f := randomName(rng)
+		put(Name{Key: fmt.Sprint("k", i), Given: g, Family: f})
+	}
+	for round := range 6 {
+		for range 400 {
+			k := ref.order[rng.IntN(len(ref.order))]
+			n := ref.names[k]
+			switch rng.IntN(4) {
+			case 0:
+				n.Given, n.Family = randomName(rng)
+			case 1:
+				n.Removed = day(rng.IntN(10))
+			case 2:
+				n.Removed = time.Time{}
+			default:
+				g, f := randomName(rng)
+				n = Name{Key: fmt.Sprint("new", round, "-", len(ref.order)), Given: g, Family: f}
+			}
+			put(n)
+		}
+		for range 120 {
+			qs := randomQuery(rng, ref)
+			q := namefold.NewQuery(qs)
+			limit := []int{1, 5, 50, 10000}[rng.IntN(4)]
+			var cutoff time.Time
+			var opts []Option
+			if rng.IntN(2) == 0 {
+				cutoff = day(rng.IntN(12))
+				opts = append(opts, HideRemovedBefore(cutoff))
+			}
+			want, total := ref.search(q, limit, cutoff)
+			got := ix.Search(q, limit, opts...)
+			require.False(t, got.AtLeast, "%q", qs)
+			require.Equal(t, total, got.Total, "round %d: %q", round, qs)
+			require.Equal(t, want, got.Hits, "round %d: %q limit %d", round, qs, limit)
+		}
+	}
+	assert.NotEmpty(t, ix.dense, "some terms are common enough for a bitmap")
+	assert.Equal(t, len(ref.order), ix.Len())
+}

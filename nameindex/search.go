@@ -1,18 +1,20 @@
 package nameindex
 
 import (
+	"hash/maphash"
+	mbits "math/bits"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/nalw/linkpass/namefold"
 )
 
-// MaxScan bounds the candidates one search examines. A query that could
-// match more (a single letter) is answered from the first MaxScan, with
-// whole-word matches always among them, and its total marked as a lower
-// bound: the person is asked to refine the search in any case.
+// MaxScan bounds the candidates one search examines, and the terms it
+// walks for one query word. A query that could match more (a single
+// letter, two very common prefixes) is answered from the first MaxScan,
+// with whole-word matches always among them, and its total marked as a
+// lower bound: the person is asked to refine the search in any case.
 const MaxScan = 20000
 
 // Hit is one entry found.
@@ -33,8 +35,6 @@ type Result struct {
 	AtLeast bool
 }
 
-var candPool = sync.Pool{New: func() any { s := make([]uint32, 0, 256); return &s }}
-
 // Option changes a search.
 type Option func(*options)
 
@@ -46,8 +46,53 @@ func HideRemovedBefore(t time.Time) Option {
 	return func(o *options) { o.removedCutoff = dayOf(t) }
 }
 
+var (
+	bitmapPool  = sync.Pool{New: func() any { return new(bitmap) }}
+	scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+)
+
+// scratch is one search's working memory, reused between searches.
+type scratch struct {
+	ids     []uint32 // term ids of the query words
+	ones    []uint32 // postings of single-holder terms
+	cands   []uint32
+	matches []match
+	merged  []match
+	exact   []uint32
+	toks    []word
+	curs    []cursor
+	filters []filter
+}
+
+type match struct {
+	ord  uint32
+	rank namefold.Rank
+}
+
+// word is what the index has for one query word.
+type word struct {
+	tok string
+	// whole is the term equal to the word, or -1.
+	whole int64
+	// terms are the ids of the terms starting with the word, whole
+	// first, leaving out those whose holders all hold another of them
+	// (see Index.joins); cost is their postings. When the word starts more than
+	// MaxScan terms, tooMany is set and terms is incomplete.
+	terms   []uint32
+	cost    int
+	tooMany bool
+}
+
 // Search finds the entries whose name matches every word of q (see
 // namefold.Query) and returns at most limit of them, best first.
+//
+// Each reading of the query (namefold.Query.Alternatives) is answered from
+// its cheapest word: that word's postings are the candidates, and every
+// other word is checked against each of them through a cursor on its own
+// few postings, a bitmap of its many, or, for a word too short to be worth
+// either, the candidate's own terms. Whole-word and exact matches are found
+// the same way from the words' own terms and the hash of the whole name,
+// so the cost follows the candidates, never the register's size.
 func (ix *Index) Search(q namefold.Query, limit int, opts ...Option) Result {
 	var o options
 	for _, fn := range opts {
@@ -57,236 +102,450 @@ func (ix *Index) Search(q namefold.Query, limit int, opts ...Option) Result {
 	if q.Empty() {
 		return res
 	}
-	exactHash := hashKey(q.Key())
+	s := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(s)
+	s.ids, s.ones, s.matches, s.toks = s.ids[:0], s.ones[:0], s.matches[:0], s.toks[:0]
 
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 
-	cp := candPool.Get().(*[]uint32)
-	defer candPool.Put(cp)
-	cands := (*cp)[:0]
-	for _, alt := range q.Alternatives() {
-		var capped bool
-		cands, capped = ix.candidates(alt, cands)
-		res.AtLeast = res.AtLeast || capped
-	}
-	slices.Sort(cands)
-	cands = slices.Compact(cands)
-	*cp = cands
-
-	// Each candidate is ranked from its own term ids. A token's rank is
-	// worked out once per candidate, however many alternatives share it.
-	// A query of one word needs no check: its candidates are exactly its
-	// matches, whole words being those on the word's own posting list.
-	toks := distinctTokens(q)
-	if alts := q.Alternatives(); len(alts) == 1 && len(alts[0]) == 1 {
-		ix.oneWord(&res, q.Alternatives()[0][0], cands, limit, exactHash, o)
-		return res
-	}
-	for i := range toks {
-		toks[i].id, toks[i].whole = ix.termIDs[toks[i].tok]
-	}
-	memo := make([]int8, len(toks))
-	var d *doc
-	tokenRank := func(tok string) namefold.Rank {
-		i := 0
-		for toks[i].tok != tok {
-			i++
-		}
-		if memo[i] >= 0 {
-			return namefold.Rank(memo[i])
-		}
-		r := namefold.NoMatch
-		for _, id := range d.terms {
-			if toks[i].whole && id == toks[i].id {
-				r = namefold.Word
-				break
-			}
-			if r == namefold.NoMatch && strings.HasPrefix(ix.terms[id], tok) {
-				r = namefold.Prefix
+	alts := q.Alternatives()
+	for _, alt := range alts {
+		for _, tok := range alt {
+			if !slices.ContainsFunc(s.toks, func(w word) bool { return w.tok == tok }) {
+				s.toks = append(s.toks, ix.word(tok, s))
 			}
 		}
-		memo[i] = int8(r)
-		return r
 	}
-
-	// Candidates are in document order, so each rank's hits come out in
-	// that order too: fill three tiers, no sort needed.
-	var tiers [namefold.Exact + 1][]uint32
-	for _, ord := range cands {
-		d = &ix.docs[ord]
-		if d.removed != 0 && d.removed < o.removedCutoff {
-			continue
+	k := sink{exact: ix.exactMatches(q, alts, s, o.removedCutoff), limit: max(limit, 0)}
+	if len(alts) == 1 {
+		res.AtLeast = ix.searchAlt(alts[0], s, o.removedCutoff, &k, nil)
+	} else {
+		// Each reading's matches, in document order; then all readings
+		// merged, the best rank of each entry kept.
+		runs := make([]int, 0, len(alts)+1)
+		for _, alt := range alts {
+			runs = append(runs, len(s.matches))
+			capped := ix.searchAlt(alt, s, o.removedCutoff, nil, &s.matches)
+			res.AtLeast = res.AtLeast || capped
 		}
-		for i := range memo {
-			memo[i] = -1
-		}
-		r := q.MatchWith(tokenRank)
-		if r == namefold.NoMatch {
-			continue
-		}
-		if r == namefold.Word && (d.exact[0] == exactHash || d.exact[1] == exactHash) {
-			r = namefold.Exact
-		}
-		res.Total++
-		if len(tiers[r]) < limit {
-			tiers[r] = append(tiers[r], ord)
+		runs = append(runs, len(s.matches))
+		s.merged = mergeRuns(s.matches, runs, s.merged[:0])
+		for _, m := range s.merged {
+			k.add(m.ord, m.rank)
 		}
 	}
-	ix.fill(&res, &tiers, limit)
-	return res
-}
-
-// oneWord ranks the candidates of a one-word query.
-func (ix *Index) oneWord(res *Result, tok string, cands []uint32, limit int, exactHash uint64, o options) {
-	var whole []uint32
-	if id, ok := ix.termIDs[tok]; ok {
-		whole = ix.postings[id]
-	}
-	var tiers [namefold.Exact + 1][]uint32
-	w := 0
-	for _, ord := range cands {
-		for w < len(whole) && whole[w] < ord {
-			w++
-		}
-		d := &ix.docs[ord]
-		if d.removed != 0 && d.removed < o.removedCutoff {
-			continue
-		}
-		r := namefold.Prefix
-		if w < len(whole) && whole[w] == ord {
-			r = namefold.Word
-			if d.exact[0] == exactHash || d.exact[1] == exactHash {
-				r = namefold.Exact
-			}
-		}
-		res.Total++
-		if len(tiers[r]) < limit {
-			tiers[r] = append(tiers[r], ord)
-		}
-	}
-	ix.fill(res, &tiers, limit)
-}
-
-// fill takes the hits from the tiers, best first.
-func (ix *Index) fill(res *Result, tiers *[namefold.Exact + 1][]uint32, limit int) {
+	res.Total = k.total + len(k.exact)
+	k.tiers[namefold.Exact] = k.exact[:min(len(k.exact), k.limit)]
 	for r := namefold.Exact; r > namefold.NoMatch && len(res.Hits) < limit; r-- {
-		for _, ord := range tiers[r] {
+		for _, ord := range k.tiers[r] {
 			if len(res.Hits) == limit {
 				break
 			}
-			res.Hits = append(res.Hits, Hit{Key: ix.docs[ord].key, Rank: r})
+			res.Hits = append(res.Hits, Hit{Key: ix.keys[ord], Rank: r})
 		}
+	}
+	return res
+}
+
+// sink collects matches in document order: it counts them and keeps the
+// first limit of each rank, leaving out the exact matches, found and
+// counted apart.
+type sink struct {
+	exact []uint32
+	e     int
+	limit int
+	total int
+	tiers [namefold.Exact + 1][]uint32
+}
+
+func (k *sink) isExact(d uint32) bool {
+	for k.e < len(k.exact) && k.exact[k.e] < d {
+		k.e++
+	}
+	return k.e < len(k.exact) && k.exact[k.e] == d
+}
+
+func (k *sink) add(d uint32, r namefold.Rank) {
+	if k.isExact(d) {
+		return
+	}
+	k.total++
+	if len(k.tiers[r]) < k.limit {
+		k.tiers[r] = append(k.tiers[r], d)
 	}
 }
 
-type token struct {
-	tok   string
-	id    uint32
-	whole bool // the token is itself a term, with id
-}
-
-func distinctTokens(q namefold.Query) []token {
-	var out []token
-	for _, alt := range q.Alternatives() {
-		for _, tok := range alt {
-			if !slices.ContainsFunc(out, func(t token) bool { return t.tok == tok }) {
-				out = append(out, token{tok: tok})
-			}
-		}
+// word looks up one query word.
+func (ix *Index) word(tok string, s *scratch) word {
+	w := word{tok: tok, whole: -1}
+	start := len(s.ids)
+	if id, ok := ix.lookup(tok); ok && ix.post[id] != 0 {
+		w.whole = int64(id)
+		s.ids = append(s.ids, id)
+		w.cost += ix.count(id)
 	}
-	return out
-}
-
-// candidates appends to dst the documents that may match every token of
-// alt. It starts from the token whose terms have the fewest postings (the
-// driver), then narrows those by every other token whose postings are not
-// much more numerous, through a bitmap: the cost is the postings of the
-// query's words, never the register's size. A token with far more postings
-// (a single letter) is left to the per-candidate check. Whole-term postings
-// come first, so that whole-word matches are never cut off by MaxScan.
-func (ix *Index) candidates(alt []string, dst []uint32) ([]uint32, bool) {
-	// Longer tokens usually have fewer postings: costing them first lets
-	// the walk of a short one stop as soon as it costs too much.
-	order := slices.Clone(alt)
-	slices.SortFunc(order, func(a, b string) int { return len(b) - len(a) })
-	costs := make([]int, len(order))
-	best := -1
-	for i, tok := range order {
-		limit := -1
-		if best >= 0 {
-			limit = narrowFactor * costs[best]
-		}
-		ix.prefixTerms(tok, func(id uint32) bool {
-			costs[i] += len(ix.postings[id])
-			return limit < 0 || costs[i] <= limit
-		})
-		if costs[i] == 0 {
-			return dst, false // this token matches nobody
-		}
-		if best < 0 || costs[i] < costs[best] {
-			best = i
-		}
-	}
-
-	start, capped, terms := len(dst), false, 0
-	ix.prefixTerms(order[best], func(id uint32) bool {
-		p := ix.postings[id]
-		if room := max(0, MaxScan-(len(dst)-start)); len(p) > room && ix.terms[id] != order[best] {
-			p, capped = p[:room], true
-		}
-		dst = append(dst, p...)
-		terms++
-		return !capped
-	})
-	if terms > 1 {
-		slices.Sort(dst[start:])
-		dst = append(dst[:start], slices.Compact(dst[start:])...)
-	}
-	for i, tok := range order {
-		if i == best || costs[i] > narrowFactor*costs[best] || len(dst) == start {
-			continue
-		}
-		dst = ix.narrow(dst, start, tok)
-	}
-	return dst, capped
-}
-
-// narrowFactor is how many times the driver's postings another token's may
-// be and still be used to narrow the candidates.
-const narrowFactor = 16
-
-var bitmapPool = sync.Pool{New: func() any { return new([]uint64) }}
-
-// narrow keeps, of dst[start:], the documents with a term starting with tok.
-func (ix *Index) narrow(dst []uint32, start int, tok string) []uint32 {
-	bp := bitmapPool.Get().(*[]uint64)
-	defer bitmapPool.Put(bp)
-	words := (len(ix.docs) + 63) / 64
-	if cap(*bp) < words {
-		*bp = make([]uint64, words)
-	}
-	bits := (*bp)[:words]
-	var ids []uint32
+	walked := 0
 	ix.prefixTerms(tok, func(id uint32) bool {
-		ids = append(ids, id)
-		for _, ord := range ix.postings[id] {
-			bits[ord/64] |= 1 << (ord % 64)
+		if walked++; walked > MaxScan {
+			w.tooMany = true
+			return false
+		}
+		if int64(id) != w.whole && ix.post[id] != 0 {
+			s.ids = append(s.ids, id)
+			w.cost += ix.count(id)
 		}
 		return true
 	})
-	out := dst[:start]
-	for _, ord := range dst[start:] {
-		if bits[ord/64]&(1<<(ord%64)) != 0 {
-			out = append(out, ord)
+	w.terms = s.ids[start:len(s.ids):len(s.ids)]
+	return w
+}
+
+func (s *scratch) word(tok string) *word {
+	for i := range s.toks {
+		if s.toks[i].tok == tok {
+			return &s.toks[i]
 		}
 	}
-	// Clear only what was set: cheaper than the whole bitmap when the
-	// register is large and the token rare.
-	for _, id := range ids {
-		for _, ord := range ix.postings[id] {
-			bits[ord/64] = 0
+	panic("nameindex: query word not looked up: " + tok)
+}
+
+// filter checks candidates against one query word.
+type filter struct {
+	w     *word
+	curs  []cursor // one per term, or
+	set   *bitmap  // the word's postings, or neither: the candidate's terms
+	whole cursor
+}
+
+// Most terms a word may have and still be checked through a cursor on
+// each, and how many times the candidates its postings may be and still
+// be gathered into a bitmap; past both, each candidate's own terms are
+// checked.
+const (
+	maxCursors  = 8
+	bitmapRatio = 32
+)
+
+// searchAlt gives the entries matching every word of alt, in document
+// order, to k or else appends them to out, and reports whether it stopped
+// at MaxScan.
+func (ix *Index) searchAlt(alt []string, s *scratch, cutoff int32, k *sink, out *[]match) bool {
+	allWhole := true
+	var driver *word
+	for _, tok := range alt {
+		w := s.word(tok)
+		if !w.tooMany && w.cost == 0 {
+			return false // this word matches nobody
+		}
+		allWhole = allWhole && w.whole >= 0
+		if driver == nil || better(w, driver) {
+			driver = w
 		}
 	}
-	return out
+	cands, capped := ix.candidates(driver, s)
+	if len(cands) > MaxScan && driver.whole < 0 {
+		cands, capped = cands[:MaxScan], true
+	}
+
+	var wholeDriver cursor
+	if allWhole {
+		wholeDriver, s.ones = ix.cursor(uint32(driver.whole), s.ones)
+	}
+	s.filters = s.filters[:0]
+	for _, tok := range alt {
+		w := s.word(tok)
+		if w == driver || slices.ContainsFunc(s.filters, func(f filter) bool { return f.w == w }) {
+			continue
+		}
+		f := filter{w: w}
+		switch {
+		case w.tooMany:
+		case len(w.terms) <= maxCursors:
+			start := len(s.curs)
+			for _, id := range w.terms {
+				var c cursor
+				c, s.ones = ix.cursor(id, s.ones)
+				s.curs = append(s.curs, c)
+			}
+			f.curs = s.curs[start:len(s.curs):len(s.curs)]
+		case w.cost <= bitmapRatio*len(cands):
+			f.set = newBitmap(len(ix.keys))
+			for _, id := range w.terms {
+				if b, ok := ix.dense[id]; ok {
+					f.set.addBits(b)
+				} else {
+					var ids []uint32
+					ids, s.ones = ix.postings(id, s.ones)
+					f.set.addList(ids)
+				}
+			}
+		}
+		if allWhole {
+			f.whole, s.ones = ix.cursor(uint32(w.whole), s.ones)
+		}
+		s.filters = append(s.filters, f)
+	}
+	// Cheapest checks first.
+	slices.SortFunc(s.filters, func(a, b filter) int { return a.order() - b.order() })
+
+	hide := cutoff != 0 && len(ix.removedDay) > 0
+	if len(s.filters) == 0 && k != nil && len(driver.terms) == 1 && !driver.tooMany {
+		// One word with one term: every candidate matches, with one rank.
+		r := namefold.Prefix
+		if allWhole {
+			r = namefold.Word
+		}
+		k.bulk(ix, cands, uint32(driver.terms[0]), r, hide, cutoff)
+		return capped
+	}
+	for _, d := range cands {
+		if hide && testBit(ix.removedBits, d) && ix.removedDay[d] < cutoff {
+			continue
+		}
+		ok := true
+		for i := range s.filters {
+			if !ix.check(&s.filters[i], d) {
+				ok = false
+				break
+			}
+		}
+		if !ok {
+			continue
+		}
+		r := namefold.Prefix
+		if allWhole && wholeDriver.has(d) {
+			r = namefold.Word
+			for i := range s.filters {
+				if !s.filters[i].whole.has(d) {
+					r = namefold.Prefix
+					break
+				}
+			}
+		}
+		if k != nil {
+			k.add(d, r)
+		} else {
+			*out = append(*out, match{d, r})
+		}
+	}
+	for i := range s.filters {
+		if s.filters[i].set != nil {
+			s.filters[i].set.release()
+		}
+	}
+	s.curs = s.curs[:0]
+	return capped
+}
+
+// bulk adds the postings of one term, all of rank r: it counts them
+// without looking at each, but for the hidden ones, and takes only the
+// first limit.
+func (k *sink) bulk(ix *Index, cands []uint32, id uint32, r namefold.Rank, hide bool, cutoff int32) {
+	hidden := 0
+	if hide {
+		if bits, ok := ix.dense[id]; ok {
+			for w, x := range bits[:min(len(bits), len(ix.removedBits))] {
+				for x &= ix.removedBits[w]; x != 0; x &= x - 1 {
+					if ix.removedDay[uint32(w*64+mbits.TrailingZeros64(x))] < cutoff {
+						hidden++
+					}
+				}
+			}
+		} else {
+			for _, d := range cands {
+				if testBit(ix.removedBits, d) && ix.removedDay[d] < cutoff {
+					hidden++
+				}
+			}
+		}
+	}
+	// Exact matches are counted apart; they are all among cands.
+	k.total += len(cands) - hidden - len(k.exact)
+	for _, d := range cands {
+		if len(k.tiers[r]) == k.limit {
+			break
+		}
+		if hide && testBit(ix.removedBits, d) && ix.removedDay[d] < cutoff || k.isExact(d) {
+			continue
+		}
+		k.tiers[r] = append(k.tiers[r], d)
+	}
+}
+
+// better reports whether w drives a search more cheaply than v.
+func better(w, v *word) bool {
+	if w.tooMany != v.tooMany {
+		return !w.tooMany
+	}
+	if w.tooMany {
+		return len(w.tok) > len(v.tok)
+	}
+	return w.cost < v.cost
+}
+
+func (f *filter) order() int {
+	switch {
+	case f.curs != nil:
+		return len(f.curs)
+	case f.set != nil:
+		return maxCursors + 1
+	}
+	return maxCursors + 2
+}
+
+func (ix *Index) check(f *filter, d uint32) bool {
+	switch {
+	case f.curs != nil:
+		for i := range f.curs {
+			if f.curs[i].has(d) {
+				return true
+			}
+		}
+		return false
+	case f.set != nil:
+		return f.set.w[d/64]&(1<<(d%64)) != 0
+	}
+	for _, id := range ix.terms(d) {
+		if hasPrefix(ix.term(id), f.w.tok) {
+			return true
+		}
+	}
+	return false
+}
+
+// candidates returns the entries holding a term of w, in document order,
+// and whether they are only some of them: a word starting too many terms,
+// or whose postings outnumber MaxScan, gives its whole-word postings and
+// then as many others as MaxScan allows.
+func (ix *Index) candidates(w *word, s *scratch) ([]uint32, bool) {
+	terms, capped := w.terms, w.tooMany || w.cost > MaxScan
+	if capped {
+		// Walk again, this time only as far as MaxScan postings.
+		start, n := len(s.ids), 0
+		if w.whole >= 0 {
+			s.ids = append(s.ids, uint32(w.whole))
+			n += ix.count(uint32(w.whole))
+		}
+		ix.prefixTerms(w.tok, func(id uint32) bool {
+			if n >= MaxScan {
+				return false
+			}
+			if int64(id) != w.whole && ix.post[id] != 0 {
+				s.ids = append(s.ids, id)
+				n += ix.count(id)
+			}
+			return true
+		})
+		terms = s.ids[start:]
+	}
+	if len(terms) == 1 {
+		var ids []uint32
+		ids, s.ones = ix.postings(terms[0], s.ones)
+		return ids, capped
+	}
+	b := newBitmap(len(ix.keys))
+	room := MaxScan
+	for _, id := range terms {
+		whole := int64(id) == w.whole
+		if bits, ok := ix.dense[id]; ok && (whole || !capped) {
+			b.addBits(bits)
+			room -= ix.count(id)
+			continue
+		}
+		var ids []uint32
+		ids, s.ones = ix.postings(id, s.ones)
+		if capped && !whole && len(ids) > room {
+			ids = ids[:max(room, 0)]
+		}
+		b.addList(ids)
+		room -= len(ids)
+	}
+	s.cands = b.appendTo(s.cands[:0])
+	b.release()
+	return s.cands, capped
+}
+
+// mergeRuns merges the sorted runs of ms (ms[runs[i]:runs[i+1]]) into dst,
+// one match an entry, with its best rank.
+func mergeRuns(ms []match, runs []int, dst []match) []match {
+	heads := make([]int, len(runs)-1)
+	copy(heads, runs)
+	for {
+		best := -1
+		for i, h := range heads {
+			if h < runs[i+1] && (best < 0 || ms[h].ord < ms[heads[best]].ord) {
+				best = i
+			}
+		}
+		if best < 0 {
+			return dst
+		}
+		m := ms[heads[best]]
+		for i, h := range heads {
+			if h < runs[i+1] && ms[h].ord == m.ord {
+				m.rank = max(m.rank, ms[h].rank)
+				heads[i]++
+			}
+		}
+		dst = append(dst, m)
+	}
+}
+
+// exactMatches returns, in document order, the entries whose whole name is
+// the query (given then family, or family then given, breaks ignored) and
+// which match it word for word. An entry given then family is found by the
+// query's own hash; family then given by the hash of the query rotated at
+// the family name's length, each rotation checked against the given name's
+// length kept in the code.
+func (ix *Index) exactMatches(q namefold.Query, alts [][]string, s *scratch, cutoff int32) []uint32 {
+	s.exact = s.exact[:0]
+	if !slices.ContainsFunc(alts, func(alt []string) bool {
+		return !slices.ContainsFunc(alt, func(tok string) bool { return s.word(tok).whole < 0 })
+	}) {
+		return s.exact
+	}
+	k := q.Key()
+	var h maphash.Hash
+	h.SetSeed(seed)
+	for p := range len(k) {
+		h.Reset()
+		h.WriteString(k[p:])
+		h.WriteString(k[:p])
+		code := h.Sum64() &^ 0xff
+		for v := ix.exactHeads[ix.exactSlot(code)]; v != 0; v = ix.exactNext[v-1] {
+			d := v - 1
+			c := ix.exact[d]
+			if c&^0xff != code || (p > 0 && c&0xff != 0xff && int(c&0xff) != len(k)-p) {
+				continue
+			}
+			if cutoff != 0 && testBit(ix.removedBits, d) && ix.removedDay[d] < cutoff {
+				continue
+			}
+			if ix.wordMatch(alts, s, d) {
+				s.exact = append(s.exact, d)
+			}
+		}
+	}
+	slices.Sort(s.exact)
+	s.exact = slices.Compact(s.exact)
+	return s.exact
+}
+
+// wordMatch reports whether entry d holds every word of some reading of the
+// query as a whole term.
+func (ix *Index) wordMatch(alts [][]string, s *scratch, d uint32) bool {
+	for _, alt := range alts {
+		ok := true
+		for _, tok := range alt {
+			if w := s.word(tok); w.whole < 0 || !ix.holds(uint32(w.whole), d) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
 }
