@@ -1,9 +1,12 @@
 package cluster
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -27,7 +30,33 @@ const (
 	// before answering, so a client reads its own writes from the node
 	// it wrote through.
 	HeaderApplied = "Linkpass-Applied-Index"
+	// HeaderNotLeader marks a former leader's refusal of a forwarded
+	// write: nothing was changed, so the follower sends it again to the
+	// leader it learns of next.
+	HeaderNotLeader = "Linkpass-Not-Leader"
 )
+
+// Forwarding again after a change of leader is bounded in tries, in time
+// and in the size of the body it keeps to send again; a larger body (a
+// big import batch) gets the former leader's refusal to send again itself.
+const (
+	reforwardTries   = 3
+	reforwardWithin  = 5 * time.Second
+	reforwardMaxBody = 1 << 20
+)
+
+// errNotLeader is how ModifyResponse tells the forwarding loop that the
+// node it reached no longer leads.
+var errNotLeader = errors.New("cluster: the node forwarded to no longer leads")
+
+// attempt is one forwarding try: where to, whether a former leader's
+// refusal is to be sent again rather than passed on (mayRetry), and
+// whether that happened (refused, set by the proxy's ErrorHandler).
+type attempt struct {
+	target   *url.URL
+	mayRetry bool
+	refused  bool
+}
 
 // readYourWrites bounds how long a follower waits to catch up with a
 // write it forwarded before answering anyway.
@@ -61,16 +90,26 @@ type Forwarder struct {
 
 // NewForwarder returns a forwarder over t for node.
 func NewForwarder(t *Transport, node Node) *Forwarder {
-	f := &Forwarder{node: node, self: t.id.NodeID}
+	return newForwarder(t.http, t.id.NodeID, node)
+}
+
+func newForwarder(rt http.RoundTripper, self string, node Node) *Forwarder {
+	f := &Forwarder{node: node, self: self}
 	f.proxy = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
-			target, _ := pr.In.Context().Value(targetKey{}).(*url.URL)
-			pr.SetURL(target)
+			a, _ := pr.In.Context().Value(targetKey{}).(*attempt)
+			pr.SetURL(a.target)
 			pr.Out.Host = pr.In.Host
 			pr.Out.Header.Set(HeaderForwarded, f.self)
 		},
-		Transport: t.http,
+		Transport: rt,
 		ModifyResponse: func(resp *http.Response) error {
+			if resp.StatusCode == http.StatusServiceUnavailable && resp.Header.Get(HeaderNotLeader) != "" {
+				if a, _ := resp.Request.Context().Value(targetKey{}).(*attempt); a != nil && a.mayRetry {
+					return errNotLeader
+				}
+				return nil
+			}
 			idx, err := strconv.ParseUint(resp.Header.Get(HeaderApplied), 10, 64)
 			if err != nil {
 				return nil
@@ -81,6 +120,12 @@ func NewForwarder(t *Transport, node Node) *Forwarder {
 			return nil
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			if errors.Is(err, errNotLeader) {
+				if a, _ := r.Context().Value(targetKey{}).(*attempt); a != nil {
+					a.refused = true // forward sends it again
+				}
+				return
+			}
 			// The request may have reached the leader before the
 			// connection failed: say so rather than claim nothing changed.
 			writeUnavailable(w, fmt.Sprintf("the leader could not be reached to make this change (%v); it may or may not have been made: check before sending it again", err))
@@ -110,17 +155,80 @@ func (f *Forwarder) Wrap(h http.Handler, local, leaderOnly func(*http.Request) b
 			return
 		}
 		if by := r.Header.Get(HeaderForwarded); by != "" {
+			w.Header().Set(HeaderNotLeader, "1")
 			writeUnavailable(w, fmt.Sprintf("node %s forwarded this change here, but this node is no longer the leader; nothing was changed: send it again", by))
 			return
 		}
-		addr, _ := f.node.Leader()
+		f.forward(w, r)
+	})
+}
+
+// forward sends a write to the leader. When the node it reaches has just
+// stopped leading (an election under way), nothing was changed there, so
+// it waits for the next leader and sends the same body again, a few times
+// within a few seconds, rather than hand the client a 503 for an election
+// it cannot see.
+func (f *Forwarder) forward(w http.ResponseWriter, r *http.Request) {
+	body, replayable := bufferBody(r)
+	deadline := time.Now().Add(reforwardWithin)
+	tried := ""
+	for try := 1; ; try++ {
+		addr := f.leaderOtherThan(r.Context(), tried, deadline)
 		if addr == "" {
 			writeUnavailable(w, "this node is not the leader and no leader is known (the cluster has lost its majority, or is electing one); nothing was changed: try again shortly, or send the change to another node")
 			return
 		}
-		target := &url.URL{Scheme: "http", Host: addr}
-		f.proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), targetKey{}, target)))
-	})
+		last := !replayable || try == reforwardTries || time.Now().After(deadline)
+		a := &attempt{target: &url.URL{Scheme: "http", Host: addr}, mayRetry: !last}
+		if replayable {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		f.proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), targetKey{}, a)))
+		if !a.refused {
+			return // answered, for good or ill, on w
+		}
+		tried = addr
+	}
+}
+
+// leaderOtherThan waits, until deadline, for a known leader that is not
+// the one just refused.
+func (f *Forwarder) leaderOtherThan(ctx context.Context, refused string, deadline time.Time) string {
+	for {
+		addr, _ := f.node.Leader()
+		if addr != "" && addr != refused {
+			return addr
+		}
+		if refused == "" || time.Now().After(deadline) {
+			return addr
+		}
+		select {
+		case <-ctx.Done():
+			return ""
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// bufferBody reads a write's body into memory, up to reforwardMaxBody, so
+// that it can be sent again; a larger body is left to stream once.
+func bufferBody(r *http.Request) ([]byte, bool) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, true
+	}
+	if r.ContentLength > reforwardMaxBody {
+		return nil, false
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, reforwardMaxBody+1))
+	if err != nil || len(b) > reforwardMaxBody {
+		// Put back what was read ahead of the rest, to stream once.
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(b), r.Body), r.Body}
+		return nil, false
+	}
+	return b, true
 }
 
 func isRead(r *http.Request) bool {
