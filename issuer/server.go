@@ -635,14 +635,22 @@ func (s *Server) commitAt(actor register.Actor, cmd fsm.Command, at time.Time) (
 		}
 		return nil, fmt.Errorf("%w: the change was not committed: %v", register.ErrUnavailable, err)
 	}
-	if err, ok := f.Response().(error); ok {
-		return nil, err
+	var res fsm.Applied
+	switch r := f.Response().(type) {
+	case error:
+		return nil, r
+	case fsm.Applied:
+		res = r
+	default:
+		return nil, fmt.Errorf("fsm: unexpected response %T", r)
 	}
-	c := &Committed{Result: f.Response(), Index: f.Index()}
-	// A status index at or past this change means the change (or a later
-	// one) touched what the lists are built from: wait until they are
-	// served. Before the publisher starts, Open publishes afterwards.
-	if s.pub != nil && s.State().StatusIndex() >= c.Index {
+	c := &Committed{Result: res.Result, Index: f.Index()}
+	// A change to what the lists are built from is acknowledged only once
+	// the lists served carry it. Only such changes wait: under a mix of
+	// writes, asking whether any later change touched the lists would make
+	// every write wait for a publication. Before the publisher starts,
+	// Open publishes afterwards.
+	if s.pub != nil && res.StatusChanged {
 		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.PublishTimeout)
 		defer cancel()
 		if c.StatusPublishedAt, err = s.pub.Wait(ctx, c.Index); err != nil {

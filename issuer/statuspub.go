@@ -28,6 +28,7 @@ func (s *Server) newPublisher() *statuspub.Publisher {
 	cfg := statuspub.Config{
 		State: s.State, Signer: s.activeSigner, Clock: s.Now,
 		TTL: s.cfg.StatusListTTL, Validity: s.cfg.StatusListValidity, Logger: s.logger,
+		Changes: s.fsm,
 	}
 	if s.node != nil {
 		// Only the leader signs; every node serves the tokens it wrote

@@ -66,6 +66,10 @@ type envelope struct {
 	At    time.Time       `json:"at"`
 	Actor register.Actor  `json:"actor"`
 	Body  json.RawMessage `json:"body"`
+
+	// status collects the status list entries the entry sets, as it
+	// applies.
+	status []StatusChange
 }
 
 // Encode returns the log entry for cmd made by actor at time at.

@@ -72,7 +72,7 @@ func issueCredential(tx *state.Txn, env *envelope, c register.IssuedCredential, 
 	}
 	c.Status, c.StatusChangedAt = register.CredentialValid, env.At
 	c.CreateIndex, c.ModifyIndex = tx.Index(), tx.Index()
-	if err := tx.PutCredential(&c); err != nil {
+	if err := putCredential(tx, env, &c); err != nil {
 		return nil, err
 	}
 	details := map[string]string{
@@ -181,7 +181,7 @@ func followRegistrant(tx *state.Txn, env *envelope, old, r *register.Registrant,
 func setCredentialStatus(tx *state.Txn, env *envelope, old *register.IssuedCredential, st register.CredentialStatus, reason, action string) error {
 	c := *old
 	c.Status, c.StatusReason, c.StatusChangedAt, c.ModifyIndex = st, reason, env.At, tx.Index()
-	if err := tx.PutCredential(&c); err != nil {
+	if err := putCredential(tx, env, &c); err != nil {
 		return err
 	}
 	return audit(tx, env, action, c.Registrant, c.JTI, reason, map[string]string{"from": string(old.Status), "to": string(st)})

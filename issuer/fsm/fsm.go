@@ -17,8 +17,9 @@ import (
 // FSM applies committed log entries to the state store. It implements
 // raft.FSM.
 type FSM struct {
-	state  atomic.Pointer[state.Store]
-	logger *slog.Logger
+	state   atomic.Pointer[state.Store]
+	logger  *slog.Logger
+	journal statusJournal
 }
 
 // New returns an FSM over an empty store.
@@ -29,6 +30,7 @@ func New(logger *slog.Logger) (*FSM, error) {
 	}
 	f := &FSM{logger: logger}
 	f.state.Store(s)
+	f.journal.reset(s, 0)
 	return f, nil
 }
 
@@ -67,9 +69,9 @@ func decode[C Command](fn func(tx *state.Txn, env *envelope, cmd *C) (any, error
 	}
 }
 
-// Apply applies one log entry. It returns the command's result, or an error
-// when the register's rules refused the change; either way a refused change
-// leaves the store untouched.
+// Apply applies one log entry. It returns Applied, or an error when the
+// register's rules refused the change; a refused change leaves the store
+// untouched.
 func (f *FSM) Apply(l *raft.Log) any {
 	if len(l.Data) == 0 {
 		return fmt.Errorf("fsm: empty log entry at index %d", l.Index)
@@ -101,12 +103,31 @@ func (f *FSM) Apply(l *raft.Log) any {
 		}
 		// The latest time on the log lets the leader refuse to act on a
 		// clock that has been set back.
-		return tx.RecordTime(env.At)
+		if err := tx.RecordTime(env.At); err != nil {
+			return err
+		}
+		f.journal.record(l.Index, env.status)
+		return nil
 	})
 	if err != nil {
+		f.journal.retract(l.Index)
 		return err
 	}
-	return result
+	// The FSM is the store's only writer and applies one entry at a time,
+	// so the status index names this entry exactly when this entry changed
+	// what status lists are built from.
+	return Applied{Result: result, StatusChanged: f.State().StatusIndex() == l.Index}
+}
+
+// Applied is what Apply returns for a change it made (a refused change
+// returns its error instead).
+type Applied struct {
+	// Result is the command's result.
+	Result any
+	// StatusChanged says the change touched what status lists are built
+	// from (credentials, lists, keys, settings): it must be published
+	// before it is acknowledged.
+	StatusChanged bool
 }
 
 // Snapshot returns a point-in-time snapshot. Raft persists it off the apply
@@ -123,6 +144,7 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 	if err != nil {
 		return err
 	}
+	f.journal.reset(s, s.Index(""))
 	f.state.Store(s)
 	// At a start, or when a leader sends this node its snapshot.
 	f.logger.Info("register restored from a snapshot", "index", s.Index(""))

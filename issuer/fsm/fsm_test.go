@@ -49,7 +49,11 @@ func (h *harness) apply(actor register.Actor, cmd fsm.Command) any {
 	data, err := fsm.Encode(cmd, actor, h.at)
 	require.NoError(h.t, err)
 	h.idx++
-	return h.f.Apply(&raft.Log{Index: h.idx, Term: 1, Type: raft.LogCommand, Data: data})
+	res := h.f.Apply(&raft.Log{Index: h.idx, Term: 1, Type: raft.LogCommand, Data: data})
+	if a, ok := res.(fsm.Applied); ok {
+		return a.Result
+	}
+	return res
 }
 
 // ok applies cmd and fails the test if it was refused.

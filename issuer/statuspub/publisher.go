@@ -21,6 +21,8 @@ import (
 
 	"github.com/hashicorp/go-memdb"
 
+	"github.com/nalw/linkpass/issuer/fsm"
+	"github.com/nalw/linkpass/issuer/register"
 	"github.com/nalw/linkpass/issuer/state"
 	"github.com/nalw/linkpass/keys"
 	"github.com/nalw/linkpass/statuslist"
@@ -67,6 +69,26 @@ type Config struct {
 	// the leader serves them only once it has, so that a token it served
 	// is never lost with it. index and built are what the tokens reflect.
 	Replicate func(lists []*List, index, built uint64) error
+	// Changes, if set, tells the publisher which status list entries the
+	// log entries since its last build set (the FSM's journal), so that it
+	// updates its lists in place instead of reading every credential of
+	// every list. Nil means a full read at every build.
+	Changes Changes
+	// Coalesce is how long the publisher waits after a change that needs
+	// signing before it signs, to take a burst in one build; 10 ms when
+	// zero, none when negative. A change that leaves every list as served
+	// is published at once.
+	Coalesce time.Duration
+}
+
+// Changes is where the publisher learns what the log changed in its lists.
+type Changes interface {
+	// StatusChanges returns the entries set by the log entries after
+	// `after` up to upto in store st, in log order, or false when it no
+	// longer has them all.
+	StatusChanges(st *state.Store, after, upto uint64) ([]fsm.StatusChange, bool)
+	// TrimStatusChanges says changes up to upto are no longer needed.
+	TrimStatusChanges(upto uint64)
 }
 
 // ErrClockBehind means the register's clock reads earlier than the last
@@ -102,6 +124,14 @@ type Publisher struct {
 
 	mu       sync.Mutex // serialises publishing
 	encoders map[string]*statuslist.Encoder
+	// lists are the entries of every list as of log index listsAt of
+	// store listsOf, kept between builds so that a build sets only what
+	// changed since (Config.Changes). Nil until the first build, and
+	// after a failed one.
+	lists    map[string]*statuslist.List
+	listsAt  uint64
+	listsOf  *state.Store
+	basis    *basis // of the tokens built last
 	refusing string // the refusal last logged, so each is logged once
 	failures uint64 // failed attempts to publish, for the metrics
 
@@ -200,49 +230,82 @@ func (p *Publisher) store(next *published) {
 
 // Rebuild signs a fresh token for every list from the committed state.
 func (p *Publisher) Rebuild() error {
-	_, err := p.publish(true)
+	_, _, err := p.publish(publishForce)
 	return err
 }
 
+// How far publish may go.
+type publishMode int
+
+const (
+	// publishDue signs when what the lists are built from changed, or
+	// they are half way through their ttl.
+	publishDue publishMode = iota
+	// publishForce signs whatever changed.
+	publishForce
+	// publishUnsigned publishes only what needs no signing: changes that
+	// leave every list as served (a credential issued into an entry that
+	// reads valid already, say). It reports whether signing is pending.
+	publishUnsigned
+)
+
 // publish brings the served lists up to the committed state, re-signing
-// them if anything they are built from changed, if they are half way
-// through their ttl, or if force is set. It returns a watch set, from the
-// same read transaction, that fires on the next committed change.
-func (p *Publisher) publish(force bool) (memdb.WatchSet, error) {
+// them if anything they say changed, if they are half way through their
+// ttl, or if forced. It returns a watch set, from the same read
+// transaction, that fires on the next committed change, and whether
+// changes wait to be signed (publishUnsigned only).
+func (p *Publisher) publish(mode publishMode) (memdb.WatchSet, bool, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	st := p.cfg.State()
 	tx := st.ReadTxn()
 	ws := memdb.NewWatchSet()
 	if err := tx.WatchAny(ws); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	idx, built := tx.Index(), tx.StatusIndex()
 	if p.following() {
-		return ws, p.follow(tx, st, idx, built)
+		// The leader signs: the lists this node kept (and the changes it
+		// would need to bring them up to date) grow stale.
+		p.lists = nil
+		if p.cfg.Changes != nil {
+			p.cfg.Changes.TrimStatusChanges(idx)
+		}
+		return ws, false, p.follow(tx, st, idx, built)
 	}
 	now := p.cfg.Clock()
 	cur := p.cur.Load()
-	if !force && cur != nil && cur.store == st && cur.built == built && now.Sub(cur.at) < p.cfg.TTL/2 {
+	if mode != publishForce && cur != nil && cur.store == st && now.Sub(cur.at) < p.cfg.TTL/2 &&
+		(cur.built == built || p.unchanged(st, tx)) {
+		// The served tokens say what a rebuild would: they reflect idx.
 		if idx > cur.index {
 			next := *cur
-			next.index = idx
+			next.index, next.built = idx, built
 			p.store(&next)
 		}
-		return ws, nil
+		return ws, false, nil
 	}
+	if mode == publishUnsigned {
+		return ws, true, nil
+	}
+	err := p.sign(st, tx, now, cur, idx, built)
+	return ws, false, err
+}
+
+// sign signs and serves a token for every list of tx.
+func (p *Publisher) sign(st *state.Store, tx *state.ReadTxn, now time.Time, cur *published, idx, built uint64) error {
 	// Never sign a list dated before what the register has already done
 	// or published: with the clock set back it would be stale, or expired,
 	// on arrival, and a verifier would drop a good list for it.
 	if last := tx.LastAt(); now.Before(last) {
-		return ws, fmt.Errorf("%w: it reads %s, earlier than the last committed change at %s; keeping the lists published before until it is right", ErrClockBehind, now.UTC().Format(time.RFC3339), last.UTC().Format(time.RFC3339))
+		return fmt.Errorf("%w: it reads %s, earlier than the last committed change at %s; keeping the lists published before until it is right", ErrClockBehind, now.UTC().Format(time.RFC3339), last.UTC().Format(time.RFC3339))
 	}
 	if cur != nil && now.Before(cur.at) {
-		return ws, fmt.Errorf("%w: it reads %s, earlier than the lists published at %s; keeping those until it is right", ErrClockBehind, now.UTC().Format(time.RFC3339), cur.at.Format(time.RFC3339))
+		return fmt.Errorf("%w: it reads %s, earlier than the lists published at %s; keeping those until it is right", ErrClockBehind, now.UTC().Format(time.RFC3339), cur.at.Format(time.RFC3339))
 	}
-	next, err := p.build(tx, now)
+	next, err := p.build(st, tx, now)
 	if err != nil {
-		return ws, err
+		return err
 	}
 	next.index, next.built, next.store = idx, built, st
 	if p.cfg.Replicate != nil && len(next.lists) > 0 {
@@ -252,11 +315,64 @@ func (p *Publisher) publish(force bool) (memdb.WatchSet, error) {
 		}
 		sort.Slice(lists, func(i, j int) bool { return lists[i].ID < lists[j].ID })
 		if err := p.cfg.Replicate(lists, idx, built); err != nil {
-			return ws, fmt.Errorf("writing the signed status lists to the log: %w", err)
+			return fmt.Errorf("writing the signed status lists to the log: %w", err)
 		}
 	}
 	p.store(next)
-	return ws, nil
+	return nil
+}
+
+// unchanged reports whether the tokens built last still say what a build
+// from tx would: the same lists, issuer and signing key, and every status
+// list entry set since reading as served. It then takes those changes
+// into p.lists. Only a register of one asks: in a cluster, followers
+// serve what the leader writes to the log, so the leader signs afresh.
+func (p *Publisher) unchanged(st *state.Store, tx *state.ReadTxn) bool {
+	b := p.basis
+	if p.cfg.Replicate != nil || p.cfg.Changes == nil || p.lists == nil || p.listsOf != st || b == nil || b.store != st {
+		return false
+	}
+	recs, err := tx.StatusLists()
+	if err != nil || len(recs) != len(b.lists) {
+		return false
+	}
+	for i, l := range recs {
+		if k := b.lists[i]; l.ID != k.ID || l.Size != k.Size || l.Bits != k.Bits {
+			return false
+		}
+	}
+	if tx.Settings().IssuerURL != b.issuer {
+		return false
+	}
+	if sg, err := p.cfg.Signer(); err != nil || sg.KeyID() != b.kid || sg.Algorithm() != b.alg {
+		return false
+	}
+	idx := tx.Index()
+	changes, ok := p.cfg.Changes.StatusChanges(st, p.listsAt, idx)
+	if !ok {
+		return false
+	}
+	for _, c := range changes {
+		list := p.lists[c.List]
+		if list == nil {
+			return false
+		}
+		if v, err := list.Get(int(c.Idx)); err != nil || v != c.Value {
+			return false
+		}
+	}
+	p.listsAt = idx
+	p.cfg.Changes.TrimStatusChanges(idx)
+	return true
+}
+
+// basis is what the tokens built last were built from, besides the
+// entries.
+type basis struct {
+	store    *state.Store
+	lists    []register.StatusList
+	issuer   string
+	kid, alg string
 }
 
 // following reports whether this node serves the leader's tokens rather
@@ -316,24 +432,29 @@ func (p *Publisher) follow(tx *state.ReadTxn, st *state.Store, idx, built uint64
 	return nil
 }
 
-// build signs a token for every list in tx.
-func (p *Publisher) build(tx *state.ReadTxn, now time.Time) (*published, error) {
-	lists, err := tx.StatusLists()
+// entries brings p.lists to the state of every list in tx (of store st)
+// and returns them with their records: by setting the entries the log
+// changed since the last build when Config.Changes has them, otherwise by
+// reading every credential of every list.
+func (p *Publisher) entries(st *state.Store, tx *state.ReadTxn) ([]*register.StatusList, error) {
+	recs, err := tx.StatusLists()
 	if err != nil {
 		return nil, err
 	}
-	signer, err := p.cfg.Signer()
-	if err != nil {
-		return nil, err
+	idx := tx.Index()
+	if p.lists != nil && p.listsOf == st && p.listsAt <= idx && p.cfg.Changes != nil {
+		if changes, ok := p.cfg.Changes.StatusChanges(st, p.listsAt, idx); ok {
+			if err := p.apply(recs, changes); err == nil {
+				p.listsAt = idx
+				p.cfg.Changes.TrimStatusChanges(idx)
+				return recs, nil
+			}
+			// A change the kept lists cannot take: read everything.
+		}
 	}
-	issuerURL := tx.Settings().IssuerURL
-	iat := now.UTC().Truncate(time.Second)
-	// The log index of the snapshot the lists are built from: it orders
-	// two tokens signed in the same second (verifiers refuse a list whose
-	// seq goes down).
-	seq := tx.Index()
-	out := make(map[string]*List, len(lists))
-	for _, l := range lists {
+	p.lists = nil
+	lists := make(map[string]*statuslist.List, len(recs))
+	for _, l := range recs {
 		list, err := statuslist.New(l.Bits, l.Size)
 		if err != nil {
 			return nil, fmt.Errorf("status list %s: %w", l.ID, err)
@@ -349,6 +470,67 @@ func (p *Publisher) build(tx *state.ReadTxn, now time.Time) (*published, error) 
 				}
 			}
 		}
+		lists[l.ID] = list
+	}
+	p.lists, p.listsAt, p.listsOf = lists, idx, st
+	if p.cfg.Changes != nil {
+		p.cfg.Changes.TrimStatusChanges(idx)
+	}
+	return recs, nil
+}
+
+// apply sets changes in p.lists, opening the lists of recs it does not
+// have yet (every entry of a list opened since the last build is among
+// the changes). On an error p.lists is dropped.
+func (p *Publisher) apply(recs []*register.StatusList, changes []fsm.StatusChange) error {
+	for _, l := range recs {
+		if p.lists[l.ID] == nil {
+			list, err := statuslist.New(l.Bits, l.Size)
+			if err != nil {
+				p.lists = nil
+				return err
+			}
+			p.lists[l.ID] = list
+		}
+	}
+	for _, c := range changes {
+		list := p.lists[c.List]
+		if list == nil {
+			p.lists = nil
+			return fmt.Errorf("status list %s: not recorded", c.List)
+		}
+		if err := list.Set(int(c.Idx), c.Value); err != nil {
+			p.lists = nil
+			return fmt.Errorf("status list %s: %w", c.List, err)
+		}
+	}
+	return nil
+}
+
+// build signs a token for every list in tx, of store st.
+func (p *Publisher) build(st *state.Store, tx *state.ReadTxn, now time.Time) (*published, error) {
+	lists, err := p.entries(st, tx)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := p.cfg.Signer()
+	if err != nil {
+		return nil, err
+	}
+	issuerURL := tx.Settings().IssuerURL
+	b := &basis{store: st, issuer: issuerURL, kid: signer.KeyID(), alg: signer.Algorithm(), lists: make([]register.StatusList, len(lists))}
+	for i, l := range lists {
+		b.lists[i] = *l
+	}
+	p.basis = nil
+	iat := now.UTC().Truncate(time.Second)
+	// The log index of the snapshot the lists are built from: it orders
+	// two tokens signed in the same second (verifiers refuse a list whose
+	// seq goes down).
+	seq := tx.Index()
+	out := make(map[string]*List, len(lists))
+	for _, l := range lists {
+		list := p.lists[l.ID]
 		enc := p.encoders[l.ID]
 		if enc == nil {
 			enc = statuslist.NewEncoder()
@@ -368,6 +550,7 @@ func (p *Publisher) build(tx *state.ReadTxn, now time.Time) (*published, error) 
 		sum := sha256.Sum256(tok)
 		out[l.ID] = &List{ID: l.ID, URI: uri, Token: tok, ETag: `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`, IssuedAt: iat, TTL: p.cfg.TTL}
 	}
+	p.basis = b
 	return &published{lists: out, at: iat}, nil
 }
 
@@ -400,13 +583,16 @@ func sign(signer keys.Signer, claims statuslist.TokenClaims) ([]byte, error) {
 func (p *Publisher) Run(ctx context.Context) {
 	// A short pause after a change lets a burst land in one rebuild; it is
 	// small against the one second a change may take to be served.
-	const coalesce = 10 * time.Millisecond
+	coalesce := p.cfg.Coalesce
+	if coalesce == 0 {
+		coalesce = 10 * time.Millisecond
+	}
 	// Publishing is retried at least this often, which also notices a
 	// snapshot restore (a new store, whose changes the old watch misses)
 	// and a clock that has caught up.
 	const poll = time.Second
 	for {
-		ws, err := p.publish(false)
+		ws, _, err := p.publish(publishDue)
 		p.report(err)
 		if ws == nil {
 			ws = memdb.NewWatchSet()
@@ -417,7 +603,12 @@ func (p *Publisher) Run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		if fired {
+		if !fired || coalesce < 0 {
+			continue
+		}
+		// What needs no signing is served at once; a change that does
+		// waits a moment for the rest of its burst.
+		if _, pending, err := p.publish(publishUnsigned); err != nil || pending {
 			time.Sleep(coalesce)
 		}
 	}

@@ -69,6 +69,9 @@ func (r *reg) apply(cmd fsm.Command) (uint64, any) {
 	if err, ok := res.(error); ok {
 		r.t.Errorf("%T refused: %v", cmd, err)
 	}
+	if a, ok := res.(fsm.Applied); ok {
+		return r.idx, a.Result
+	}
 	return r.idx, res
 }
 
@@ -114,9 +117,10 @@ func (s *signer) Sign(in []byte) ([]byte, error) {
 
 func (r *reg) publisher(sg keys.Signer) *statuspub.Publisher {
 	return statuspub.New(statuspub.Config{
-		State:  r.f.State,
-		Signer: func() (keys.Signer, error) { return sg, nil },
-		Clock:  time.Now,
+		State:   r.f.State,
+		Changes: r.f,
+		Signer:  func() (keys.Signer, error) { return sg, nil },
+		Clock:   time.Now,
 		// Long enough that the periodic refresh cannot hide a missed
 		// change within the test.
 		TTL: time.Hour, Validity: 24 * time.Hour,

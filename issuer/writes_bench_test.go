@@ -1,0 +1,151 @@
+package issuer_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nalw/linkpass/issuer/api"
+	"github.com/nalw/linkpass/issuer/bulkimport"
+	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/regno"
+)
+
+// BenchmarkWritesMix is the loadtest's writes phase in one process, to
+// profile: a register seeded through the import path
+// (LINKPASS_BENCH_REGISTRANTS, 20,000 by default, and at least one for
+// every two writes), then 32 clients that
+// issue a credential and record CPD for registrant after registrant through
+// the HTTP API. Each issue waits, as it must, until the served status lists
+// carry the new credential.
+func BenchmarkWritesMix(b *testing.B) {
+	n := 20_000
+	if v, err := strconv.Atoi(os.Getenv("LINKPASS_BENCH_REGISTRANTS")); err == nil && v > 0 {
+		n = v
+	}
+	// Every registrant is written once, as in the loadtest: a second
+	// credential would supersede the first, a different workload.
+	n = max(n, (b.N+1)/2)
+	srv := benchOpen(b, filepath.Join(b.TempDir(), "reg"))
+	defer srv.Close()
+	recs := make([]register.Imported, n)
+	for i := range recs {
+		recs[i] = register.Imported{Line: i + 2, ExternalRef: fmt.Sprintf("OLD-%07d", i), Given: "Siân", Family: fmt.Sprintf("Evans-%d", i),
+			Nation: "wales", Email: fmt.Sprintf("p%d@example.org", i), RegisteredFrom: "2020-04-01", RegisteredUntil: "2099-03-31", Status: register.Registered,
+			Qualifications: []register.Qualification{
+				{Title: "Level 4 Certificate in Social Prescribing", Level: 4, Provider: "University of Westminster", Accreditation: "nalw-accredited", Awarded: "2019-07-14"},
+				{Title: "Mental Health First Aid", Level: 2, Provider: "MHFA England", Accreditation: "other", Awarded: "2021-02-11"},
+			}}
+	}
+	for start := 0; start < n; start += bulkimport.MaxRecords {
+		if _, err := bulkimport.Import(context.Background(), srv, register.System, recs[start:min(n, start+bulkimport.MaxRecords)], bulkimport.Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	_, bearer, err := srv.CreateToken(register.System, register.RoleRegistrar, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ts := httptest.NewServer(api.New(srv, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	defer ts.Close()
+	const clients = 32
+	tr := &http.Transport{MaxIdleConnsPerHost: clients}
+	c := &http.Client{Transport: tr}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var p99, issues, cpds latencies
+	b.ResetTimer()
+	start, cpu0 := time.Now(), cpuTime()
+	for w := 0; w < clients; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(b.N) {
+					return
+				}
+				num := regno.Format(regno.FirstSerial + uint64(i/2))
+				path, body, want := "/v1/registrants/"+num+"/credentials", "", http.StatusCreated
+				if i%2 == 1 {
+					path, body, want = "/v1/registrants/"+num+"/cpd", `{"year":2026,"hours":21,"formal_hours":11}`, http.StatusOK
+				}
+				req, _ := http.NewRequest(http.MethodPost, ts.URL+path, strings.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+bearer)
+				if body != "" {
+					req.Header.Set("Content-Type", "application/json")
+				}
+				t0 := time.Now()
+				resp, err := c.Do(req)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				msg, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				p99.add(time.Since(t0))
+				if i%2 == 1 {
+					cpds.add(time.Since(t0))
+				} else {
+					issues.add(time.Since(t0))
+				}
+				if resp.StatusCode != want {
+					b.Errorf("%s: status %d: %s", path, resp.StatusCode, msg)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "writes/s")
+	// CPU time (server and clients) per write: unlike the rate, it hardly
+	// depends on what else the machine is running.
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/write")
+	b.ReportMetric(float64(p99.quantile(0.99).Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(issues.quantile(0.5).Microseconds())/1000, "issue-p50-ms")
+	b.ReportMetric(float64(cpds.quantile(0.5).Microseconds())/1000, "cpd-p50-ms")
+}
+
+type latencies struct {
+	mu sync.Mutex
+	d  []time.Duration
+}
+
+func (l *latencies) add(d time.Duration) {
+	l.mu.Lock()
+	l.d = append(l.d, d)
+	l.mu.Unlock()
+}
+
+func (l *latencies) quantile(q float64) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.d) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), l.d...)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(q*float64(len(s))))]
+}
+
+// cpuTime is the CPU time this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
