@@ -62,12 +62,17 @@ func Format(serial uint64) string {
 	return Prefix + s + string('0'+checkDigit(s))
 }
 
+// separators are what a person may type between the parts of a number. A
+// replacer is built on its first use, which costs more than the rest of
+// Parse: build it once.
+var separators = strings.NewReplacer(" ", "", "-", "")
+
 // Parse normalises text typed or scanned by a person (any case, spaces and
 // hyphens allowed) and returns the canonical registration number. It returns
 // an error wrapping ErrFormat or ErrCheckDigit that says what is wrong.
 func Parse(text string) (string, error) {
 	s := strings.ToUpper(strings.TrimSpace(text))
-	s = strings.NewReplacer(" ", "", "-", "").Replace(s)
+	s = separators.Replace(s)
 	if !strings.HasPrefix(s, Prefix) {
 		return "", fmt.Errorf("%w: %q must start with %s, e.g. LW1000015", ErrFormat, clip(text), Prefix)
 	}

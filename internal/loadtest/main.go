@@ -111,6 +111,7 @@ func run(c config) error {
 			if c.mix == 0 {
 				continue
 			}
+			cpu0 := srv.cpu()
 			res := load(c.clients, 2*c.mix, time.Hour, func(cl *http.Client, i int) error {
 				n := regno.Format(regno.FirstSerial + uint64(i/2))
 				if i%2 == 0 {
@@ -118,7 +119,7 @@ func run(c config) error {
 				}
 				return expect(cl, srv.req(http.MethodPost, "/v1/registrants/"+n+"/cpd", `{"year":2026,"hours":21,"formal_hours":11}`), http.StatusOK)
 			})
-			report("writes (credential issue + CPD, 32 clients)", "%s", res)
+			report("writes (credential issue + CPD, 32 clients)", "%s; server CPU %.0f µs a write", res, float64((srv.cpu()-cpu0).Microseconds())/float64(res.n))
 		case "search":
 			names := sampleNames(c.registrants, 4096)
 			res := load(c.clients, c.maxRequests, c.duration, func(cl *http.Client, i int) error {
@@ -513,6 +514,24 @@ func (s *server) stop() error {
 		s.kill()
 		return errors.New("serve did not stop within 2 minutes of SIGTERM")
 	}
+}
+
+// cpu returns the CPU time the server has used: per request, it says
+// what a figure costs whatever else the machine is running.
+func (s *server) cpu() time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name, which is in parentheses.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	const hz = 100 // USER_HZ on Linux
+	return time.Duration(utime+stime) * time.Second / hz
 }
 
 // rss returns the server's resident set size and its peak, in bytes.
