@@ -124,6 +124,10 @@ type AddRegistrant struct {
 type ImportRegistrants struct {
 	Records         []register.Imported `json:"records"`
 	AllowDuplicates bool                `json:"allow_duplicates,omitempty"`
+
+	// Worked out from the records alone as the entry is decoded (prepare).
+	invalid []error
+	keys    []string
 }
 
 // Import outcomes of one record.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"sync/atomic"
 
 	"github.com/hashicorp/raft"
@@ -38,8 +39,12 @@ func New(logger *slog.Logger) (*FSM, error) {
 // so callers fetch it for each request rather than keeping it.
 func (f *FSM) State() *state.Store { return f.state.Load() }
 
-// applier applies one decoded command in a write transaction.
-type applier func(tx *state.Txn, env *envelope) (any, error)
+// applier decodes a command of one type and applies it in a write
+// transaction.
+type applier struct {
+	decode func(body []byte) (any, error)
+	apply  func(tx *state.Txn, env *envelope, cmd any) (any, error)
+}
 
 var appliers = map[MessageType]applier{
 	MsgSettings:         decode(applySettings),
@@ -56,49 +61,137 @@ var appliers = map[MessageType]applier{
 	MsgImportRegistrants: decode(applyImportRegistrants),
 }
 
+// preparer is a command with work that depends on nothing but the command
+// (checks, derived keys): it is done as the entry is decoded, which may be
+// on another core while earlier entries apply (ApplyBatch).
+type preparer interface{ prepare() }
+
 // decode adapts a typed applier to the table. Unknown members are ignored
 // on purpose: an entry written by a newer release with an added optional
 // member must still apply on a node not yet upgraded.
-func decode[C Command](fn func(tx *state.Txn, env *envelope, cmd *C) (any, error)) applier {
-	return func(tx *state.Txn, env *envelope) (any, error) {
-		cmd := new(C)
-		if err := json.Unmarshal(env.Body, cmd); err != nil {
-			return nil, fmt.Errorf("fsm: decoding %T: %w", *cmd, err)
-		}
-		return fn(tx, env, cmd)
+func decode[C any](fn func(tx *state.Txn, env *envelope, cmd *C) (any, error)) applier {
+	return applier{
+		decode: func(body []byte) (any, error) {
+			cmd := new(C)
+			if err := json.Unmarshal(body, cmd); err != nil {
+				return nil, fmt.Errorf("fsm: decoding %T: %w", *cmd, err)
+			}
+			if p, ok := any(cmd).(preparer); ok {
+				p.prepare()
+			}
+			return cmd, nil
+		},
+		apply: func(tx *state.Txn, env *envelope, cmd any) (any, error) { return fn(tx, env, cmd.(*C)) },
 	}
+}
+
+// decoded is a log entry read, not yet applied.
+type decoded struct {
+	env envelope
+	fn  applier
+	cmd any
+	// err refuses the entry; newer stops the node (see applyDecoded).
+	err   error
+	newer string
+	typ   MessageType
+}
+
+// decodeEntry reads a log entry. It depends on nothing but the entry, so
+// entries may be decoded in any order, in parallel.
+func decodeEntry(l *raft.Log) *decoded {
+	d := &decoded{}
+	if len(l.Data) == 0 {
+		d.err = fmt.Errorf("fsm: empty log entry at index %d", l.Index)
+		return d
+	}
+	d.typ = MessageType(l.Data[0])
+	envErr := json.Unmarshal(l.Data[1:], &d.env)
+	fn, ok := appliers[d.typ]
+	if !ok || d.env.V > LogVersion {
+		d.newer = "a newer log format"
+		if d.env.V > LogVersion {
+			d.newer = fmt.Sprintf("log format version %d", d.env.V)
+		}
+		return d
+	}
+	if envErr != nil {
+		d.err = fmt.Errorf("fsm: decoding entry %d: %w", l.Index, envErr)
+		return d
+	}
+	d.fn = fn
+	d.cmd, d.err = fn.decode(d.env.Body)
+	return d
 }
 
 // Apply applies one log entry. It returns Applied, or an error when the
 // register's rules refused the change; a refused change leaves the store
 // untouched.
-func (f *FSM) Apply(l *raft.Log) any {
-	if len(l.Data) == 0 {
-		return fmt.Errorf("fsm: empty log entry at index %d", l.Index)
+func (f *FSM) Apply(l *raft.Log) any { return f.applyDecoded(l, decodeEntry(l)) }
+
+// decodeAhead is how many entries of a batch are decoded ahead of the one
+// being applied.
+var decodeAhead = max(2, runtime.GOMAXPROCS(0))
+
+// ApplyBatch applies a batch of committed entries in order, decoding the
+// next ones on other cores while each applies: replaying a bulk import
+// from the log spends about as long decoding and checking records as
+// storing them. Apply order, and so the result, is that of the log.
+func (f *FSM) ApplyBatch(logs []*raft.Log) []any {
+	out := make([]any, len(logs))
+	if len(logs) == 1 {
+		if logs[0].Type == raft.LogCommand {
+			out[0] = f.Apply(logs[0])
+		}
+		return out
 	}
-	typ := MessageType(l.Data[0])
-	var env envelope
-	envErr := json.Unmarshal(l.Data[1:], &env)
-	fn, ok := appliers[typ]
-	if !ok || env.V > LogVersion {
+	ready := make([]chan *decoded, len(logs))
+	for i := range ready {
+		ready[i] = make(chan *decoded, 1)
+	}
+	slots := make(chan struct{}, decodeAhead)
+	go func() {
+		for i, l := range logs {
+			slots <- struct{}{}
+			go func() {
+				var d *decoded
+				// Only commands reach the FSM's state; Raft's configuration
+				// entries have no answer.
+				if l.Type == raft.LogCommand {
+					d = decodeEntry(l)
+				}
+				ready[i] <- d
+			}()
+		}
+	}()
+	for i, l := range logs {
+		d := <-ready[i]
+		if d != nil {
+			out[i] = f.applyDecoded(l, d)
+		}
+		<-slots
+	}
+	return out
+}
+
+func (f *FSM) applyDecoded(l *raft.Log, d *decoded) any {
+	if d.newer != "" {
 		// A newer release wrote this entry. Skipping it would leave this
 		// node's register silently different from the log, so stop, as the
 		// Consul and Nomad FSMs do: the operator must upgrade this node.
-		need := "a newer log format"
-		if env.V > LogVersion {
-			need = fmt.Sprintf("log format version %d", env.V)
+		f.logger.Error("a log entry needs a newer linkpass; upgrade linkpass on this node before starting it again", "type", d.typ, "index", l.Index, "needs", d.newer, "reads_up_to", LogVersion)
+		panic(fmt.Sprintf("linkpass: log entry %d (command type %d) needs %s, and this release reads log format versions up to %d; upgrade linkpass on this node", l.Index, d.typ, d.newer, LogVersion))
+	}
+	if d.err != nil {
+		if d.fn.apply == nil {
+			f.logger.Error("undecodable log entry", "index", l.Index, "err", d.err)
 		}
-		f.logger.Error("a log entry needs a newer linkpass; upgrade linkpass on this node before starting it again", "type", typ, "index", l.Index, "needs", need, "reads_up_to", LogVersion)
-		panic(fmt.Sprintf("linkpass: log entry %d (command type %d) needs %s, and this release reads log format versions up to %d; upgrade linkpass on this node", l.Index, typ, need, LogVersion))
+		return d.err
 	}
-	if envErr != nil {
-		f.logger.Error("undecodable log entry", "index", l.Index, "err", envErr)
-		return fmt.Errorf("fsm: decoding entry %d: %w", l.Index, envErr)
-	}
+	env := &d.env
 	var result any
 	err := f.State().Write(l.Index, func(tx *state.Txn) error {
 		var err error
-		if result, err = fn(tx, &env); err != nil {
+		if result, err = d.fn.apply(tx, env, d.cmd); err != nil {
 			return err
 		}
 		// The latest time on the log lets the leader refuse to act on a

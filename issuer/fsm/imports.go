@@ -24,11 +24,26 @@ func refuseDuplicate(tx *state.Txn, key string) error {
 	return nil
 }
 
+// prepare checks every record and works out its likely-duplicate key:
+// both depend on the record alone.
+func (cmd *ImportRegistrants) prepare() {
+	cmd.invalid = make([]error, len(cmd.Records))
+	cmd.keys = make([]string, len(cmd.Records))
+	for i := range cmd.Records {
+		m := &cmd.Records[i]
+		cmd.invalid[i] = m.Validate()
+		cmd.keys[i] = register.DuplicateKey(m.Given, m.Family, m.Email)
+	}
+}
+
 func applyImportRegistrants(tx *state.Txn, env *envelope, cmd *ImportRegistrants) (any, error) {
+	if len(cmd.invalid) != len(cmd.Records) || len(cmd.keys) != len(cmd.Records) {
+		cmd.prepare()
+	}
 	out := make([]ImportOutcome, 0, len(cmd.Records))
 	for i := range cmd.Records {
 		m := &cmd.Records[i]
-		if err := m.Validate(); err != nil {
+		if err := cmd.invalid[i]; err != nil {
 			return nil, fmt.Errorf("record %d (line %d): %w", i+1, m.Line, err)
 		}
 		o := ImportOutcome{Line: m.Line, ExternalRef: m.ExternalRef}
@@ -42,7 +57,7 @@ func applyImportRegistrants(tx *state.Txn, env *envelope, cmd *ImportRegistrants
 			continue
 		}
 		if !cmd.AllowDuplicates {
-			dup, err := tx.LikelyDuplicate(register.DuplicateKey(m.Given, m.Family, m.Email))
+			dup, err := tx.LikelyDuplicate(cmd.keys[i])
 			if err != nil {
 				return nil, err
 			}

@@ -66,13 +66,7 @@ func init() {
 }
 
 func decodeStaff[C staff.Change](fn func(tx *state.Txn, env *envelope, c *C) (any, error)) applier {
-	return func(tx *state.Txn, env *envelope) (any, error) {
-		c := new(C)
-		if err := json.Unmarshal(env.Body, c); err != nil {
-			return nil, fmt.Errorf("fsm: decoding %T: %w", *c, err)
-		}
-		return fn(tx, env, c)
-	}
+	return decode(fn)
 }
 
 // actorID is who an entry names as having made it.
