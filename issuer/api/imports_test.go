@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -86,12 +89,37 @@ func TestImportIsForAdminsOnly(t *testing.T) {
 	requireError(t, r, http.StatusForbidden, "forbidden")
 }
 
+// TestImportTakesASnapshotAtTheEnd: the last call of an import leaves a
+// snapshot on disk holding the whole import, so that the next start
+// restores it instead of replaying the import from the log.
 func TestImportTakesASnapshotAtTheEnd(t *testing.T) {
 	f := newFixture(t)
-	b, err := json.Marshal(importRequest{Records: []register.Imported{importRec(2, "X1", "Ada", "Lovelace")}, Last: true})
+	b, err := json.Marshal(importRequest{Records: []register.Imported{importRec(2, "X1", "Ada", "Lovelace")}})
 	require.NoError(t, err)
 	res := decodeImport(t, f.post("/v1/registrants/import", f.admin, string(b)))
+	assert.False(t, res.Snapshot, "not the last call")
+	b, err = json.Marshal(importRequest{Records: []register.Imported{importRec(3, "X2", "Mary", "Seacole")}, Last: true})
+	require.NoError(t, err)
+	res = decodeImport(t, f.post("/v1/registrants/import", f.admin, string(b)))
 	assert.True(t, res.Snapshot)
+	imported := f.srv.State().Index("")
+
+	// The snapshot is taken in the background.
+	metas := filepath.Join(filepath.Dir(f.srv.AdminTokenPath), "raft", "snapshots", "*", "meta.json")
+	var newest uint64
+	deadline := time.Now().Add(30 * time.Second)
+	for newest < imported && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+		found, err := filepath.Glob(metas)
+		require.NoError(t, err)
+		for _, m := range found {
+			var meta struct{ Index uint64 }
+			if b, err := os.ReadFile(m); err == nil && json.Unmarshal(b, &meta) == nil {
+				newest = max(newest, meta.Index)
+			}
+		}
+	}
+	require.GreaterOrEqual(t, newest, imported, "a snapshot on disk holds the import (%s)", metas)
 }
 
 func TestAddRegistrantRefusesALikelyDuplicateUnlessAllowed(t *testing.T) {
