@@ -20,9 +20,17 @@ import (
 // that mostly go forward but sometimes back (as the demonstration seed's
 // do), and checks that every filter, read through the indexes, returns
 // exactly what a plain scan of every event would, before and after a
-// snapshot and restore.
+// snapshot and restore. It runs with blocks of the usual size and with
+// blocks of a few events each, so that filters cross many blocks.
 func TestAuditFilterReturnsWhatAScanWould(t *testing.T) {
+	for _, size := range []int{auditBlockSize, 256} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) { testAuditFilter(t, size) })
+	}
+}
+
+func testAuditFilter(t *testing.T, blockSize int) {
 	s := newStore(t)
+	s.audit.blockSize = blockSize
 	rng := rand.New(rand.NewPCG(1, 2))
 	actors := []register.Actor{
 		{TokenID: "0123456789abcdef", Role: register.RoleAdmin},
@@ -179,5 +187,45 @@ func TestActorsNamedFindsStaffAndIntegrationsByTheirNames(t *testing.T) {
 		got, err := s.ActorsNamed(q)
 		require.NoError(t, err)
 		assert.Equal(t, want, got, "%q", q)
+	}
+}
+
+// TestAuditReadsWhileWriting reads the trail through every kind of filter
+// while events are appended and blocks sealed; run with -race, it shows
+// that readers need no more than the view they took.
+func TestAuditReadsWhileWriting(t *testing.T) {
+	s := newStore(t)
+	s.audit.blockSize = 512
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 3000 {
+			write(t, s, uint64(i+1), func(tx *Txn) error {
+				return tx.Audit(register.AuditEvent{At: at.Add(time.Duration(i) * time.Second), Actor: register.Actor{Staff: fmt.Sprintf("st_%d", i%3)},
+					Action: fmt.Sprintf("a.%d", i%5), Registrant: regno.Format(uint64(100001 + i%50))})
+			})
+		}
+	}()
+	filters := []AuditFilter{{Limit: 20}, {Registrant: regno.Format(100001)}, {Action: "a.3", Limit: 10}, {Actors: []string{"st_1", "st_2"}}, {From: at.Add(time.Hour)}}
+	for reads := 0; ; reads++ {
+		select {
+		case <-done:
+			evs, err := s.Audit(AuditFilter{})
+			require.NoError(t, err)
+			require.Len(t, evs, 3000)
+			assert.Positive(t, reads)
+			return
+		default:
+		}
+		f := filters[reads%len(filters)]
+		evs, err := s.Audit(f)
+		require.NoError(t, err)
+		for i, ev := range evs {
+			require.True(t, f.matches(ev, nil) || f.Actors != nil, "%+v", f)
+			if i > 0 {
+				require.Less(t, evs[i-1].Index, ev.Index)
+			}
+		}
+		s.AuditActions()
 	}
 }

@@ -30,6 +30,8 @@ var recordTables = []recordTable{
 	{4, tableKeys, func() any { return new(register.SigningKey) }},
 	{5, tableRegistrants, func() any { return new(register.Registrant) }},
 	{6, tableAudit, func() any { return new(restoredEvent) }},
+	{recordAuditDict, tableAudit, func() any { return new(auditDictRecord) }},
+	{recordAuditBlock, tableAudit, func() any { return new(auditBlockRecord) }},
 	{7, tableStatusLists, func() any { return new(register.StatusList) }},
 	{8, tableCredentials, func() any { return new(register.IssuedCredential) }},
 	{9, tableStaff, func() any { return new(staff.Account) }},
@@ -94,9 +96,11 @@ func (snap *Snapshot) Persist(w io.Writer) error {
 	for _, rt := range recordTables {
 		switch rt.table {
 		case tableAudit:
-			// Stored as their snapshot records already.
-			if err := snap.audit.each(func(raw []byte) error { return record(rt.typ, raw) }); err != nil {
-				return err
+			// Written once, in the trail's own records (audit.go).
+			if rt.typ == recordAuditBlock {
+				if err := snap.audit.persist(record); err != nil {
+					return err
+				}
 			}
 			continue
 		case tableRegistrants:
@@ -175,6 +179,10 @@ func Restore(r io.Reader) (*Store, error) {
 			switch obj := d.obj.(type) {
 			case *restoredEvent:
 				s.audit.append(obj.pendingEvent)
+			case *auditDictRecord:
+				s.audit.restoreDict(obj)
+			case *auditBlockRecord:
+				err = s.audit.restoreBlock(obj)
 			case *register.Registrant:
 				if err = tx.regsW().put(obj, s.strs); err == nil {
 					s.names.Put(indexName(obj))
@@ -254,7 +262,12 @@ func decodeSnapshot(r io.Reader, out chan<- []decoded, done <-chan struct{}) err
 			return fmt.Errorf("%w: record %d: %v", ErrCorruptSnapshot, n, err)
 		}
 		obj := recordTables[i].new()
-		if err := json.Unmarshal(body, obj); err != nil {
+		if b, ok := obj.(binaryRecord); ok {
+			err = b.decodeRecord(body)
+		} else {
+			err = json.Unmarshal(body, obj)
+		}
+		if err != nil {
 			return fmt.Errorf("%w: record %d (%s): %v", ErrCorruptSnapshot, n, recordTables[i].table, err)
 		}
 		batch = append(batch, decoded{recordTables[i].table, obj})

@@ -63,6 +63,7 @@ func TestSnapshotRecordTypesCoverEveryTable(t *testing.T) {
 	}
 	slices.Sort(inSchema)
 	slices.Sort(inSnapshot)
+	inSnapshot = slices.Compact(inSnapshot) // the trail has a record type for each of its parts
 	require.Equal(t, inSchema, inSnapshot, "a table missing from snapshots would vanish on restore")
 }
 
