@@ -991,6 +991,36 @@ func (a *auditTrail) restoreBlock(rec *auditBlockRecord) error {
 	return nil
 }
 
+// reopen makes the last block, if it is not full, the open block again
+// once a restore is done, so that the events that follow fill it as they
+// filled it on the node that wrote the snapshot: the blocks, and so the
+// snapshots, of a restored trail are those of the original.
+func (a *auditTrail) reopen() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	k := len(a.sealed) - 1
+	if k < 0 || a.open.n > 0 {
+		return nil
+	}
+	last := a.sealed[k]
+	d, _, err := unpackBlock(last.packed, &last.blockSummary, false)
+	if err != nil {
+		return fmt.Errorf("audit block %d: %w", k, err)
+	}
+	start := d.offs[0]
+	raw := d.raw[start:]
+	if len(raw) >= a.blockSize {
+		return nil
+	}
+	o := openBlock{blockSummary: last.blockSummary, raw: make([]byte, len(raw), a.blockSize+1024), offs: make([]uint32, len(d.offs), 256)}
+	copy(o.raw, raw)
+	for i, off := range d.offs {
+		o.offs[i] = off - start
+	}
+	a.sealed, a.open = a.sealed[:k], o
+	return nil
+}
+
 // restoredEvent is an audit event read back from a snapshot of the
 // earlier format, one event as JSON.
 type restoredEvent struct{ pendingEvent }

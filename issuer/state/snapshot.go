@@ -205,6 +205,9 @@ func Restore(r io.Reader) (*Store, error) {
 	if insertErr != nil {
 		return nil, insertErr
 	}
+	if err := s.audit.reopen(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorruptSnapshot, err)
+	}
 	if err := tx.flush(); err != nil {
 		return nil, err
 	}
