@@ -54,6 +54,7 @@ func TestMetricsListenerReportsTheRegisterByRouteTemplate(t *testing.T) {
 	for _, want := range []string{
 		`linkpass_raft_state{state="Leader"} 1`,
 		`linkpass_registrants{status="registered"} 1`,
+		`linkpass_registrants{status="removed"} 0`,
 		`linkpass_http_requests_total{code="200",method="GET",route="/v1/register/{regno}"} 1`,
 		`linkpass_http_requests_total{code="200",method="GET",route="/v1/register"} 1`,
 		`linkpass_http_requests_total{code="404",method="GET",route="unmatched"} 1`,
