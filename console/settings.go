@@ -54,7 +54,7 @@ type tokenRow struct {
 func init() {
 	pageNames = append(pageNames, "settings")
 	for _, r := range []string{"GET /console/settings", "POST /console/settings/register", "POST /console/settings/quality-mark", "POST /console/settings/two-person",
-		"POST /console/settings/keys/rotate", "POST /console/settings/keys/{kid}/retire",
+		"POST /console/settings/grace-period", "POST /console/settings/keys/rotate", "POST /console/settings/keys/{kid}/retire",
 		"POST /console/settings/tokens", "POST /console/settings/tokens/{id}/revoke"} {
 		Routes[r] = staff.ManageSettings
 	}
@@ -68,6 +68,7 @@ func (c *Console) registerSettings(h func(methods []string, path string, fn http
 	h(p, "/console/settings/register", s(c.setRegister))
 	h(p, "/console/settings/quality-mark", s(c.setQualityMark))
 	h(p, "/console/settings/two-person", s(c.setTwoPerson))
+	h(p, "/console/settings/grace-period", s(c.setGracePeriod))
 	h(p, "/console/settings/keys/rotate", s(c.rotateKey))
 	h(p, "/console/settings/keys/{kid}/retire", s(c.retireKey))
 	h(p, "/console/settings/tokens", s(c.createToken))
@@ -223,6 +224,26 @@ func (c *Console) setQualityMark(w http.ResponseWriter, r *http.Request, ss *sta
 			return "Saved: the register holds the Quality Mark from " + string(q.Since) + " to " + string(q.Until) + ".", nil
 		}
 		return "Saved: the register does not hold the Quality Mark.", nil
+	})
+}
+
+func (c *Console) setGracePeriod(w http.ResponseWriter, r *http.Request, ss *staff.Session, me *staff.Account) {
+	form := map[string]string{"grace_days": r.PostFormValue("grace_days")}
+	c.settingsAction(w, ss, me, form, func(*pageData) (string, error) {
+		if c.cfg.Renewals == nil {
+			return "", fmt.Errorf("%w: this console cannot change the grace period; use linkpass renewal grace-period", register.ErrUnavailable)
+		}
+		days, err := strconv.Atoi(strings.TrimSpace(form["grace_days"]))
+		if err != nil {
+			return "", fmt.Errorf("%w: the grace period must be a whole number of days, from 0 to %d", register.ErrInvalid, register.MaxGraceDays)
+		}
+		if days, err = c.cfg.Renewals.SetGracePeriod(r.Context(), staff.ActorFor(me), days); err != nil {
+			return "", err
+		}
+		if days == 0 {
+			return "Saved: no grace period. A registration that is not renewed lapses at registered-until.", nil
+		}
+		return fmt.Sprintf("Saved: a registration that is not renewed lapses %d days after registered-until.", days), nil
 	})
 }
 

@@ -105,6 +105,7 @@ func (s *Service) Due(now time.Time) ([]Reminder, error) {
 		return nil, err
 	}
 	today := register.DateOf(now).Time()
+	grace := st.Settings().GraceDays
 	var out []Reminder
 	for _, r := range all {
 		var rem Reminder
@@ -121,8 +122,10 @@ func (s *Service) Due(now time.Time) ([]Reminder, error) {
 				continue // further off than the first stage
 			}
 			rem = Reminder{Kind: Renewal, Registrant: r, Stage: s.days[i], DaysLeft: left}
+		// The notice goes at the true lapse: after the grace period, if the
+		// register has one.
 		case r.Status == register.Lapsed && now.Sub(r.StatusChangedAt) <= LapseNoticeWithin &&
-			now.Sub(r.RegisteredUntil.EndOfDay()) <= LapseNoticeWithin:
+			now.Sub(r.LapsesOn(grace).Time()) <= LapseNoticeWithin:
 			rem = Reminder{Kind: Lapsed, Registrant: r}
 		default:
 			continue
@@ -144,7 +147,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	settings := s.reg.State().Settings()
 	n := 0
 	for _, rem := range due {
-		subject, text := message(rem, settings)
+		subject, text := message(rem, settings, settings.GraceDays)
 		_, err := s.notify.Send(ctx, register.System, notify.Mail{ID: rem.ID(), Once: true, Registrant: rem.Registrant,
 			Purpose: string(rem.Kind), Subject: subject, Text: text})
 		switch {
@@ -186,7 +189,7 @@ func accountURL(set register.Settings) string {
 
 // message is the reminder's subject and text: plain words, the date in
 // full, and what to do.
-func message(rem Reminder, set register.Settings) (subject, text string) {
+func message(rem Reminder, set register.Settings, grace int) (subject, text string) {
 	r := rem.Registrant
 	until := r.RegisteredUntil.Time().Format("Monday 2 January 2006")
 	name := set.RegisterName
@@ -194,7 +197,7 @@ func message(rem Reminder, set register.Settings) (subject, text string) {
 		return "Your registration has lapsed", strings.Join([]string{
 			"Dear " + r.FullName() + ",",
 			"",
-			"Your registration " + r.Number + " on the " + name + " ended on " + until + " and has not been renewed.",
+			"Your registration " + r.Number + " on the " + name + " ended on " + until + " and has not been renewed" + graceEnded(r, grace) + ".",
 			"",
 			"Until it is renewed, you may not practise or describe yourself as a registered social prescribing link worker, and employers who check your credential will see that it has lapsed.",
 			"",
@@ -214,8 +217,25 @@ func message(rem Reminder, set register.Settings) (subject, text string) {
 		"",
 		"To stay on the register, renew before then: you will be asked to confirm your details, make a declaration and summarise your CPD for the year.",
 		"",
-		"If it is not renewed by that date, your registration lapses: you may not practise as a registered link worker until it is renewed.",
+		lapseSentence(r, grace),
 		"",
 		"To renew, sign in to your account at " + accountURL(set) + " with this email address: the register sends you a code, with no password to remember. If you think this date is wrong, reply to this email or contact the registrar.",
 	}, "\r\n")
+}
+
+// graceEnded says, in a lapse notice, that the grace period ended too.
+func graceEnded(r *register.Registrant, grace int) string {
+	if grace == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; the %d days' grace the register allows ended on %s", grace, r.LapsesOn(grace).AddDays(-1).Time().Format("Monday 2 January 2006"))
+}
+
+// lapseSentence says when a registration that is not renewed lapses.
+func lapseSentence(r *register.Registrant, grace int) string {
+	if grace == 0 {
+		return "If it is not renewed by that date, your registration lapses: you may not practise as a registered link worker until it is renewed."
+	}
+	return fmt.Sprintf("If it is not renewed by that date, your credential expires, and after %d days' grace your registration lapses on %s: then you may not practise as a registered link worker until it is renewed.",
+		grace, r.LapsesOn(grace).Time().Format("Monday 2 January 2006"))
 }

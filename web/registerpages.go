@@ -47,6 +47,8 @@ type entryView struct {
 	NationName             string
 	// NotPractising is the plain statement on an entry not in good standing.
 	NotPractising string
+	// Grace says, of an entry in its grace period, what that means.
+	Grace string
 	// MarkTick shows the register's Quality Mark on an entry in good
 	// standing, and on no other.
 	MarkTick bool
@@ -98,6 +100,11 @@ func newEntryView(e publicregister.Entry, qm publicregister.QualityMark, link bo
 		v.NotPractising = e.Name + "'s registration has lapsed: they" + may
 	case !e.MayPractise:
 		v.NotPractising = e.Name + "'s registration ended on " + v.RegisteredUntilText + ": they" + may
+	}
+	if e.LapsesOn != "" && e.MayPractise {
+		v.Grace = "Renewal overdue: the registration ran until " + v.RegisteredUntilText + " and has not been renewed. " + e.Name +
+			" is still registered during the register's grace period, and the registration lapses on " + longDate(e.LapsesOn) +
+			" unless it is renewed before then. Credentials expired on " + v.RegisteredUntilText + ", so a credential check shows them expired: this entry is the check."
 	}
 	v.MarkTick = e.MayPractise && qm.Held
 	return v

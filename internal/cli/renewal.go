@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -94,6 +95,43 @@ func (a *app) renewalCmd() *cobra.Command {
 		c.Flags().StringVar(&reason, "reason", "", help)
 		return c
 	}
-	c.AddCommand(list, decide(true), decide(false))
+	c.AddCommand(list, decide(true), decide(false), a.gracePeriodCmd())
 	return c
+}
+
+// gracePeriodCmd shows or sets the grace period after registered-until.
+func (a *app) gracePeriodCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "grace-period [DAYS]",
+		Short: "Show, or set (admins), how many days after registered-until an unrenewed registration lapses (0: at registered-until)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var out struct {
+				Days int `json:"days"`
+			}
+			if len(args) == 0 {
+				if err := a.call(cmd, http.MethodGet, "/v1/settings/grace-period", nil, &out); err != nil {
+					return err
+				}
+			} else {
+				days, err := strconv.Atoi(args[0])
+				if err != nil {
+					return withCode(ExitCannot, fmt.Errorf("grace period %q: give a whole number of days from 0 to %d", args[0], register.MaxGraceDays))
+				}
+				if err := register.CheckGraceDays(days); err != nil {
+					return withCode(ExitCannot, err)
+				}
+				if err := a.call(cmd, http.MethodPost, "/v1/settings/grace-period", map[string]int{"days": days}, &out); err != nil {
+					return err
+				}
+			}
+			return a.render(out, func(w io.Writer) {
+				if out.Days == 0 {
+					fmt.Fprintln(w, "No grace period: a registration that is not renewed lapses at registered-until.")
+					return
+				}
+				fmt.Fprintf(w, "Grace period: %d days. A registration that is not renewed lapses %d days after registered-until; until then it stays registered, and its credentials have expired.\n", out.Days, out.Days)
+			})
+		},
+	}
 }

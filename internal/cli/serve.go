@@ -170,12 +170,13 @@ func adminToken(srv *issuer.Server) func(string) error {
 	}
 }
 
-// consoleRequest says which requests belong to the console or to a
-// registrant's account: their sign-in codes and sessions live in the
-// memory of the node that serves them (packages staff and account), so in
-// a cluster the leader serves them all.
+// consoleRequest says which requests belong to the console, to a
+// registrant's account or to an applicant's page: their sessions live in
+// the memory of the node that serves them (packages staff, account and
+// applications/applicant), so in a cluster the leader serves them all.
+// (An applicant's codes are in the log and work on any node.)
 func consoleRequest(r *http.Request) bool {
-	for _, p := range []string{"/console", "/login", "/logout", "/setup", "/admin", "/account"} {
+	for _, p := range []string{"/console", "/login", "/logout", "/setup", "/admin", "/account", "/apply/status"} {
 		if r.URL.Path == p || strings.HasPrefix(r.URL.Path, p+"/") {
 			return true
 		}

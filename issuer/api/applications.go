@@ -99,6 +99,25 @@ func (a *API) getApplication(r *http.Request, _ register.Actor) (int, any, error
 	return http.StatusOK, app, nil
 }
 
+type messagesResponse struct {
+	Messages []*register.Message `json:"messages"`
+}
+
+func (a *API) listApplicationMessages(r *http.Request, _ register.Actor) (int, any, error) {
+	ref := mux.Vars(r)["ref"]
+	if _, err := a.srv.State().Application(ref); err != nil {
+		return 0, nil, err
+	}
+	ms, err := a.srv.State().MessagesOfApplication(ref)
+	if err != nil {
+		return 0, nil, err
+	}
+	if ms == nil {
+		ms = []*register.Message{}
+	}
+	return http.StatusOK, messagesResponse{Messages: ms}, nil
+}
+
 type noteRequest struct {
 	Note string `json:"note"`
 }

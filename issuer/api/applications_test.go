@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -111,6 +112,17 @@ func TestAnApplicationFromCodeToRegistrant(t *testing.T) {
 	assert.Len(t, f.get("/v1/register?q=nwosu", "").json(t)["results"], 1, "on the public register once approved")
 	requireError(t, f.post("/v1/applications/"+ref+"/approve", f.registrar, ""), http.StatusConflict, "conflict", "approved")
 	assert.Eventually(t, func() bool { return mailTo(t, outbox, "amara@example.org", "Welcome to") }, 10e9, 50e6)
+	// Every email to the applicant is on the application.
+	assert.Eventually(t, func() bool {
+		var got []string
+		for _, m := range f.get("/v1/applications/"+ref+"/messages", f.auditor).json(t)["messages"].([]any) {
+			if m := m.(map[string]any); m["state"] == "sent" {
+				got = append(got, m["purpose"].(string))
+			}
+		}
+		return slices.Equal(got, []string{"application-received", "more-information", "welcome"})
+	}, 10e9, 50e6)
+	requireError(t, f.get("/v1/applications/A9999/messages", f.auditor), http.StatusNotFound, "not_found")
 
 	// Every step is audited.
 	var actions []string

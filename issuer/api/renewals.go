@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/gorilla/mux"
@@ -106,4 +107,35 @@ func (a *API) setRenewalPolicy(r *http.Request, actor register.Actor) (int, any,
 		return 0, nil, err
 	}
 	return http.StatusOK, p, nil
+}
+
+type gracePeriodRequest struct {
+	Days *int `json:"days"`
+}
+
+func (q *gracePeriodRequest) Validate() error {
+	if q.Days == nil {
+		return fmt.Errorf("%w: days is required: how many days after registered-until a registration that was not renewed lapses (0 lapses it at registered-until)", register.ErrInvalid)
+	}
+	return register.CheckGraceDays(*q.Days)
+}
+
+type gracePeriodResponse struct {
+	Days int `json:"days"`
+}
+
+func (a *API) getGracePeriod(*http.Request, register.Actor) (int, any, error) {
+	return http.StatusOK, gracePeriodResponse{Days: a.renewals.GracePeriod()}, nil
+}
+
+func (a *API) setGracePeriod(r *http.Request, actor register.Actor) (int, any, error) {
+	req := &gracePeriodRequest{}
+	if err := decode(r, req); err != nil {
+		return 0, nil, err
+	}
+	days, err := a.renewals.SetGracePeriod(r.Context(), actor, *req.Days)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, gracePeriodResponse{Days: days}, nil
 }

@@ -103,6 +103,7 @@ func (a *API) routes() {
 	a.handle(p, "/v1/applications", public, a.submitApplication)
 	a.handle(g, "/v1/applications", reader, a.listApplications)
 	a.handle(g, "/v1/applications/{ref}", reader, a.getApplication)
+	a.handle(g, "/v1/applications/{ref}/messages", reader, a.listApplicationMessages)
 	a.handle(p, "/v1/applications/{ref}/approve", registrar, a.approveApplication)
 	a.handle(p, "/v1/applications/{ref}/request-information", registrar, a.applicationStep(fsm.AppRequestInfo))
 	a.handle(p, "/v1/applications/{ref}/refuse", registrar, a.applicationStep(fsm.AppRefuse))
@@ -129,6 +130,9 @@ func (a *API) routes() {
 	a.handle(p, "/v1/renewals/{renewal}/refuse", registrar, a.decideRenewal(false))
 	a.handle(g, "/v1/registrants/{regno}/cpd", reader, a.listCPD)
 	a.handle(p, "/v1/settings/renewal", admin, a.setRenewalPolicy)
+	// The grace period after registered-until before a lapse.
+	a.handle(g, "/v1/settings/grace-period", reader, a.getGracePeriod)
+	a.handle(p, "/v1/settings/grace-period", admin, a.setGracePeriod)
 
 	// Register settings and the Quality Mark.
 	a.handle(g, "/v1/settings", reader, a.getSettings)

@@ -49,9 +49,15 @@ type Entry struct {
 	// RemovedOn is the day a removed entry was removed.
 	RemovedOn register.Date `json:"removed_on,omitempty"`
 	// MayPractise is true only for an entry in good standing: registered,
-	// and the registration not past its end date.
-	MayPractise    bool     `json:"may_practise"`
-	Qualifications []string `json:"qualifications"`
+	// and the registration not past its end date or, when the register
+	// has a grace period, not past its grace period.
+	MayPractise bool `json:"may_practise"`
+	// LapsesOn is set while the registration is in its grace period:
+	// registered-until has passed without a renewal, and the registration
+	// lapses on this day unless it is renewed first. The person is still
+	// registered; their credentials expired at registered-until.
+	LapsesOn       register.Date `json:"lapses_on,omitempty"`
+	Qualifications []string      `json:"qualifications"`
 }
 
 // QualityMark says whether the register holds the PSA Quality Mark.
@@ -193,7 +199,10 @@ func view(r *register.Registrant, now time.Time, s register.Settings) (Entry, bo
 		RegistrationNumber: r.Number, Name: r.FullName(), Status: string(r.Status),
 		StatusSince: register.DateOf(r.StatusChangedAt).String(), SuspendedUntil: r.SuspendedUntil,
 		Restrictions: []string{}, Nation: r.Nation, RegisteredUntil: r.RegisteredUntil,
-		MayPractise: r.GoodStanding(register.DateOf(now)), Qualifications: []string{},
+		MayPractise: r.Status == register.Registered && !r.Due(register.DateOf(now), s.GraceDays), Qualifications: []string{},
+	}
+	if r.InGrace(register.DateOf(now), s.GraceDays) {
+		e.LapsesOn = r.LapsesOn(s.GraceDays)
 	}
 	if r.Status == register.Removed {
 		e.RegisteredUntil, e.RemovedOn = "", register.DateOf(r.StatusChangedAt)

@@ -201,3 +201,21 @@ func (s *Service) SetPolicy(ctx context.Context, actor register.Actor, p registe
 func (s *Service) Policy() register.RenewalPolicy {
 	return register.RenewalPolicyOf(s.srv.State().Settings())
 }
+
+// SetGracePeriod sets how many days after registered-until a registration
+// that was not renewed lapses (0: at registered-until). Registrants in
+// the grace period stay registered; their credentials expire at
+// registered-until as before.
+func (s *Service) SetGracePeriod(ctx context.Context, actor register.Actor, days int) (int, error) {
+	if err := register.CheckGraceDays(days); err != nil {
+		return 0, err
+	}
+	res, err := s.srv.Apply(ctx, actor, fsm.SetGracePeriod{Days: days})
+	if err != nil {
+		return 0, err
+	}
+	return res.(register.Settings).GraceDays, nil
+}
+
+// GracePeriod is the grace period in days.
+func (s *Service) GracePeriod() int { return s.srv.State().Settings().GraceDays }
