@@ -184,6 +184,11 @@ func TestAStrangerLearnsNothingFromAReference(t *testing.T) {
 	r := newReg(t)
 	a := r.apply("amara@example.org")
 	ctx := context.Background()
+	// The receipt's outcome is recorded in the background: wait for it.
+	require.Eventually(t, func() bool {
+		ms, err := r.svc.Messages(a.Ref)
+		return err == nil && len(ms) == 1 && ms[0].State == register.MessageSent
+	}, 10*time.Second, 20*time.Millisecond)
 	// The same answer for a reference that is not an application; no code
 	// is recorded or sent.
 	before := r.srv.State().Index("")
