@@ -85,11 +85,11 @@ type Index struct {
 const postOne = 1 << 31
 
 // Dense terms: a term held by at least denseMin entries and by one in
-// denseRatio of the register gets a bitmap besides its list.
-const (
-	denseMin   = 1024
-	denseRatio = 32
-)
+// denseRatio of the register gets a bitmap besides its list. (A variable,
+// so that tests reach bitmaps with small registers.)
+var denseMin = 1024
+
+const denseRatio = 64
 
 var seed = maphash.MakeSeed()
 

@@ -275,6 +275,8 @@ func randomQuery(rng *rand.Rand, ref *reference) string {
 // The index answers exactly as the reference does, through additions,
 // renames, removals and reinstatements, with dense and sparse postings.
 func TestIndexAgreesWithReferenceRandomly(t *testing.T) {
+	defer func(n int) { denseMin = n }(denseMin)
+	denseMin = 64 // many terms get bitmaps, and are intersected through them
 	rng := rand.New(rand.NewPCG(11, 12))
 	ix := New()
 	ref := &reference{names: map[string]Name{}, folded: map[string]folded{}}

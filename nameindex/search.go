@@ -62,6 +62,7 @@ type scratch struct {
 	toks    []word
 	curs    []cursor
 	filters []filter
+	anded   []*word
 }
 
 type match struct {
@@ -243,19 +244,57 @@ func (ix *Index) searchAlt(alt []string, s *scratch, cutoff int32, k *sink, out 
 			driver = w
 		}
 	}
-	cands, capped := ix.candidates(driver, s)
-	if len(cands) > MaxScan && driver.whole < 0 {
-		cands, capped = cands[:MaxScan], true
+	// Two or more words of one common term each: their bitmaps, ANDed a
+	// word at a time, give the candidates for less than walking the
+	// shorter list, and count them all.
+	var and [][]uint64
+	for _, tok := range alt {
+		w := s.word(tok)
+		if len(w.terms) == 1 && !w.tooMany {
+			if b, ok := ix.dense[w.terms[0]]; ok && !slices.Contains(s.anded, w) {
+				and = append(and, b)
+				s.anded = append(s.anded, w)
+			}
+		}
+	}
+	var cands []uint32
+	capped := false
+	if len(and) >= 2 && len(and)*len(ix.keys)/64 < 4*min(driver.cost, MaxScan) {
+		cands = s.cands[:0]
+		n := len(and[0])
+		for _, b := range and[1:] {
+			n = min(n, len(b))
+		}
+		for i := 0; i < n && !capped; i++ {
+			x := and[0][i]
+			for _, b := range and[1:] {
+				x &= b[i]
+			}
+			for ; x != 0; x &= x - 1 {
+				cands = append(cands, uint32(i*64+mbits.TrailingZeros64(x)))
+			}
+			capped = len(cands) >= MaxScan
+		}
+		s.cands = cands
+	} else {
+		s.anded = s.anded[:0]
+		cands, capped = ix.candidates(driver, s)
+		if len(cands) > MaxScan && driver.whole < 0 {
+			cands, capped = cands[:MaxScan], true
+		}
 	}
 
+	// Every candidate holds the driver's term, or each ANDed word's one
+	// term: whole when that term is the word itself.
 	var wholeDriver cursor
-	if allWhole {
+	if allWhole && len(s.anded) == 0 {
 		wholeDriver, s.ones = ix.cursor(uint32(driver.whole), s.ones)
 	}
+	andedWhole := !slices.ContainsFunc(s.anded, func(w *word) bool { return int64(w.terms[0]) != w.whole })
 	s.filters = s.filters[:0]
 	for _, tok := range alt {
 		w := s.word(tok)
-		if w == driver || slices.ContainsFunc(s.filters, func(f filter) bool { return f.w == w }) {
+		if w == driver && len(s.anded) == 0 || slices.Contains(s.anded, w) || slices.ContainsFunc(s.filters, func(f filter) bool { return f.w == w }) {
 			continue
 		}
 		f := filter{w: w}
@@ -290,7 +329,7 @@ func (ix *Index) searchAlt(alt []string, s *scratch, cutoff int32, k *sink, out 
 	slices.SortFunc(s.filters, func(a, b filter) int { return a.order() - b.order() })
 
 	hide := cutoff != 0 && len(ix.removedDay) > 0
-	if len(s.filters) == 0 && k != nil && len(driver.terms) == 1 && !driver.tooMany {
+	if len(s.filters) == 0 && k != nil && len(driver.terms) == 1 && !driver.tooMany && len(s.anded) == 0 {
 		// One word with one term: every candidate matches, with one rank.
 		r := namefold.Prefix
 		if allWhole {
@@ -314,7 +353,7 @@ func (ix *Index) searchAlt(alt []string, s *scratch, cutoff int32, k *sink, out 
 			continue
 		}
 		r := namefold.Prefix
-		if allWhole && wholeDriver.has(d) {
+		if allWhole && (len(s.anded) > 0 && andedWhole || len(s.anded) == 0 && wholeDriver.has(d)) {
 			r = namefold.Word
 			for i := range s.filters {
 				if !s.filters[i].whole.has(d) {
@@ -334,7 +373,7 @@ func (ix *Index) searchAlt(alt []string, s *scratch, cutoff int32, k *sink, out 
 			s.filters[i].set.release()
 		}
 	}
-	s.curs = s.curs[:0]
+	s.curs, s.anded = s.curs[:0], s.anded[:0]
 	return capped
 }
 
