@@ -269,7 +269,10 @@ func (s *Service) Step(ctx context.Context, actor register.Actor, ref string, op
 // Approve approves an application: the registrant is added, with the
 // registration criteria checked, in the same change; route is the
 // alternative route the registrar records, if that is how the applicant
-// meets them. The new registrant is sent a welcome email.
+// meets them. The new registrant is sent a welcome email that offers the
+// credential through their account: signing in there proves the address
+// again, and the wallet's code is then shown on their own screen rather
+// than sent in the same email as the link.
 func (s *Service) Approve(ctx context.Context, actor register.Actor, ref string, route *register.EntryRoute, note string) (*fsm.ApprovalResult, error) {
 	if route != nil {
 		if err := route.Validate(); err != nil {
@@ -285,7 +288,7 @@ func (s *Service) Approve(ctx context.Context, actor register.Actor, ref string,
 	s.tell(ctx, out.Application, "welcome", "Welcome to "+set.RegisterName,
 		"Your application "+out.Application.Ref+" has been approved. You are now on "+set.RegisterName+".",
 		"Your registration number is "+out.Registrant.Number+". Your registration runs until "+string(out.Registrant.RegisteredUntil)+". Anyone can check your entry at "+set.IssuerURL+"/register/"+out.Registrant.Number+".",
-		"Your registrar will send you a link to put your registration credential in the register's wallet on your phone.")
+		"Your credential:\r\n"+set.IssuerURL+"/account\r\nSign in there with this email address and choose \"Add to my phone's wallet\" to put your registration credential on your phone, where anyone checking it can scan it. You record your CPD and renew there too.")
 	return &out, nil
 }
 

@@ -112,6 +112,7 @@ func TestAnApplicationFromCodeToRegistrant(t *testing.T) {
 	assert.Len(t, f.get("/v1/register?q=nwosu", "").json(t)["results"], 1, "on the public register once approved")
 	requireError(t, f.post("/v1/applications/"+ref+"/approve", f.registrar, ""), http.StatusConflict, "conflict", "approved")
 	assert.Eventually(t, func() bool { return mailTo(t, outbox, "amara@example.org", "Welcome to") }, 10e9, 50e6)
+	assert.True(t, mailTo(t, outbox, "amara@example.org", "/account\r\n"), "the welcome offers the credential through the account")
 	// Every email to the applicant is on the application.
 	assert.Eventually(t, func() bool {
 		var got []string
