@@ -90,6 +90,12 @@ func (t *credTrees) put(c *register.IssuedCredential, strs *strtab) error {
 
 func encodeCredential(c *register.IssuedCredential, strs *strtab) string {
 	e := rowEncoder{b: make([]byte, 0, 96), strs: strs}
+	e.credential(c)
+	return e.row()
+}
+
+// credential appends c's row.
+func (e *rowEncoder) credential(c *register.IssuedCredential) {
 	e.str(c.JTI)
 	e.str(c.Registrant)
 	e.sym(c.List)
@@ -104,7 +110,6 @@ func encodeCredential(c *register.IssuedCredential, strs *strtab) string {
 	e.str(c.Holder)
 	e.uint(c.CreateIndex)
 	e.uint(c.ModifyIndex)
-	return e.row()
 }
 
 func decodeCredential(row string, strs []string) (*register.IssuedCredential, error) {

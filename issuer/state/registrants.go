@@ -110,6 +110,12 @@ func (t *regTrees) put(r *register.Registrant, strs *strtab) error {
 
 func encodeRegistrant(r *register.Registrant, strs *strtab) string {
 	e := rowEncoder{b: make([]byte, 0, 128), strs: strs}
+	e.registrant(r)
+	return e.row()
+}
+
+// registrant appends r's row.
+func (e *rowEncoder) registrant(r *register.Registrant) {
 	e.str(r.Number)
 	e.str(r.ExternalRef)
 	e.sym(string(r.Status))
@@ -154,7 +160,6 @@ func encodeRegistrant(r *register.Registrant, strs *strtab) string {
 	}
 	e.uint(r.CreateIndex)
 	e.uint(r.ModifyIndex)
-	return e.row()
 }
 
 func decodeRegistrant(row string, strs []string) (*register.Registrant, error) {

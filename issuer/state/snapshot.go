@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strings"
 
 	"github.com/hashicorp/go-memdb"
 
 	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/nameindex"
 	"github.com/nalw/linkpass/staff"
 )
 
@@ -53,6 +55,23 @@ type recordTable struct {
 
 const recordEnd = 0xff
 
+// rowRecord opens a registrant or credential record written as its row
+// (rows.go) with every string in full, rather than as JSON: restoring a
+// million of them from JSON took most of a restart. JSON records, as
+// snapshots before it hold, still restore; no JSON text starts with it.
+const rowRecord = 0x01
+
+// decodeRowRecord decodes a record body that starts with rowRecord.
+func decodeRowRecord(table, row string) (any, error) {
+	switch table {
+	case tableRegistrants:
+		return decodeRegistrant(row, nil)
+	case tableCredentials:
+		return decodeCredential(row, nil)
+	}
+	return nil, fmt.Errorf("a row record in table %s, which keeps JSON", table)
+}
+
 // Snapshot is a point-in-time view of the store. Taking one is cheap (the
 // radix trees are immutable); writing it out happens off the write path.
 type Snapshot struct {
@@ -86,12 +105,11 @@ func (snap *Snapshot) Persist(w io.Writer) error {
 		}
 		return nil
 	}
-	asJSON := func(typ byte, obj any) error {
-		body, err := json.Marshal(obj)
-		if err != nil {
-			return fmt.Errorf("state: snapshot: %w", err)
-		}
-		return record(typ, body)
+	var row rowEncoder
+	asRow := func(typ byte, enc func()) error {
+		row.b = append(row.b[:0], rowRecord)
+		enc()
+		return record(typ, row.b)
 	}
 	for _, rt := range recordTables {
 		switch rt.table {
@@ -104,12 +122,16 @@ func (snap *Snapshot) Persist(w io.Writer) error {
 			}
 			continue
 		case tableRegistrants:
-			if err := snap.s.regs(snap.tx).each("", func(r *register.Registrant) error { return asJSON(rt.typ, r) }); err != nil {
+			if err := snap.s.regs(snap.tx).each("", func(r *register.Registrant) error {
+				return asRow(rt.typ, func() { row.registrant(r) })
+			}); err != nil {
 				return err
 			}
 			continue
 		case tableCredentials:
-			if err := snap.s.creds(snap.tx).each(func(c *register.IssuedCredential) error { return asJSON(rt.typ, c) }); err != nil {
+			if err := snap.s.creds(snap.tx).each(func(c *register.IssuedCredential) error {
+				return asRow(rt.typ, func() { row.credential(c) })
+			}); err != nil {
 				return err
 			}
 			continue
@@ -185,7 +207,7 @@ func Restore(r io.Reader) (*Store, error) {
 				err = s.audit.restoreBlock(obj)
 			case *register.Registrant:
 				if err = tx.regsW().put(obj, s.strs); err == nil {
-					s.names.Put(indexName(obj))
+					s.names.Put(detachedName(obj))
 				}
 			case *register.IssuedCredential:
 				err = tx.credsW().put(obj, s.strs)
@@ -213,6 +235,18 @@ func Restore(r io.Reader) (*Store, error) {
 	}
 	tx.tx.Commit()
 	return s, nil
+}
+
+// detachedName is indexName with its strings copied, so that the name
+// index keeps none of a decoded record's bytes alive.
+func detachedName(r *register.Registrant) nameindex.Name {
+	n := indexName(r)
+	all := n.Key + n.Given + n.Family
+	if len(all) == len(n.Key) {
+		all = strings.Clone(all) // a concatenation of one string may be that string
+	}
+	n.Key, n.Given, n.Family = all[:len(n.Key)], all[len(n.Key):len(n.Key)+len(n.Given)], all[len(n.Key)+len(n.Given):]
+	return n
 }
 
 // decodeSnapshot reads records and sends them in batches until the end
@@ -264,10 +298,15 @@ func decodeSnapshot(r io.Reader, out chan<- []decoded, done <-chan struct{}) err
 		if _, err := io.ReadFull(br, body); err != nil {
 			return fmt.Errorf("%w: record %d: %v", ErrCorruptSnapshot, n, err)
 		}
+		table := recordTables[i].table
 		obj := recordTables[i].new()
-		if b, ok := obj.(binaryRecord); ok {
+		switch b, isBinary := obj.(binaryRecord); {
+		case len(body) > 0 && body[0] == rowRecord && (table == tableRegistrants || table == tableCredentials):
+			// The decoded strings share the row; body is reused.
+			obj, err = decodeRowRecord(table, string(body[1:]))
+		case isBinary:
 			err = b.decodeRecord(body)
-		} else {
+		default:
 			err = json.Unmarshal(body, obj)
 		}
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/nalw/linkpass/confirmations"
 	"github.com/nalw/linkpass/courses"
 	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/namefold"
 	"github.com/nalw/linkpass/regno"
 	"github.com/nalw/linkpass/staff"
 )
@@ -354,4 +356,65 @@ func TestRestoreRefusesRecordWithoutKey(t *testing.T) {
 		_, err := Restore(bytes.NewReader(snapshotOf(record(typ, body))))
 		require.ErrorIs(t, err, ErrCorruptSnapshot, "record type %d", typ)
 	}
+}
+
+// asJSONSnapshot rewrites a snapshot's registrant and credential records
+// as JSON, as snapshots were written before rowRecord.
+func asJSONSnapshot(t *testing.T, b []byte) []byte {
+	t.Helper()
+	out := []byte(snapshotMagic)
+	rest := b[len(snapshotMagic):]
+	rewritten := 0
+	for rest[0] != recordEnd {
+		typ := rest[0]
+		size, w := binary.Uvarint(rest[1:])
+		body := rest[1+w : 1+w+int(size)]
+		rest = rest[1+w+int(size):]
+		if body[0] == rowRecord {
+			table := map[byte]string{5: tableRegistrants, 8: tableCredentials}[typ]
+			obj, err := decodeRowRecord(table, string(body[1:]))
+			require.NoError(t, err)
+			body, err = json.Marshal(obj)
+			require.NoError(t, err)
+			rewritten++
+		}
+		out = append(out, record(typ, string(body))...)
+	}
+	require.Equal(t, 40+30, rewritten, "every registrant and credential record is a row record")
+	return append(out, recordEnd)
+}
+
+func TestSnapshotWithJSONRecordsRestores(t *testing.T) {
+	s := filled(t)
+	b := persist(t, s)
+	old := asJSONSnapshot(t, b)
+	r, err := Restore(bytes.NewReader(old))
+	require.NoError(t, err)
+	require.Equal(t, dump(t, s), dump(t, r))
+	assert.Equal(t, b, persist(t, r), "restored from JSON, it persists as rows")
+	for _, q := range []string{"Given5", "given12 family"} {
+		got, err := r.Search(namefold.NewQuery(q), 10, time.Time{})
+		require.NoError(t, err)
+		assert.Equal(t, 1, got.Total, "search %q after a restore", q)
+	}
+}
+
+func TestRestoreRefusesBadRowRecords(t *testing.T) {
+	good := encodeRegistrant(person("LW1000017", "Amara", "Nwosu", register.Registered, 1), nil)
+	for name, b := range map[string][]byte{
+		"truncated row":              snapshotOf(record(5, "\x01"+good[:len(good)-1])),
+		"row with trailing data":     snapshotOf(record(5, "\x01"+good+"z")),
+		"row without number":         snapshotOf(record(5, "\x01"+encodeRegistrant(&register.Registrant{Given: "A"}, nil))),
+		"credential without JTI":     snapshotOf(record(8, "\x01"+encodeCredential(&register.IssuedCredential{Registrant: "LW1"}, nil))),
+		"row in a JSON table":        snapshotOf(record(3, "\x01"+good)),
+		"registrant as a credential": snapshotOf(record(8, "\x01"+good)),
+	} {
+		_, err := Restore(bytes.NewReader(b))
+		require.ErrorIs(t, err, ErrCorruptSnapshot, name)
+	}
+	r, err := Restore(bytes.NewReader(snapshotOf(record(5, "\x01"+good))))
+	require.NoError(t, err, "the well-formed row restores")
+	got, err := r.Registrant("LW1000017")
+	require.NoError(t, err)
+	assert.Equal(t, "Nwosu", got.Family)
 }

@@ -1,0 +1,55 @@
+package state
+
+import (
+	"fmt"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// BenchmarkStoreRegistrant measures looking up one registrant by number,
+// what the public entry page does for each request, in a register of
+// LINKPASS_BENCH_REGISTRANTS (fillTypical).
+func BenchmarkStoreRegistrant(b *testing.B) {
+	n := benchN()
+	if lookupStore == nil || lookupStore.n != n {
+		s, err := New()
+		must(b, err)
+		fillTypical(b, s, n)
+		lookupStore = &sizedStore{s, n}
+	}
+	s := lookupStore.s
+	numbers := make([]string, n)
+	for i := range numbers {
+		numbers[i] = fmt.Sprintf("LW%07d", 1000000+i)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := cpuTime()
+	for i := 0; i < b.N; i++ {
+		r, err := s.Registrant(numbers[i%n])
+		if err != nil || r.Number != numbers[i%n] {
+			b.Fatalf("registrant %s: %v", numbers[i%n], err)
+		}
+	}
+	// The machines are shared: CPU time per lookup, the collector's
+	// included, says more than the wall clock.
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+}
+
+// cpuTime is the CPU time the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// lookupStore is filled once for every run of the benchmark.
+var lookupStore *sizedStore
+
+type sizedStore struct {
+	s *Store
+	n int
+}
