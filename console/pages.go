@@ -368,20 +368,13 @@ func (c *Console) home(w http.ResponseWriter, r *http.Request, ss *staff.Session
 			Message: "Your role (" + string(me.Role) + ") does not allow this page. Ask an admin if you need it."})
 		return
 	}
-	regs, err := c.cfg.State().Registrants("")
 	d := &pageData{Title: "Console", Nav: "console", Me: me, CSRF: ss.CSRF}
-	if err != nil {
-		c.fail(w, "home", d, err)
-		return
-	}
-	n := map[register.Status]int{}
-	for _, reg := range regs {
-		n[reg.Status]++
-	}
+	n := c.cfg.State().RegistrantCounts()
 	for _, sl := range statusLabels {
 		d.Counts = append(d.Counts, count{Status: sl.s, Label: sl.label, N: n[sl.s]})
+		d.Total += n[sl.s]
 	}
-	d.Total = len(regs)
+	var err error
 	if d.Attention, err = c.attention(); err != nil {
 		c.fail(w, "home", d, err)
 		return

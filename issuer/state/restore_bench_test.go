@@ -57,10 +57,12 @@ func BenchmarkSnapshotRestore(b *testing.B) {
 	})
 	b.Run("restore", func(b *testing.B) {
 		b.SetBytes(int64(buf.Len()))
+		cpu := cpuTime()
 		for i := 0; i < b.N; i++ {
 			if _, err := Restore(bytes.NewReader(buf.Bytes())); err != nil {
 				b.Fatal(err)
 			}
 		}
+		b.ReportMetric((cpuTime()-cpu).Seconds()/float64(b.N), "cpu-s/op")
 	})
 }
