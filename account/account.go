@@ -14,7 +14,6 @@
 package account
 
 import (
-	"bytes"
 	"context"
 	"embed"
 	"errors"
@@ -247,15 +246,7 @@ func (a *Account) render(w http.ResponseWriter, name string, status int, d *page
 	if d.Nav == "" {
 		d.Nav = "account"
 	}
-	var buf bytes.Buffer
-	if err := a.pages[name].ExecuteTemplate(&buf, "layout", d); err != nil {
-		a.cfg.Logger.Error("account: rendering page failed", "page", name, "err", err)
-		http.Error(w, "500 internal server error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	web.WritePage(w, a.pages[name], status, d, a.cfg.Logger, "account", name, nil)
 }
 
 // kinds are the error kinds of the account's pages: too many codes

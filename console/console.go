@@ -12,7 +12,6 @@
 package console
 
 import (
-	"bytes"
 	"embed"
 	"errors"
 	"html/template"
@@ -304,20 +303,13 @@ func (c *Console) render(w http.ResponseWriter, name string, status int, d *page
 		d.ReadRegister = staff.Can(d.Me.Role, staff.ReadRegister)
 		d.ConfirmQualifications = staff.Can(d.Me.Role, staff.ConfirmQualifications)
 	}
-	var buf bytes.Buffer
-	if err := c.pages[name].ExecuteTemplate(&buf, "layout", d); err != nil {
-		c.cfg.Logger.Error("console: rendering page failed", "page", name, "err", err)
-		http.Error(w, "500 internal server error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	var header func(http.Header)
 	if name == "login" && c.cfg.SSO != nil {
 		// The single sign-on button's form is answered by a redirect to
 		// the provider, which form-action must allow.
-		w.Header().Set("Content-Security-Policy", c.ssoCSP())
+		header = func(h http.Header) { h.Set("Content-Security-Policy", c.ssoCSP()) }
 	}
-	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	web.WritePage(w, c.pages[name], status, d, c.cfg.Logger, "console", name, header)
 }
 
 // kinds are the error kinds of the console's pages.

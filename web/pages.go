@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"time"
 )
@@ -87,6 +88,24 @@ type pageData struct {
 // RegisterMode reports whether the page belongs to the register's site.
 func (d pageData) RegisterMode() bool { return d.Mode == RegisterMode.String() }
 
+// WritePage renders t's layout with d into a buffer, so that a template
+// error never sends half a page, and writes it with status. header, if
+// not nil, adds the page's own headers; site names the caller in the log.
+func WritePage(w http.ResponseWriter, t *template.Template, status int, d any, logger *slog.Logger, site, name string, header func(http.Header)) {
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", d); err != nil {
+		logger.Error(site+": rendering page failed", "page", name, "err", err)
+		http.Error(w, "500 internal server error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if header != nil {
+		header(w.Header())
+	}
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
 // pageHandler picks the page to render for a request, with its status.
 type pageHandler func(r *http.Request, d *pageData) (page string, status int)
 
@@ -96,17 +115,7 @@ func (s *Site) page(h pageHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		d := &pageData{RegisterName: s.cfg.RegisterName, Mode: s.cfg.Mode.String()}
 		name, status := h(r, d)
-		var buf bytes.Buffer
-		if err := s.pages[name].ExecuteTemplate(&buf, "layout", d); err != nil {
-			s.cfg.Logger.Error("web: rendering page failed", "page", name, "err", err)
-			http.Error(w, "500 internal server error", http.StatusInternalServerError)
-			return
-		}
-		hd := w.Header()
-		hd.Set("Content-Type", "text/html; charset=utf-8")
-		hd.Set("Cache-Control", "no-cache")
-		w.WriteHeader(status)
-		w.Write(buf.Bytes())
+		WritePage(w, s.pages[name], status, d, s.cfg.Logger, "web", name, func(h http.Header) { h.Set("Cache-Control", "no-cache") })
 	})
 }
 

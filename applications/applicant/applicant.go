@@ -15,7 +15,6 @@
 package applicant
 
 import (
-	"bytes"
 	"context"
 	"embed"
 	"errors"
@@ -203,15 +202,7 @@ func (p *Pages) render(w http.ResponseWriter, name string, status int, d *pageDa
 	if d.Form == nil {
 		d.Form = map[string]string{}
 	}
-	var buf bytes.Buffer
-	if err := p.pages[name].ExecuteTemplate(&buf, "layout", d); err != nil {
-		p.cfg.Logger.Error("applicant: rendering page failed", "page", name, "err", err)
-		http.Error(w, "500 internal server error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	web.WritePage(w, p.pages[name], status, d, p.cfg.Logger, "applicant", name, nil)
 }
 
 // kinds are the error kinds of the applicant's pages.
