@@ -255,11 +255,7 @@ var kinds = append([]websession.Kind{{Err: register.ErrForbidden, Status: http.S
 
 // problem is an error as a person should read it, with its status.
 func (a *Account) problem(err error) (string, int) {
-	if msg, status, ok := websession.Problem(err, kinds); ok {
-		return msg, status
-	}
-	a.cfg.Logger.Error("account: request failed", "err", err)
-	return "Something went wrong on the register's side. Try again; if it keeps happening, contact the registrar.", http.StatusInternalServerError
+	return websession.Explain(err, kinds, a.cfg.Logger, "account", "contact the registrar")
 }
 
 func (a *Account) fail(w http.ResponseWriter, page string, d *pageData, err error) {

@@ -317,9 +317,5 @@ var kinds = append([]websession.Kind{{Err: staff.ErrThrottled, Status: http.Stat
 
 // problem is an error as a person should read it, with its status.
 func (c *Console) problem(err error) (string, int) {
-	if msg, status, ok := websession.Problem(err, kinds); ok {
-		return msg, status
-	}
-	c.cfg.Logger.Error("console: request failed", "err", err)
-	return "Something went wrong on the register's side. Try again; if it keeps happening, tell the register's operator.", http.StatusInternalServerError
+	return websession.Explain(err, kinds, c.cfg.Logger, "console", "tell the register's operator")
 }

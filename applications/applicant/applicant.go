@@ -210,11 +210,7 @@ var kinds = append([]websession.Kind{{Err: intake.ErrThrottled, Status: http.Sta
 
 // problem is an error as a person should read it, with its status.
 func (p *Pages) problem(err error) (string, int) {
-	if msg, status, ok := websession.Problem(err, kinds); ok {
-		return msg, status
-	}
-	p.cfg.Logger.Error("applicant: request failed", "err", err)
-	return "Something went wrong on the register's side. Try again; if it keeps happening, contact the register.", http.StatusInternalServerError
+	return websession.Explain(err, kinds, p.cfg.Logger, "applicant", "contact the register")
 }
 
 func (p *Pages) fail(w http.ResponseWriter, page string, d *pageData, err error) {

@@ -2,6 +2,7 @@ package websession
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -50,6 +51,17 @@ func Problem(err error, kinds []Kind) (msg string, status int, ok bool) {
 		}
 	}
 	return "", http.StatusInternalServerError, false
+}
+
+// Explain is Problem for a page: an error of no kind is a fault, logged
+// under site (never shown) and answered with a message that says whom to
+// tell if it keeps happening.
+func Explain(err error, kinds []Kind, logger *slog.Logger, site, tell string) (string, int) {
+	if msg, status, ok := Problem(err, kinds); ok {
+		return msg, status
+	}
+	logger.Error(site+": request failed", "err", err)
+	return "Something went wrong on the register's side. Try again; if it keeps happening, " + tell + ".", http.StatusInternalServerError
 }
 
 // Sentence starts a message with a capital and ends it with a full stop.
