@@ -19,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/mail"
@@ -106,12 +105,7 @@ func New(cfg Config) (*Account, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	if cfg.RegisterName == "" {
-		cfg.RegisterName = register.DefaultRegisterName
-	}
+	websession.Defaults(&cfg.Logger, &cfg.RegisterName)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}

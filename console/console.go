@@ -15,7 +15,6 @@ import (
 	"embed"
 	"errors"
 	"html/template"
-	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -116,12 +115,7 @@ func New(cfg Config) (*Console, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	if cfg.RegisterName == "" {
-		cfg.RegisterName = register.DefaultRegisterName
-	}
+	websession.Defaults(&cfg.Logger, &cfg.RegisterName)
 	pages, err := web.Pages(templateFS, pageNames)
 	if err != nil {
 		return nil, err

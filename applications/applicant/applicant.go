@@ -20,7 +20,6 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -111,12 +110,7 @@ func New(cfg Config) (*Pages, error) {
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("applicant: config: issuer URL %q is not an absolute URL", cfg.IssuerURL)
 	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	if cfg.RegisterName == "" {
-		cfg.RegisterName = register.DefaultRegisterName
-	}
+	websession.Defaults(&cfg.Logger, &cfg.RegisterName)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}

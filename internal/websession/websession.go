@@ -13,11 +13,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"sync"
 	"time"
+
+	"github.com/nalw/linkpass/issuer/register"
 )
 
 // Cookie is a session cookie. Over https its name is "__Host-" + the base
@@ -207,4 +211,15 @@ func SiteURL(site, issuerURL string) (*url.URL, error) {
 		return nil, fmt.Errorf("%s: config: issuer URL %q is not an absolute URL", site, issuerURL)
 	}
 	return u, nil
+}
+
+// Defaults fills in what a signed-in site's config may leave out: a
+// logger that discards, and the register's default name.
+func Defaults(logger **slog.Logger, registerName *string) {
+	if *logger == nil {
+		*logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if *registerName == "" {
+		*registerName = register.DefaultRegisterName
+	}
 }

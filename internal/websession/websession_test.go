@@ -1,6 +1,7 @@
 package websession
 
 import (
+	"log/slog"
 	"net/http/httptest"
 	"net/url"
 	"testing"
@@ -8,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/nalw/linkpass/issuer/register"
 )
 
 func TestCookieOverHTTPSIsHostPrefixedAndSecure(t *testing.T) {
@@ -87,4 +90,19 @@ func TestSiteURLMustBeAbsolute(t *testing.T) {
 	u, err := SiteURL("account", "https://register.nalw.example/")
 	require.NoError(t, err)
 	assert.Equal(t, "https", u.Scheme)
+}
+
+func TestDefaultsFillOnlyWhatIsMissing(t *testing.T) {
+	var logger *slog.Logger
+	name := ""
+	Defaults(&logger, &name)
+	require.NotNil(t, logger)
+	assert.Equal(t, register.DefaultRegisterName, name)
+
+	mine := slog.Default()
+	name = "NALW Register (test)"
+	logger = mine
+	Defaults(&logger, &name)
+	assert.Same(t, mine, logger)
+	assert.Equal(t, "NALW Register (test)", name)
 }
