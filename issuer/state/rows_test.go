@@ -70,6 +70,22 @@ func TestRowsKeepEveryFieldOfARegistrant(t *testing.T) {
 	}
 }
 
+// TestRowFieldsReadInPlaceAgreeWithTheDecoder keeps regStatusID and
+// regEmail in step with the row's layout.
+func TestRowFieldsReadInPlaceAgreeWithTheDecoder(t *testing.T) {
+	var r register.Registrant
+	n := 0
+	fillAll(t, reflect.ValueOf(&r).Elem(), &n)
+	strs := newStrtab()
+	row := encodeRegistrant(&r, strs)
+	assert.Equal(t, r.Email, regEmail(row))
+	want, ok := strs.lookup(string(r.Status))
+	require.True(t, ok)
+	assert.Equal(t, want, regStatusID(row))
+	r.Email = ""
+	assert.Empty(t, regEmail(encodeRegistrant(&r, strs)))
+}
+
 func TestRowsKeepEveryFieldOfACredential(t *testing.T) {
 	var c register.IssuedCredential
 	n := 0
@@ -118,6 +134,27 @@ func TestRowDecoderRefusesEveryTruncation(t *testing.T) {
 		_, err := decodeCredential(crow[:n], nil)
 		require.ErrorIs(t, err, errBadRow, "credential row cut to %d of %d bytes", n, len(crow))
 	}
+}
+
+func TestRegistrantsByEmailFoldCaseAndDecodeOnlyMatches(t *testing.T) {
+	s := newStore(t)
+	a := person("LW1000017", "Amara", "Nwosu", register.Registered, 1)
+	a.Email = "Amara.Nwosu@example.org"
+	b := person("LW1000025", "Bryn", "Jones", register.Removed, 2)
+	b.Email = "amara.nwosu@EXAMPLE.org"
+	c := person("LW1000033", "Cai", "Evans", register.Registered, 3)
+	c.Email = "cai@example.org"
+	for i, r := range []*register.Registrant{a, b, c} {
+		write(t, s, uint64(i+1), func(tx *Txn) error { return tx.PutRegistrant(r) })
+	}
+	got, err := s.RegistrantsByEmail(" amara.nwosu@example.org ")
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	assert.Equal(t, []string{a.Number, b.Number}, []string{got[0].Number, got[1].Number})
+	assert.Equal(t, a, got[0])
+	none, err := s.RegistrantsByEmail("nobody@example.org")
+	require.NoError(t, err)
+	assert.Empty(t, none)
 }
 
 // The secondary trees follow a row through changes of the fields they
