@@ -133,3 +133,19 @@ func benchN() int {
 	}
 	return 100_000
 }
+
+// BenchmarkRegistrantsByEmail is the account sign-in's lookup over a
+// register of LINKPASS_BENCH_REGISTRANTS typical registrants.
+func BenchmarkRegistrantsByEmail(b *testing.B) {
+	n := benchN()
+	s, err := New()
+	must(b, err)
+	fillTypical(b, s, n)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		got, err := s.RegistrantsByEmail(fmt.Sprintf("p%d@example.org", i%n))
+		if err != nil || len(got) != 1 {
+			b.Fatalf("got %d, %v", len(got), err)
+		}
+	}
+}
