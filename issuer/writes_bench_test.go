@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nalw/linkpass/issuer"
 	"github.com/nalw/linkpass/issuer/api"
 	"github.com/nalw/linkpass/issuer/bulkimport"
 	"github.com/nalw/linkpass/issuer/register"
@@ -41,20 +42,7 @@ func BenchmarkWritesMix(b *testing.B) {
 	n = max(n, (b.N+1)/2)
 	srv := benchOpen(b, filepath.Join(b.TempDir(), "reg"))
 	defer srv.Close()
-	recs := make([]register.Imported, n)
-	for i := range recs {
-		recs[i] = register.Imported{Line: i + 2, ExternalRef: fmt.Sprintf("OLD-%07d", i), Given: "Siân", Family: fmt.Sprintf("Evans-%d", i),
-			Nation: "wales", Email: fmt.Sprintf("p%d@example.org", i), RegisteredFrom: "2020-04-01", RegisteredUntil: "2099-03-31", Status: register.Registered,
-			Qualifications: []register.Qualification{
-				{Title: "Level 4 Certificate in Social Prescribing", Level: 4, Provider: "University of Westminster", Accreditation: "nalw-accredited", Awarded: "2019-07-14"},
-				{Title: "Mental Health First Aid", Level: 2, Provider: "MHFA England", Accreditation: "other", Awarded: "2021-02-11"},
-			}}
-	}
-	for start := 0; start < n; start += bulkimport.MaxRecords {
-		if _, err := bulkimport.Import(context.Background(), srv, register.System, recs[start:min(n, start+bulkimport.MaxRecords)], bulkimport.Options{}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchImport(b, srv, n, func(i int) (string, string) { return "Siân", fmt.Sprintf("Evans-%d", i) })
 	_, bearer, err := srv.CreateToken(register.System, register.RoleRegistrar, "bench")
 	if err != nil {
 		b.Fatal(err)
@@ -117,6 +105,28 @@ func BenchmarkWritesMix(b *testing.B) {
 	b.ReportMetric(float64(p99.quantile(0.99).Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(issues.quantile(0.5).Microseconds())/1000, "issue-p50-ms")
 	b.ReportMetric(float64(cpds.quantile(0.5).Microseconds())/1000, "cpd-p50-ms")
+}
+
+// benchImport seeds srv through the import path with n registrants as the
+// loadtest's CSV has them (two qualifications each), registrant i named
+// name(i).
+func benchImport(b *testing.B, srv *issuer.Server, n int, name func(i int) (given, family string)) {
+	b.Helper()
+	recs := make([]register.Imported, n)
+	for i := range recs {
+		g, f := name(i)
+		recs[i] = register.Imported{Line: i + 2, ExternalRef: fmt.Sprintf("OLD-%07d", i), Given: g, Family: f,
+			Nation: "wales", Email: fmt.Sprintf("p%d@example.org", i), RegisteredFrom: "2020-04-01", RegisteredUntil: "2099-03-31", Status: register.Registered,
+			Qualifications: []register.Qualification{
+				{Title: "Level 4 Certificate in Social Prescribing", Level: 4, Provider: "University of Westminster", Accreditation: "nalw-accredited", Awarded: "2019-07-14"},
+				{Title: "Mental Health First Aid", Level: 2, Provider: "MHFA England", Accreditation: "other", Awarded: "2021-02-11"},
+			}}
+	}
+	for start := 0; start < n; start += bulkimport.MaxRecords {
+		if _, err := bulkimport.Import(context.Background(), srv, register.System, recs[start:min(n, start+bulkimport.MaxRecords)], bulkimport.Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 type latencies struct {

@@ -33,6 +33,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nalw/linkpass/internal/loadtest/names"
 	"github.com/nalw/linkpass/regno"
 )
 
@@ -121,9 +122,9 @@ func run(c config) error {
 			})
 			report("writes (credential issue + CPD, 32 clients)", "%s; server CPU %.0f µs a write", res, float64((srv.cpu()-cpu0).Microseconds())/float64(res.n))
 		case "search":
-			names := sampleNames(c.registrants, 4096)
+			queries := names.Queries(c.registrants, 4096)
 			res := load(c.clients, c.maxRequests, c.duration, func(cl *http.Client, i int) error {
-				return expect(cl, srv.get("/v1/register?q="+urlQuery(names[i%len(names)])), http.StatusOK)
+				return expect(cl, srv.get("/v1/register?q="+urlQuery(queries[i%len(queries)])), http.StatusOK)
 			})
 			report("name search (public, 32 clients)", "%s", res)
 		case "entry":
@@ -238,35 +239,6 @@ func importViaAPI(srv *server, path string) error {
 	return flush()
 }
 
-// Names of the four nations, for realistic folding and ranking work.
-var (
-	givens = []string{"Siân", "Rhys", "Cerys", "Dafydd", "Eilidh", "Hamish", "Mairi", "Ciarán", "Niamh", "Aoife", "Seán", "Zoë",
-		"Oliver", "Amelia", "Mohammed", "Priya", "Chloé", "Llŷr", "Gwenllian", "Ffion", "Callum", "Isla", "Róisín", "Oisín",
-		"Ada", "Grace", "Tomás", "Bethan", "Iwan", "Morag", "Fergus", "Ailsa", "Declan", "Orla", "Amara", "Kwame"}
-	families = []string{"Evans", "Jones", "Williams", "Ó Súilleabháin", "O'Neill", "MacDonald", "Campbell", "Okonkwo-Fairweather",
-		"Smith", "Patel", "Nwosu", "Ní Bhriain", "Mac an t-Saoir", "ap Rhys", "Llywelyn", "Fitzgerald", "Murphy", "Kelly",
-		"Stewart", "Robertson", "Thomson", "Anderson", "Hughes", "Davies", "Price", "Morgan", "Doherty", "Quinn"}
-)
-
-// name is registrant i's name: a given and a family name of the four
-// nations, with a made-up second family part so that a register of a
-// million has realistic numbers of namesakes.
-func name(i int) (string, string) {
-	g := givens[i%len(givens)]
-	f := families[(i/len(givens))%len(families)]
-	k := i / (len(givens) * len(families))
-	return g, fmt.Sprintf("%s-%s", f, syllables(k))
-}
-
-func syllables(k int) string {
-	s := []string{"ba", "do", "fen", "gar", "hul", "ki", "lor", "mad", "nes", "pry", "ros", "tav", "wyn", "yth"}
-	out := strings.ToUpper(s[k%len(s)][:1]) + s[k%len(s)][1:]
-	for k /= len(s); k > 0; k /= len(s) {
-		out += s[k%len(s)]
-	}
-	return out
-}
-
 func writeCSV(path string, n, offset int) error {
 	f, err := os.Create(path)
 	if err != nil {
@@ -276,7 +248,7 @@ func writeCSV(path string, n, offset int) error {
 	_ = w.Write([]string{"external_ref", "given_name", "family_name", "nation", "email", "registered_from", "registered_until", "status", "status_reason", "qualification", "qualification"})
 	nations := []string{"england", "wales", "scotland", "northern-ireland"}
 	for i := offset; i < offset+n; i++ {
-		g, fam := name(i)
+		g, fam := names.Name(i)
 		_ = w.Write([]string{fmt.Sprintf("OLD-%07d", i), g, fam, nations[i%4], fmt.Sprintf("p%d@example.org", i), "2020-04-01", "2027-03-31", "registered", "",
 			"Level 4 Certificate in Social Prescribing | 4 | University of Westminster | nalw-accredited | 2019-07-14",
 			"Mental Health First Aid | 2 | MHFA England | other | 2021-02-11"})
@@ -287,30 +259,6 @@ func writeCSV(path string, n, offset int) error {
 	}
 	return f.Close()
 }
-
-// sampleNames returns queries as the public types them: full names without
-// accents, family names alone, prefixes of both.
-func sampleNames(n, k int) []string {
-	out := make([]string, 0, k)
-	for len(out) < k {
-		g, f := name(rand.IntN(n))
-		switch len(out) % 4 {
-		case 0:
-			out = append(out, g+" "+f)
-		case 1:
-			out = append(out, strings.ToLower(plain(f)))
-		case 2:
-			out = append(out, plain(g)[:3]+" "+plain(f)[:4])
-		default:
-			out = append(out, f+" "+g)
-		}
-	}
-	return out
-}
-
-var accents = strings.NewReplacer("â", "a", "á", "a", "é", "e", "í", "i", "ó", "o", "ú", "u", "ŷ", "y", "ë", "e", "Ó", "O", "'", "")
-
-func plain(s string) string { return accents.Replace(s) }
 
 func urlQuery(s string) string {
 	return strings.NewReplacer("%", "%25", " ", "+", "&", "%26", "'", "%27", "#", "%23").Replace(s)
