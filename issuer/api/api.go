@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -281,11 +282,35 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 
 func writeJSONAs(w http.ResponseWriter, status int, contentType string, body any) {
 	w.Header().Set("Content-Type", contentType)
+	if a, ok := body.(jsonAppender); ok {
+		buf := jsonBufs.Get().(*[]byte)
+		b := append(a.AppendJSON((*buf)[:0]), '\n')
+		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+		w.WriteHeader(status)
+		_, _ = w.Write(b)
+		if cap(b) <= maxPooledJSON {
+			*buf = b
+			jsonBufs.Put(buf)
+		}
+		return
+	}
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(body)
 }
+
+// jsonAppender is a body that writes its own JSON, the same bytes as the
+// encoder in writeJSONAs, without its reflection and second pass: the
+// public register's answers (publicregister), the busiest JSON served.
+type jsonAppender interface{ AppendJSON(b []byte) []byte }
+
+// jsonBufs are buffers for jsonAppender bodies, so that a busy public
+// search does not allocate one a request; one larger than maxPooledJSON
+// (a rare answer) is left to the collector.
+var jsonBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+const maxPooledJSON = 256 << 10
 
 // checkQuery refuses a query string whose decoded values are not valid
 // UTF-8: they would otherwise be searched for, or echoed as U+FFFD.

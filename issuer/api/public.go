@@ -15,7 +15,7 @@ func (a *API) searchRegister(r *http.Request, _ register.Actor) (int, any, error
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, res, nil
+	return http.StatusOK, &res, nil
 }
 
 func (a *API) getPublicEntry(r *http.Request, _ register.Actor) (int, any, error) {
@@ -27,7 +27,7 @@ func (a *API) getPublicEntry(r *http.Request, _ register.Actor) (int, any, error
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, res, nil
+	return http.StatusOK, &res, nil
 }
 
 func parseRegno(s string) (string, error) { return regno.Parse(s) }

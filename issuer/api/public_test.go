@@ -2,9 +2,11 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"github.com/nalw/linkpass/issuer/publicregister"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -222,4 +224,33 @@ func TestPublicShowsLapsedAndQualityMark(t *testing.T) {
 	body = f.get("/v1/register/"+r.Number, "").json(t)
 	assert.Equal(t, map[string]any{"held": false}, body["quality_mark"])
 	assert.Equal(t, "2026-04-01T12:00:00Z", body["checked_at"], "the check is dated by the register's clock")
+}
+
+// TestPublicAnswersAreTheEncodersBytes checks that the public register's
+// answers, which write their own JSON, reach the client byte for byte as
+// the API's encoder writes every other body (indented, HTML escaped, a
+// closing newline), with a Content-Length that matches.
+func TestPublicAnswersAreTheEncodersBytes(t *testing.T) {
+	f := newFixture(t)
+	r := private(f)
+	f.add("Siân", "O'Neill", "")
+	f.add("Tom", "Kowalczyk & <Jones>", "")
+	for _, p := range []string{"/v1/register?q=kowalczyk", "/v1/register?q=" + url.QueryEscape("Sian O’Neill"), "/v1/register?q=nobody",
+		"/v1/register?q=" + r.Number, "/v1/register/" + r.Number} {
+		res := f.get(p, "")
+		require.Equal(t, http.StatusOK, res.status, "%s: %s", p, res.body)
+		// The same answer in types without AppendJSON, so that
+		// writeJSONAs encodes it as it does any other body.
+		type searchResult publicregister.SearchResult
+		type entryResult publicregister.EntryResult
+		var v any = &searchResult{}
+		if !strings.Contains(p, "?") {
+			v = &entryResult{}
+		}
+		require.NoError(t, json.Unmarshal(res.body, v), "%s", p)
+		rec := httptest.NewRecorder()
+		writeJSONAs(rec, http.StatusOK, "application/json", v)
+		assert.Equal(t, rec.Body.String(), string(res.body), p)
+		assert.Equal(t, fmt.Sprint(len(res.body)), res.header.Get("Content-Length"), p)
+	}
 }
