@@ -3,6 +3,7 @@ package issuer_test
 import (
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -22,7 +23,8 @@ import (
 // profile a public name search end to end: a register seeded through the
 // import path with the loadtest's names (LINKPASS_BENCH_REGISTRANTS,
 // 20,000 by default), searched with the loadtest's queries through the
-// API's handler. "handler" serves one search at a time into a writer that
+// API's handler (the same queries in every run, so that runs compare).
+// "handler" serves one search at a time into a writer that
 // discards the body, so its allocations are the server's alone;
 // "http-32" is 32 clients on loopback, as the loadtest drives a server.
 func BenchmarkPublicSearch(b *testing.B) {
@@ -35,7 +37,7 @@ func BenchmarkPublicSearch(b *testing.B) {
 	benchImport(b, srv, n, names.Name)
 	h := api.New(srv, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	var paths []string
-	for _, q := range names.Queries(n, 4096) {
+	for _, q := range names.Queries(rand.New(rand.NewPCG(7, 8)), n, 4096) {
 		paths = append(paths, "/v1/register?q="+url.QueryEscape(q))
 	}
 

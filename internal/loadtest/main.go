@@ -122,7 +122,7 @@ func run(c config) error {
 			})
 			report("writes (credential issue + CPD, 32 clients)", "%s; server CPU %.0f µs a write", res, float64((srv.cpu()-cpu0).Microseconds())/float64(res.n))
 		case "search":
-			queries := names.Queries(c.registrants, 4096)
+			queries := names.Queries(rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())), c.registrants, 4096)
 			res := load(c.clients, c.maxRequests, c.duration, func(cl *http.Client, i int) error {
 				return expect(cl, srv.get("/v1/register?q="+urlQuery(queries[i%len(queries)])), http.StatusOK)
 			})

@@ -41,11 +41,11 @@ func syllables(k int) string {
 
 // Queries returns k queries for a register of n such names, as the public
 // types them: full names without accents, family names alone, prefixes of
-// both.
-func Queries(n, k int) []string {
+// both, of names that rng draws.
+func Queries(rng *rand.Rand, n, k int) []string {
 	out := make([]string, 0, k)
 	for len(out) < k {
-		g, f := Name(rand.IntN(n))
+		g, f := Name(rng.IntN(n))
 		switch len(out) % 4 {
 		case 0:
 			out = append(out, g+" "+f)
