@@ -119,7 +119,8 @@ func (p *Register) Search(q string) (SearchResult, error) {
 	now := p.now()
 	st := p.state()
 	s := st.Settings()
-	res := SearchResult{Register: s.RegisterName, QualityMark: qualityMark(s, register.DateOf(now)), Query: q,
+	at := asOf(now, s)
+	res := SearchResult{Register: s.RegisterName, QualityMark: qualityMark(s, at.today), Query: q,
 		Results: []Entry{}, CheckedAt: now.UTC().Format(time.RFC3339)}
 
 	n, err := regno.Parse(q)
@@ -128,7 +129,7 @@ func (p *Register) Search(q string) (SearchResult, error) {
 		return SearchResult{}, err
 	case err == nil:
 		if reg, err := st.Registrant(n); err == nil {
-			if e, ok := view(reg, now, s); ok {
+			if e, ok := view(reg, at); ok {
 				res.Results = append(res.Results, e)
 			}
 		}
@@ -143,18 +144,22 @@ func (p *Register) Search(q string) (SearchResult, error) {
 	if len(fq.Words()) > MaxQueryWords {
 		return SearchResult{}, fmt.Errorf("%w: use at most %d words of the name", register.ErrInvalid, MaxQueryWords)
 	}
-	found, err := st.Search(fq, MaxResults, removedCutoff(now, s))
+	hidden := 0
+	total, atLeast, err := st.SearchEach(fq, MaxResults, at.removed, func(reg *register.Registrant, _ namefold.Rank, left int) error {
+		if cap(res.Results) == 0 {
+			res.Results = make([]Entry, 0, left)
+		}
+		if e, ok := view(reg, at); ok {
+			res.Results = append(res.Results, e)
+		} else {
+			hidden++ // hidden since the index last saw it
+		}
+		return nil
+	})
 	if err != nil {
 		return SearchResult{}, err
 	}
-	res.Total, res.TotalAtLeast = found.Total, found.AtLeast
-	for _, reg := range found.Registrants {
-		if e, ok := view(reg, now, s); ok {
-			res.Results = append(res.Results, e)
-		} else {
-			res.Total-- // hidden since the index last saw it
-		}
-	}
+	res.Total, res.TotalAtLeast = total-hidden, atLeast
 	res.Refine = res.Total > len(res.Results)
 	res.Truncated = res.Refine
 	return res, nil
@@ -175,34 +180,44 @@ func (p *Register) Entry(n string) (EntryResult, error) {
 	if err != nil {
 		return EntryResult{}, fmt.Errorf("%w: %s is not on the register", register.ErrNotFound, n)
 	}
-	e, ok := view(reg, now, s)
+	at := asOf(now, s)
+	e, ok := view(reg, at)
 	if !ok {
 		return EntryResult{}, fmt.Errorf("%w: %s is not on the register", register.ErrNotFound, n)
 	}
-	return EntryResult{Register: s.RegisterName, QualityMark: qualityMark(s, register.DateOf(now)), Entry: e,
+	return EntryResult{Register: s.RegisterName, QualityMark: qualityMark(s, at.today), Entry: e,
 		CheckedAt: now.UTC().Format(time.RFC3339)}, nil
 }
 
-// removedCutoff is the time before which removals are no longer shown,
-// under the register's policy (Settings.RemovedVisibleDays).
-func removedCutoff(now time.Time, s register.Settings) time.Time {
-	return now.AddDate(0, 0, -s.RemovedVisibleDays)
+// moment is when a question is answered, worked out once for all the
+// entries of the answer.
+type moment struct {
+	today register.Date
+	// removed is the time before which removals are no longer shown,
+	// under the register's policy (Settings.RemovedVisibleDays).
+	removed time.Time
+	grace   int
+}
+
+func asOf(now time.Time, s register.Settings) moment {
+	return moment{today: register.DateOf(now), removed: now.AddDate(0, 0, -s.RemovedVisibleDays), grace: s.GraceDays}
 }
 
 // view is the public entry of r, or false when a removal is older than the
 // register shows.
-func view(r *register.Registrant, now time.Time, s register.Settings) (Entry, bool) {
-	if r.Status == register.Removed && r.StatusChangedAt.Before(removedCutoff(now, s)) {
+func view(r *register.Registrant, at moment) (Entry, bool) {
+	if r.Status == register.Removed && r.StatusChangedAt.Before(at.removed) {
 		return Entry{}, false
 	}
 	e := Entry{
 		RegistrationNumber: r.Number, Name: r.FullName(), Status: string(r.Status),
 		StatusSince: register.DateOf(r.StatusChangedAt).String(), SuspendedUntil: r.SuspendedUntil,
-		Restrictions: []string{}, Nation: r.Nation, RegisteredUntil: r.RegisteredUntil,
-		MayPractise: r.Status == register.Registered && !r.Due(register.DateOf(now), s.GraceDays), Qualifications: []string{},
+		Restrictions: make([]string, 0, len(r.Restrictions)), Nation: r.Nation, RegisteredUntil: r.RegisteredUntil,
+		MayPractise:    r.Status == register.Registered && !r.Due(at.today, at.grace),
+		Qualifications: make([]string, 0, len(r.Qualifications)),
 	}
-	if r.InGrace(register.DateOf(now), s.GraceDays) {
-		e.LapsesOn = r.LapsesOn(s.GraceDays)
+	if r.InGrace(at.today, at.grace) {
+		e.LapsesOn = r.LapsesOn(at.grace)
 	}
 	if r.Status == register.Removed {
 		e.RegisteredUntil, e.RemovedOn = "", register.DateOf(r.StatusChangedAt)

@@ -163,8 +163,18 @@ func (e *rowEncoder) registrant(r *register.Registrant) {
 }
 
 func decodeRegistrant(row string, strs []string) (*register.Registrant, error) {
-	d := rowDecoder{s: row, strs: strs}
 	r := &register.Registrant{}
+	if err := decodeRegistrantInto(r, row, strs); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// decodeRegistrantInto decodes row over r, reusing r's slices' arrays
+// (a search reads many rows into one value; see Store.SearchEach).
+func decodeRegistrantInto(r *register.Registrant, row string, strs []string) error {
+	d := rowDecoder{s: row, strs: strs}
+	*r = register.Registrant{Restrictions: r.Restrictions[:0], CPD: r.CPD[:0], Qualifications: r.Qualifications[:0]}
 	r.Number = d.str()
 	r.ExternalRef = d.str()
 	r.Status = register.Status(d.sym())
@@ -176,38 +186,32 @@ func decodeRegistrant(row string, strs []string) (*register.Registrant, error) {
 	r.StatusChangedAt = d.time()
 	r.SuspendedUntil = register.Date(d.sym())
 	r.SuspensionReview = register.Date(d.sym())
-	if n := d.count(); n >= 0 {
-		r.Restrictions = make([]register.Restriction, n)
-		for i := range r.Restrictions {
-			x := &r.Restrictions[i]
-			x.Text = d.sym()
-			x.Since = d.time()
-			x.Review = register.Date(d.sym())
-		}
+	r.Restrictions = reuse(r.Restrictions, d.count())
+	for i := range r.Restrictions {
+		x := &r.Restrictions[i]
+		x.Text = d.sym()
+		x.Since = d.time()
+		x.Review = register.Date(d.sym())
 	}
 	r.RegisteredFrom = register.Date(d.sym())
 	r.RegisteredUntil = register.Date(d.sym())
-	if n := d.count(); n >= 0 {
-		r.CPD = make([]register.CPD, n)
-		for i := range r.CPD {
-			c := &r.CPD[i]
-			c.Year = int(d.int())
-			c.Hours = d.float()
-			c.FormalHours = d.float()
-		}
+	r.CPD = reuse(r.CPD, d.count())
+	for i := range r.CPD {
+		c := &r.CPD[i]
+		c.Year = int(d.int())
+		c.Hours = d.float()
+		c.FormalHours = d.float()
 	}
-	if n := d.count(); n >= 0 {
-		r.Qualifications = make([]register.Qualification, n)
-		for i := range r.Qualifications {
-			q := &r.Qualifications[i]
-			q.Title = d.sym()
-			q.Level = int(d.int())
-			q.Provider = d.sym()
-			q.Accreditation = d.sym()
-			q.Awarded = register.Date(d.sym())
-			q.Course = d.sym()
-			q.Assessment = d.str()
-		}
+	r.Qualifications = reuse(r.Qualifications, d.count())
+	for i := range r.Qualifications {
+		q := &r.Qualifications[i]
+		q.Title = d.sym()
+		q.Level = int(d.int())
+		q.Provider = d.sym()
+		q.Accreditation = d.sym()
+		q.Awarded = register.Date(d.sym())
+		q.Course = d.sym()
+		q.Assessment = d.str()
 	}
 	switch d.uint() {
 	case 0:
@@ -219,9 +223,22 @@ func decodeRegistrant(row string, strs []string) (*register.Registrant, error) {
 	r.CreateIndex = d.uint()
 	r.ModifyIndex = d.uint()
 	if err := d.done(); err != nil {
-		return nil, fmt.Errorf("registrant row: %w", err)
+		return fmt.Errorf("registrant row: %w", err)
 	}
-	return r, nil
+	return nil
+}
+
+// reuse returns s resized to n, over its own array if it is big enough:
+// nil for a count of -1 (a nil slice), as decodeRegistrant keeps it.
+func reuse[T any](s []T, n int) []T {
+	switch {
+	case n < 0:
+		return nil
+	case s != nil && cap(s) >= n:
+		clear(s[:n])
+		return s[:n]
+	}
+	return make([]T, n)
 }
 
 // regView reads one version of the registrants table.
@@ -240,12 +257,15 @@ func (v regView) decode(row string) (*register.Registrant, error) {
 }
 
 func (v regView) get(number string) (*register.Registrant, error) {
-	row, ok := v.t.byNumber.Get(regProbe(number, ""))
+	row, ok := v.row(number)
 	if !ok {
 		return nil, fmt.Errorf("%w: no registrant %s", register.ErrNotFound, number)
 	}
 	return v.decode(row)
 }
+
+// row returns the row of the registrant with number, undecoded.
+func (v regView) row(number string) (string, bool) { return v.t.byNumber.Get(regProbe(number, "")) }
 
 // byExternalRef returns the registrant imported with ref, or nil.
 func (v regView) byExternalRef(ref string) (*register.Registrant, error) {

@@ -344,22 +344,58 @@ type NameSearch struct {
 // at most limit of them, best first, leaving out those removed before
 // removedBefore (zero: none left out).
 func (s *Store) Search(q namefold.Query, limit int, removedBefore time.Time) (NameSearch, error) {
+	var out NameSearch
+	var err error
+	out.Total, out.AtLeast, err = s.search(q, limit, removedBefore, func(row string, rank namefold.Rank, _ int, regs regView) error {
+		r, err := regs.decode(row)
+		if err == nil {
+			out.Registrants = append(out.Registrants, r)
+			out.Ranks = append(out.Ranks, rank)
+		}
+		return err
+	})
+	if err != nil {
+		return NameSearch{}, err
+	}
+	return out, nil
+}
+
+// SearchEach is Search for a caller that keeps only something made from
+// each registrant found, as the public register keeps an entry: it calls
+// fn with each, best first, and with how many fn is still to be called
+// with, this one included (to size what it keeps), then returns the
+// total and whether it is a lower bound. Every registrant is decoded into
+// the same value, which is valid only until fn returns and must not be
+// kept or changed: a search then allocates nothing for the registrants it
+// reads.
+func (s *Store) SearchEach(q namefold.Query, limit int, removedBefore time.Time, fn func(r *register.Registrant, rank namefold.Rank, left int) error) (total int, atLeast bool, err error) {
+	var r register.Registrant
+	return s.search(q, limit, removedBefore, func(row string, rank namefold.Rank, left int, regs regView) error {
+		if err := decodeRegistrantInto(&r, row, regs.strs); err != nil {
+			return fmt.Errorf("state: %w", err)
+		}
+		return fn(&r, rank, left)
+	})
+}
+
+// search runs a name search and calls fn with each row found.
+func (s *Store) search(q namefold.Query, limit int, removedBefore time.Time, fn func(row string, rank namefold.Rank, left int, regs regView) error) (int, bool, error) {
 	var opts []nameindex.Option
 	if !removedBefore.IsZero() {
 		opts = append(opts, nameindex.HideRemovedBefore(removedBefore))
 	}
 	res := s.names.Search(q, limit, opts...)
-	out := NameSearch{Total: res.Total, AtLeast: res.AtLeast}
 	regs := s.regs(s.read())
-	for _, h := range res.Hits {
-		r, err := regs.get(h.Key)
-		if err != nil {
-			return NameSearch{}, fmt.Errorf("state: search index names %s: %w", h.Key, err)
+	for i, h := range res.Hits {
+		row, ok := regs.row(h.Key)
+		if !ok {
+			return 0, false, fmt.Errorf("state: search index names %s: %w: no registrant %s", h.Key, register.ErrNotFound, h.Key)
 		}
-		out.Registrants = append(out.Registrants, r)
-		out.Ranks = append(out.Ranks, h.Rank)
+		if err := fn(row, h.Rank, len(res.Hits)-i, regs); err != nil {
+			return 0, false, err
+		}
 	}
-	return out, nil
+	return res.Total, res.AtLeast, nil
 }
 
 // AuditFilter selects audit events. Every field set must match.

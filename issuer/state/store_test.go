@@ -233,6 +233,56 @@ func TestSearchByNameWords(t *testing.T) {
 	assert.Empty(t, names("   ", 10))
 }
 
+// TestSearchEachSeesWhatSearchReturns reads registrants of every shape
+// (nil, empty and longer lists of restrictions, CPD and qualifications,
+// an entry route or none) one after another through SearchEach's one
+// reused value, and expects each to equal the registrant Search decodes
+// afresh: nothing of one registrant may show through in the next.
+func TestSearchEachSeesWhatSearchReturns(t *testing.T) {
+	s := newStore(t)
+	write(t, s, 1, func(tx *Txn) error {
+		for i := range 12 {
+			p := person(regno.Format(uint64(100001+i)), fmt.Sprintf("Given%d", i), "Evans", register.Registered, 1)
+			switch i % 3 {
+			case 0:
+				p.Restrictions, p.CPD, p.Qualifications = nil, nil, nil
+			case 1:
+				for j := range i {
+					p.Restrictions = append(p.Restrictions, register.Restriction{Text: fmt.Sprintf("restriction %d", j), Since: at, Review: "2027-01-01"})
+					p.CPD = append(p.CPD, register.CPD{Year: 2020 + j, Hours: float64(j), FormalHours: 1})
+					p.Qualifications = append(p.Qualifications, register.Qualification{Title: fmt.Sprintf("title %d", j), Level: j, Provider: "p", Awarded: "2020-01-01", Assessment: "a"})
+				}
+				p.EntryRoute = &register.EntryRoute{Kind: "grandparent", Reason: "r"}
+			}
+			if err := tx.PutRegistrant(p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	q := namefold.NewQuery("evans")
+	want, err := s.Search(q, 10, time.Time{})
+	require.NoError(t, err)
+	require.Len(t, want.Registrants, 10)
+	var got []register.Registrant
+	var ranks []namefold.Rank
+	var left []int
+	total, atLeast, err := s.SearchEach(q, 10, time.Time{}, func(r *register.Registrant, rank namefold.Rank, n int) error {
+		c := *r
+		c.Restrictions, c.CPD, c.Qualifications = slices.Clone(r.Restrictions), slices.Clone(r.CPD), slices.Clone(r.Qualifications)
+		got, ranks, left = append(got, c), append(ranks, rank), append(left, n)
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, want.Total, total)
+	assert.Equal(t, want.AtLeast, atLeast)
+	assert.Equal(t, want.Ranks, ranks)
+	assert.Equal(t, []int{10, 9, 8, 7, 6, 5, 4, 3, 2, 1}, left)
+	for i, r := range want.Registrants {
+		assert.Equal(t, *r, got[i], r.Number)
+	}
+}
+
 // TestAuditOrderedByIndexThenSeq writes events in log order (as Raft
 // applies them) at indices whose little-endian or varint encodings would
 // sort wrongly, with more than 256 events in one change, and expects
