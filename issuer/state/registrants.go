@@ -1,6 +1,7 @@
 package state
 
 import (
+	"encoding/binary"
 	"fmt"
 	"hash/maphash"
 	"strings"
@@ -72,10 +73,14 @@ func (t *regTrees) copy() *regTrees {
 // regProbe is a row holding only the leading fields, to search the trees
 // with.
 func regProbe(number, ref string) string {
-	e := rowEncoder{}
-	e.str(number)
-	e.str(ref)
-	return e.row()
+	// Built on the stack and copied once: every lookup by number, up to
+	// 50 a name search, makes one.
+	// The fields as rowEncoder.str writes them.
+	var buf [32]byte
+	b := binary.AppendUvarint(buf[:0], uint64(len(number)))
+	b = append(b, number...)
+	b = binary.AppendUvarint(b, uint64(len(ref)))
+	return string(append(b, ref...))
 }
 
 // put stores r, replacing the row with its number and that row's index
