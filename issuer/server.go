@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"strconv"
@@ -163,7 +164,9 @@ type Server struct {
 	snaps  *raft.FileSnapshotStore
 	node   *cluster.Raft // nil for a register of one
 	ready  atomic.Bool
-	health health
+	// checkedAt is when the start's checks of the data directory ended.
+	checkedAt time.Time
+	health    health
 
 	marker  datadir.Marker
 	watch   *datadir.Watch
@@ -191,6 +194,7 @@ type Server struct {
 // register over a data directory it cannot read.
 func Open(cfg Config) (*Server, error) {
 	cfg.init()
+	t0 := time.Now()
 	m, fresh, cleared, err := datadir.Open(cfg.DataDir, cfg.Clock(), cfg.Create)
 	if err != nil {
 		return nil, err
@@ -232,6 +236,7 @@ func Open(cfg Config) (*Server, error) {
 	if err := s.openRaft(m, fresh); err != nil {
 		return nil, err
 	}
+	tLoaded := time.Now()
 	if s.node != nil {
 		if err := s.startMember(fresh, joining); err != nil {
 			s.Close()
@@ -247,6 +252,7 @@ func Open(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
+	tCaughtUp := time.Now()
 	s.pub = s.newPublisher()
 	if err := s.pub.Rebuild(); errors.Is(err, statuspub.ErrClockBehind) {
 		// Serve, but not ready and without lists, until the clock is right:
@@ -272,8 +278,15 @@ func Open(cfg Config) (*Server, error) {
 	wctx, s.stopWatch = context.WithCancel(context.Background())
 	go s.watch.Run(wctx, s.cfg.StorageCheckEvery)
 	s.ready.Store(true)
+	// What a start spent its time on: a slow start says which part to
+	// look at (operator guide, Performance).
+	s.logger.Info("register open", "index", s.State().Index(""),
+		"checks_s", seconds(s.checkedAt.Sub(t0)), "snapshot_s", seconds(tLoaded.Sub(s.checkedAt)),
+		"log_s", seconds(tCaughtUp.Sub(tLoaded)), "status_lists_s", seconds(time.Since(tCaughtUp)), "total_s", seconds(time.Since(t0)))
 	return s, nil
 }
+
+func seconds(d time.Duration) float64 { return math.Round(d.Seconds()*1000) / 1000 }
 
 func (s *Server) openRaft(m datadir.Marker, fresh bool) error {
 	dir := datadir.Layout(s.cfg.DataDir).Raft()
@@ -295,6 +308,7 @@ func (s *Server) openRaft(m datadir.Marker, fresh bool) error {
 			return err
 		}
 	}
+	s.checkedAt = time.Now()
 	logs, err := raftboltdb.New(raftboltdb.Options{Path: dbPath, BoltOptions: &bbolt.Options{Timeout: 2 * time.Second, NoFreelistSync: true}})
 	if err != nil {
 		if errors.Is(err, bbolt.ErrTimeout) {

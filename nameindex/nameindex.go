@@ -135,11 +135,13 @@ func exactCode(given, family string) uint64 {
 func (ix *Index) Put(n Name) {
 	terms := namefold.AppendTerms(nil, n.Given, n.Family)
 	code := exactCode(namefold.Key(n.Given), namefold.Key(n.Family))
-	day := dayOf(n.Removed)
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	ix.put(n.Key, terms, code, dayOf(n.Removed))
+}
 
-	ord, fresh := ix.doc(n.Key)
+func (ix *Index) put(key string, terms []namefold.Term, code uint64, day int32) {
+	ord, fresh := ix.doc(key)
 	ids := ix.scratch[:0]
 	for _, t := range terms {
 		id := ix.termID(t.Text)

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"runtime"
 	"sync/atomic"
+	"time"
 
 	"github.com/hashicorp/raft"
 
@@ -233,6 +235,7 @@ func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
 // whole so that readers never see a half-restored register.
 func (f *FSM) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
+	t0 := time.Now()
 	s, err := state.Restore(rc)
 	if err != nil {
 		return err
@@ -240,7 +243,7 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 	f.journal.reset(s, s.Index(""))
 	f.state.Store(s)
 	// At a start, or when a leader sends this node its snapshot.
-	f.logger.Info("register restored from a snapshot", "index", s.Index(""))
+	f.logger.Info("register restored from a snapshot", "index", s.Index(""), "took_s", math.Round(time.Since(t0).Seconds()*1000)/1000)
 	return nil
 }
 

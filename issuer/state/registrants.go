@@ -3,7 +3,6 @@ package state
 import (
 	"encoding/binary"
 	"fmt"
-	"hash/maphash"
 	"strings"
 
 	"github.com/tidwall/btree"
@@ -29,11 +28,18 @@ type dupItem struct {
 	row string
 }
 
-// dupSeed hashes duplicate keys; the index lives only in memory, so the
-// seed need not outlive the process.
-var dupSeed = maphash.MakeSeed()
-
-func dupHash(k string) uint64 { return maphash.String(dupSeed, k) }
+// dupHash hashes a duplicate key: 64-bit FNV-1a, which snapshots carry
+// (snapshotrows.go) so that a restore need not fold every name again. It
+// is part of the snapshot format. The keys are the register's own, not
+// the public's, so a hash an attacker could aim at costs nothing.
+func dupHash(k string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(k); i++ {
+		h ^= uint64(k[i])
+		h *= 1099511628211
+	}
+	return h
+}
 
 // A registrant row starts with its number, external reference and status,
 // so that the trees order rows and a scan filters on status without

@@ -110,6 +110,21 @@ func (t *strtab) lookup(s string) (uint64, bool) {
 
 func (t *strtab) table() []string { return *t.strs.Load() }
 
+// restore appends strings read back from a snapshot, which gives them in
+// id order, so that its rows read as they did. Only a restore calls it,
+// on a new table; a string the snapshot repeats keeps its first id.
+func (t *strtab) restore(strs []string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	all := append(*t.strs.Load(), strs...)
+	for i := len(all) - len(strs); i < len(all); i++ {
+		if _, ok := t.ids[all[i]]; !ok && all[i] != "" {
+			t.ids[all[i]] = uint64(i + 1)
+		}
+	}
+	t.strs.Store(&all)
+}
+
 // rowEncoder appends fields to a row. With a string table, sym fields are
 // interned; without one (snapshots), they are written out in full.
 type rowEncoder struct {

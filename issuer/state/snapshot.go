@@ -42,6 +42,11 @@ var recordTables = []recordTable{
 	{92, tableMessages, func() any { return new(register.Message) }},
 	{160, tableCPDAudits, func() any { return new(register.CPDAudit) }},
 	{150, tableSealed, func() any { return new(SealedKey) }},
+	{recordStrings, tableRegistrants, func() any { return new(stringsRecord) }},
+	{recordRegRows, tableRegistrants, func() any { return new(rowsRecord) }},
+	{recordRegOrder, tableRegistrants, func() any { return new(regOrderRecord) }},
+	{recordCredRows, tableCredentials, func() any { return new(rowsRecord) }},
+	{recordCredOrder, tableCredentials, func() any { return new(credOrderRecord) }},
 	{151, tablePublished, func() any { return new(PublishedList) }},
 	{100, tableProposals, func() any { return new(register.Proposal) }},
 }
@@ -105,12 +110,6 @@ func (snap *Snapshot) Persist(w io.Writer) error {
 		}
 		return nil
 	}
-	var row rowEncoder
-	asRow := func(typ byte, enc func()) error {
-		row.b = append(row.b[:0], rowRecord)
-		enc()
-		return record(typ, row.b)
-	}
 	for _, rt := range recordTables {
 		switch rt.table {
 		case tableAudit:
@@ -121,18 +120,13 @@ func (snap *Snapshot) Persist(w io.Writer) error {
 				}
 			}
 			continue
-		case tableRegistrants:
-			if err := snap.s.regs(snap.tx).each("", func(r *register.Registrant) error {
-				return asRow(rt.typ, func() { row.registrant(r) })
-			}); err != nil {
-				return err
-			}
-			continue
-		case tableCredentials:
-			if err := snap.s.creds(snap.tx).each(func(c *register.IssuedCredential) error {
-				return asRow(rt.typ, func() { row.credential(c) })
-			}); err != nil {
-				return err
+		case tableRegistrants, tableCredentials:
+			// Both bulk tables, once, in their own records
+			// (snapshotrows.go), where registrants' rows were.
+			if rt.typ == 5 {
+				if err := snap.persistBulk(record); err != nil {
+					return err
+				}
 			}
 			continue
 		}
@@ -191,6 +185,8 @@ func Restore(r io.Reader) (*Store, error) {
 	}()
 	tx := s.txn(0)
 	defer tx.tx.Abort()
+	bulk := newBulkRestore(s, tx)
+	defer bulk.stop()
 	var insertErr error
 	for batch := range batches {
 		if insertErr != nil {
@@ -206,11 +202,21 @@ func Restore(r io.Reader) (*Store, error) {
 			case *auditBlockRecord:
 				err = s.audit.restoreBlock(obj)
 			case *register.Registrant:
-				if err = tx.regsW().put(obj, s.strs); err == nil {
+				if bulk.active() {
+					err = errors.New("a registrant record among row blocks")
+				} else if err = tx.regsW().put(obj, s.strs); err == nil {
 					s.names.Put(detachedName(obj))
 				}
 			case *register.IssuedCredential:
 				err = tx.credsW().put(obj, s.strs)
+			case *stringsRecord:
+				s.strs.restore(obj.strs)
+			case *rowsRecord:
+				err = bulk.rows(d.table, obj.rows)
+			case *regOrderRecord:
+				err = bulk.regOrder(&obj.orderRecord)
+			case *credOrderRecord:
+				err = bulk.credOrder(&obj.orderRecord)
 			default:
 				err = tx.tx.Insert(d.table, d.obj)
 			}
@@ -219,6 +225,11 @@ func Restore(r io.Reader) (*Store, error) {
 				close(done)
 				break
 			}
+		}
+	}
+	if insertErr == nil {
+		if err := bulk.finish(); err != nil {
+			insertErr = fmt.Errorf("%w: %v", ErrCorruptSnapshot, err)
 		}
 	}
 	if err := <-decodeErr; err != nil {
@@ -301,7 +312,7 @@ func decodeSnapshot(r io.Reader, out chan<- []decoded, done <-chan struct{}) err
 		table := recordTables[i].table
 		obj := recordTables[i].new()
 		switch b, isBinary := obj.(binaryRecord); {
-		case len(body) > 0 && body[0] == rowRecord && (table == tableRegistrants || table == tableCredentials):
+		case len(body) > 0 && body[0] == rowRecord && (typ == 5 || typ == 8):
 			// The decoded strings share the row; body is reused.
 			obj, err = decodeRowRecord(table, string(body[1:]))
 		case isBinary:

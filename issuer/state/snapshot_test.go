@@ -69,6 +69,12 @@ func filled(t *testing.T) *Store {
 			}
 			r := person(regno.Format(serial), fmt.Sprintf("Given%d", i), "Family", statuses[int(i)%4], i)
 			r.StatusReason = "reason with unicode: Siobhán ✓"
+			if i%2 == 0 {
+				r.ExternalRef = fmt.Sprintf("OLD-%03d", 97-i) // not in number order
+			}
+			if i%5 == 0 {
+				r.Email = "" // no duplicate key
+			}
 			r.StatusChangedAt = at.Add(time.Duration(i) * time.Minute).Add(123456789 * time.Nanosecond)
 			if r.Status == register.Suspended {
 				r.SuspendedUntil = "2026-09-01"
@@ -231,7 +237,7 @@ func persist(t *testing.T, s *Store) []byte {
 func TestSnapshotThenRestoreGivesIdenticalState(t *testing.T) {
 	s := filled(t)
 	b := persist(t, s)
-	require.Greater(t, len(b), 1<<17, "the snapshot spans several write buffers")
+	require.Greater(t, len(b), 1<<16, "the snapshot spans more than one write buffer")
 
 	r, err := Restore(bytes.NewReader(b))
 	require.NoError(t, err)
@@ -358,44 +364,69 @@ func TestRestoreRefusesRecordWithoutKey(t *testing.T) {
 	}
 }
 
-// asJSONSnapshot rewrites a snapshot's registrant and credential records
-// as JSON, as snapshots were written before rowRecord.
-func asJSONSnapshot(t *testing.T, b []byte) []byte {
+// asOldSnapshot rewrites a snapshot of s as releases before row blocks
+// wrote it: the bulk tables' records (snapshotrows.go) give way to a
+// record per registrant and per credential, as a row with every string in
+// full (rows) or as JSON.
+func asOldSnapshot(t *testing.T, s *Store, b []byte, rows bool) []byte {
 	t.Helper()
 	out := []byte(snapshotMagic)
 	rest := b[len(snapshotMagic):]
-	rewritten := 0
+	body := func(obj any, enc func(e *rowEncoder)) string {
+		if rows {
+			e := rowEncoder{b: []byte{rowRecord}}
+			enc(&e)
+			return string(e.b)
+		}
+		j, err := json.Marshal(obj)
+		require.NoError(t, err)
+		return string(j)
+	}
+	written := 0
 	for rest[0] != recordEnd {
 		typ := rest[0]
 		size, w := binary.Uvarint(rest[1:])
-		body := rest[1+w : 1+w+int(size)]
+		rec := rest[:1+w+int(size)]
 		rest = rest[1+w+int(size):]
-		if body[0] == rowRecord {
-			table := map[byte]string{5: tableRegistrants, 8: tableCredentials}[typ]
-			obj, err := decodeRowRecord(table, string(body[1:]))
+		switch typ {
+		case recordStrings:
+			regs, err := s.Registrants("")
 			require.NoError(t, err)
-			body, err = json.Marshal(obj)
-			require.NoError(t, err)
-			rewritten++
+			for _, r := range regs {
+				out = append(out, record(5, body(r, func(e *rowEncoder) { e.registrant(r) }))...)
+				written++
+				creds, err := s.CredentialsOf(r.Number)
+				require.NoError(t, err)
+				for _, c := range creds {
+					out = append(out, record(8, body(c, func(e *rowEncoder) { e.credential(c) }))...)
+					written++
+				}
+			}
+		case recordRegRows, recordRegOrder, recordCredRows, recordCredOrder:
+		default:
+			out = append(out, rec...)
 		}
-		out = append(out, record(typ, string(body))...)
 	}
-	require.Equal(t, 40+30, rewritten, "every registrant and credential record is a row record")
+	require.Equal(t, 40+30, written, "every registrant and credential has its record")
 	return append(out, recordEnd)
 }
 
-func TestSnapshotWithJSONRecordsRestores(t *testing.T) {
+func TestOldSnapshotsRestore(t *testing.T) {
 	s := filled(t)
 	b := persist(t, s)
-	old := asJSONSnapshot(t, b)
-	r, err := Restore(bytes.NewReader(old))
-	require.NoError(t, err)
-	require.Equal(t, dump(t, s), dump(t, r))
-	assert.Equal(t, b, persist(t, r), "restored from JSON, it persists as rows")
-	for _, q := range []string{"Given5", "given12 family"} {
-		got, err := r.Search(namefold.NewQuery(q), 10, time.Time{})
-		require.NoError(t, err)
-		assert.Equal(t, 1, got.Total, "search %q after a restore", q)
+	for _, rows := range []bool{false, true} {
+		old := asOldSnapshot(t, s, b, rows)
+		r, err := Restore(bytes.NewReader(old))
+		require.NoError(t, err, "rows %v", rows)
+		require.Equal(t, dump(t, s), dump(t, r))
+		again, err := Restore(bytes.NewReader(persist(t, r)))
+		require.NoError(t, err, "restored from an old snapshot, it persists as row blocks")
+		require.Equal(t, dump(t, s), dump(t, again))
+		for _, q := range []string{"Given5", "given12 family"} {
+			got, err := r.Search(namefold.NewQuery(q), 10, time.Time{})
+			require.NoError(t, err)
+			assert.Equal(t, 1, got.Total, "search %q after a restore", q)
+		}
 	}
 }
 
@@ -417,4 +448,107 @@ func TestRestoreRefusesBadRowRecords(t *testing.T) {
 	got, err := r.Registrant("LW1000017")
 	require.NoError(t, err)
 	assert.Equal(t, "Nwosu", got.Family)
+}
+
+// records splits a snapshot into its records.
+func records(b []byte) [][]byte {
+	var out [][]byte
+	rest := b[len(snapshotMagic):]
+	for rest[0] != recordEnd {
+		size, w := binary.Uvarint(rest[1:])
+		out = append(out, rest[:1+w+int(size)])
+		rest = rest[1+w+int(size):]
+	}
+	return out
+}
+
+func TestRestoreRefusesBadRowBlocks(t *testing.T) {
+	s := filled(t)
+	recs := records(persist(t, s))
+	// rewrite returns the snapshot with each record passed through fn,
+	// which returns the records to write in its place.
+	rewrite := func(fn func(typ byte, rec []byte) [][]byte) []byte {
+		var out [][]byte
+		for _, r := range recs {
+			out = append(out, fn(r[0], r)...)
+		}
+		return snapshotOf(out...)
+	}
+	keep := func(_ byte, rec []byte) [][]byte { return [][]byte{rec} }
+	require.NotEmpty(t, recs)
+	_, err := Restore(bytes.NewReader(rewrite(keep)))
+	require.NoError(t, err, "the snapshot rewritten unchanged restores")
+
+	tab := newStrtab()
+	good := encodeRegistrant(person("LW1000017", "Amara", "Nwosu", register.Registered, 1), tab)
+	var strs []byte
+	require.NoError(t, persistStrings(tab.table(), func(typ byte, body []byte) error {
+		strs = append(strs, record(typ, string(body))...)
+		return nil
+	}))
+	block := func(rows ...string) string {
+		b := binary.AppendUvarint(nil, uint64(len(rows)))
+		for _, r := range rows {
+			b = appendString(b, r)
+		}
+		return string(b)
+	}
+	order := func(o byte, pos ...uint64) string {
+		b := binary.AppendUvarint([]byte{o}, uint64(len(pos)))
+		for _, p := range pos {
+			b = binary.AppendUvarint(b, p)
+		}
+		return string(b)
+	}
+	cases := map[string][]byte{
+		"an order's rows left out": rewrite(func(typ byte, rec []byte) [][]byte {
+			if typ == recordRegOrder {
+				return nil
+			}
+			return [][]byte{rec}
+		}),
+		"a row block twice": rewrite(func(typ byte, rec []byte) [][]byte {
+			if typ == recordRegRows {
+				return [][]byte{rec, rec}
+			}
+			return [][]byte{rec}
+		}),
+		"an order twice": rewrite(func(typ byte, rec []byte) [][]byte {
+			if typ == recordCredOrder {
+				return [][]byte{rec, rec}
+			}
+			return [][]byte{rec}
+		}),
+		"a registrant record among row blocks": rewrite(func(typ byte, rec []byte) [][]byte {
+			if typ == recordCredRows {
+				return [][]byte{rec, record(5, `{"registration_number":"LW9999993","status":"registered"}`)}
+			}
+			return [][]byte{rec}
+		}),
+		"an order past the rows":  snapshotOf(record(recordRegRows, block(good)), record(recordRegOrder, order(orderRegByRef, 1))),
+		"an unknown order":        snapshotOf(record(recordRegRows, block(good)), record(recordRegOrder, order(9, 0))),
+		"a malformed row":         snapshotOf(record(recordRegRows, block("\x05ab"))),
+		"a truncated row":         snapshotOf(record(recordRegRows, block(good[:len(good)-2]))),
+		"a block short of a row":  snapshotOf(record(recordRegRows, block(good)[:len(block(good))-1])),
+		"an empty row":            snapshotOf(record(recordRegRows, block(""))),
+		"a string table cut":      snapshotOf(record(recordStrings, "\x02\x01a")),
+		"a hashed order cut":      snapshotOf(record(recordRegRows, block(good)), record(recordRegOrder, order(orderRegByDup, 0)+"1234567")),
+		"a credential as a block": snapshotOf(record(recordCredRows, block(good))),
+	}
+	for name, b := range cases {
+		t.Run(name, func(t *testing.T) {
+			r, err := Restore(bytes.NewReader(b))
+			require.ErrorIs(t, err, ErrCorruptSnapshot)
+			assert.Nil(t, r)
+		})
+	}
+	// The well-formed variant: a row and its one order.
+	e := register.DuplicateKey("Amara", "Nwosu", "Amara@example.org")
+	dup := order(orderRegByDup, 0) + string(binary.LittleEndian.AppendUint64(nil, dupHash(e)))
+	r, err := Restore(bytes.NewReader(snapshotOf(strs, record(recordRegRows, block(good)), record(recordRegOrder, dup))))
+	require.NoError(t, err)
+	got, err := r.LikelyDuplicate(e)
+	require.NoError(t, err)
+	require.NotNil(t, got)
+	assert.Equal(t, "LW1000017", got.Number)
 }

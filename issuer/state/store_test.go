@@ -430,6 +430,22 @@ func dump(t *testing.T, s *Store) map[string][]any {
 		out[tableCredentials] = append(out[tableCredentials], c)
 		return nil
 	}))
+	// The bulk tables' other trees, item by item in their order, and the
+	// counts by status: a restore must rebuild them exactly.
+	regs3, creds3 := bulkOf(tx, tableRegistrants).regs, bulkOf(tx, tableCredentials).creds
+	trees := []any{fmt.Sprint(s.RegistrantCounts())}
+	regs3.byRef.Scan(func(row string) bool { trees = append(trees, "ref "+fmt.Sprint(regRef(row))); return true })
+	regs3.byDup.Scan(func(it dupItem) bool {
+		trees = append(trees, fmt.Sprint("dup ", it.h, " ", regNumber(it.row)))
+		return true
+	})
+	creds3.byRegistrant.Scan(func(row string) bool { trees = append(trees, "cred "+fmt.Sprint(credRegistrant(row))); return true })
+	creds3.bySlot.Scan(func(row string) bool {
+		l, i, j := credSlot(row)
+		trees = append(trees, fmt.Sprint("slot ", s.strs.table()[l-1], i, j))
+		return true
+	})
+	out["~trees"] = trees
 	return out
 }
 
