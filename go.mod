@@ -29,7 +29,7 @@ require (
 	github.com/tidwall/btree v1.8.2
 	github.com/wneessen/go-mail v0.8.1
 	github.com/zitadel/oidc/v3 v3.52.0
-	go.etcd.io/bbolt v1.3.5
+	go.etcd.io/bbolt v1.3.12
 	go.yaml.in/yaml/v3 v3.0.5
 	golang.org/x/crypto v0.59.0
 	golang.org/x/image v0.48.0

@@ -309,7 +309,7 @@ func (s *Server) openRaft(m datadir.Marker, fresh bool) error {
 		}
 	}
 	s.checkedAt = time.Now()
-	logs, err := raftboltdb.New(raftboltdb.Options{Path: dbPath, BoltOptions: &bbolt.Options{Timeout: 2 * time.Second, NoFreelistSync: true}})
+	logs, err := raftboltdb.New(raftboltdb.Options{Path: dbPath, BoltOptions: datadir.LogOptions()})
 	if err != nil {
 		if errors.Is(err, bbolt.ErrTimeout) {
 			return fmt.Errorf("%w: %s is locked: another linkpass is already running with --data %s; stop it first", ErrDataDir, dbPath, s.cfg.DataDir)

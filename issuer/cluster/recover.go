@@ -29,7 +29,7 @@ func Recover(dataDir string, logger *slog.Logger) (Member, error) {
 	if !m.Clustered {
 		return Member{}, fmt.Errorf("%w: %s is a register of one, not a cluster member; nothing to recover", register.ErrInvalid, dataDir)
 	}
-	logs, err := raftboltdb.New(raftboltdb.Options{Path: datadir.Layout(dataDir).Log(), BoltOptions: &bbolt.Options{Timeout: 2 * time.Second, NoFreelistSync: true}})
+	logs, err := raftboltdb.New(raftboltdb.Options{Path: datadir.Layout(dataDir).Log(), BoltOptions: datadir.LogOptions()})
 	if err != nil {
 		if errors.Is(err, bbolt.ErrTimeout) {
 			return Member{}, fmt.Errorf("%w: the log is locked: stop the node first", datadir.ErrUnusable)
