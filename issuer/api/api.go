@@ -280,33 +280,38 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 	writeJSONAs(w, status, "application/json", body)
 }
 
+// writeJSONAs writes body indented by two spaces, from a pooled buffer
+// and with its length.
 func writeJSONAs(w http.ResponseWriter, status int, contentType string, body any) {
 	w.Header().Set("Content-Type", contentType)
+	buf := jsonBufs.Get().(*[]byte)
+	var b []byte
 	if a, ok := body.(jsonAppender); ok {
-		buf := jsonBufs.Get().(*[]byte)
-		b := append(a.AppendJSON((*buf)[:0]), '\n')
-		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-		w.WriteHeader(status)
-		_, _ = w.Write(b)
-		if cap(b) <= maxPooledJSON {
-			*buf = b
-			jsonBufs.Put(buf)
-		}
-		return
+		b = a.AppendJSON((*buf)[:0])
+	} else if src, err := json.Marshal(body); err == nil {
+		b = appendIndented((*buf)[:0], src)
+	} else {
+		// Only a type that cannot be encoded gets here: a fault, not the
+		// client's.
+		status, b = http.StatusInternalServerError, append((*buf)[:0], `{"error":{"code":"internal","message":"internal error: the response could not be encoded"}}`...)
 	}
+	b = append(b, '\n')
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(body)
+	_, _ = w.Write(b)
+	if cap(b) <= maxPooledJSON {
+		*buf = b
+		jsonBufs.Put(buf)
+	}
 }
 
-// jsonAppender is a body that writes its own JSON, the same bytes as the
-// encoder in writeJSONAs, without its reflection and second pass: the
+// jsonAppender is a body that writes its own JSON, the same bytes as
+// json.Marshal and appendIndented, without its reflection and second pass: the
 // public register's answers (publicregister), the busiest JSON served.
 type jsonAppender interface{ AppendJSON(b []byte) []byte }
 
-// jsonBufs are buffers for jsonAppender bodies, so that a busy public
-// search does not allocate one a request; one larger than maxPooledJSON
+// jsonBufs are buffers for answers, so that a busy public search or a
+// run of writes does not allocate one a request; one larger than maxPooledJSON
 // (a rare answer) is left to the collector.
 var jsonBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
