@@ -7,6 +7,7 @@
 package fsm
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -85,11 +86,22 @@ func Encode(cmd Command, actor register.Actor, at time.Time) ([]byte, error) {
 	if v == 1 {
 		v = 0 // entries of the first format stay as they were
 	}
-	env, err := json.Marshal(envelope{V: v, At: at.UTC(), Actor: actor, Body: body})
+	// The envelope is encoded without its body, which is then put in its
+	// place: marshalling it as a RawMessage would scan and copy the body
+	// again, to the same bytes.
+	env, err := json.Marshal(envelope{V: v, At: at.UTC(), Actor: actor})
 	if err != nil {
 		return nil, fmt.Errorf("fsm: encoding envelope: %w", err)
 	}
-	return append([]byte{byte(cmd.MessageType())}, env...), nil
+	head, ok := bytes.CutSuffix(env, []byte("null}"))
+	if !ok {
+		return nil, fmt.Errorf("fsm: encoding envelope: unexpected end %q", env[max(0, len(env)-16):])
+	}
+	out := make([]byte, 0, 1+len(head)+len(body)+1)
+	out = append(out, byte(cmd.MessageType()))
+	out = append(out, head...)
+	out = append(out, body...)
+	return append(out, '}'), nil
 }
 
 // SetSettings changes register settings. Nil fields are left as they are.

@@ -583,6 +583,42 @@ func TestEncodeFormat(t *testing.T) {
 	assert.JSONEq(t, `{"id":"x","reason":"r"}`, string(env.Body))
 }
 
+func TestEncodeWritesTheEnvelopeAsMarshalledWhole(t *testing.T) {
+	// Encode splices the body into the envelope instead of marshalling it
+	// as a json.RawMessage; the entry must be byte for byte what
+	// marshalling the whole envelope wrote.
+	at := time.Date(2026, 3, 15, 10, 0, 0, 0, time.FixedZone("BST", 3600))
+	staff := register.Actor{TokenID: "cccccccccccccccc", Role: register.RoleRegistrar, Staff: "<a&b>"}
+	for _, cmd := range []fsm.Command{
+		fsm.RevokeToken{ID: "x", Reason: "Siân's <script> & \u2028"},
+		fsm.ChangeRegistrant{Number: "LW1000015", Op: fsm.OpSetReview, Review: "2026-09-01"},
+		fsm.LapseSweep{},
+		fsm.ChangeRegistrant{Number: "LW1000015", Op: fsm.OpCPD, CPD: &register.CPD{Year: 2026, Hours: 21.5, FormalHours: 11}},
+	} {
+		for _, actor := range []register.Actor{admin, staff} {
+			data, err := fsm.Encode(cmd, actor, at)
+			require.NoError(t, err)
+			body, err := json.Marshal(cmd)
+			require.NoError(t, err)
+			v := fsm.VersionOf(cmd.MessageType())
+			if c, ok := cmd.(fsm.ChangeRegistrant); ok && c.Op == fsm.OpSetReview {
+				v = 3
+			}
+			if v == 1 {
+				v = 0
+			}
+			whole, err := json.Marshal(struct {
+				V     int             `json:"v,omitempty"`
+				At    time.Time       `json:"at"`
+				Actor register.Actor  `json:"actor"`
+				Body  json.RawMessage `json:"body"`
+			}{v, at.UTC(), actor, body})
+			require.NoError(t, err)
+			assert.Equal(t, string(append([]byte{byte(cmd.MessageType())}, whole...)), string(data), "%T", cmd)
+		}
+	}
+}
+
 func TestMessageTypesAreStable(t *testing.T) {
 	// The numbers are part of the on-disk log: renumbering one would make
 	// every existing log apply the wrong commands.
