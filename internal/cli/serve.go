@@ -425,16 +425,22 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	con.Register(router)
 	acct.Register(router)
 	status.Register(router)
-	router.NotFoundHandler = api.New(srv, logger, api.WithIssuance(issuance), api.WithCPDAudit(audits), api.WithStaff(staffSvc), api.WithRegistrants(regs), api.WithIntake(apps), api.WithRenewals(renew), api.WithClaims(answers))
+	apiHandler := api.New(srv, logger, api.WithIssuance(issuance), api.WithCPDAudit(audits), api.WithStaff(staffSvc), api.WithRegistrants(regs), api.WithIntake(apps), api.WithRenewals(renew), api.WithClaims(answers))
+	router.NotFoundHandler = apiHandler
+	// The API's busiest paths (registrants' writes, the public register,
+	// status lists) skip the pages' routes.
+	handler, err := route.Direct(router, apiHandler, "/v1/registrants", "/v1/register", "/v1/credentials", "/status")
+	if err != nil {
+		return withCode(ExitCannot, err)
+	}
 
 	if mln != nil {
 		go serveMetrics(ctx, mln, reg, logger)
 	}
-	var handler http.Handler = router
 	if cl != nil {
 		// Writes reaching a follower go to the leader; other nodes reach
 		// this one's handler over the cluster listener.
-		handler = cluster.NewForwarder(cl.Transport, srv.ClusterNode()).Wrap(router, localRead, consoleRequest)
+		handler = cluster.NewForwarder(cl.Transport, srv.ClusterNode()).Wrap(handler, localRead, consoleRequest)
 		go cluster.Serve(ctx, cl.Transport, srv.Cluster(), handler, adminToken(srv), logger)
 		logger.Info("cluster member", "node_id", cl.NodeID, "raft_addr", cl.Advertise)
 	}
