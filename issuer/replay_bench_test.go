@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -45,10 +44,7 @@ func importAll(tb testing.TB, srv *issuer.Server, recs []register.Imported) {
 // LINKPASS_BENCH_REGISTRANTS records (50,000 by default) imported, the data
 // directory copied as it is on disk (no snapshot), then opened.
 func BenchmarkRestartReplayingAnImport(b *testing.B) {
-	n := 50_000
-	if v, err := strconv.Atoi(os.Getenv("LINKPASS_BENCH_REGISTRANTS")); err == nil && v > 0 {
-		n = v
-	}
+	n := benchRegistrants(50_000)
 	dir := filepath.Join(b.TempDir(), "reg")
 	srv := benchOpen(b, dir)
 	importAll(b, srv, importRecords(n, 0))

@@ -7,9 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -28,10 +26,7 @@ import (
 // discards the body, so its allocations are the server's alone;
 // "http-32" is 32 clients on loopback, as the loadtest drives a server.
 func BenchmarkPublicSearch(b *testing.B) {
-	n := 20_000
-	if v, err := strconv.Atoi(os.Getenv("LINKPASS_BENCH_REGISTRANTS")); err == nil && v > 0 {
-		n = v
-	}
+	n := benchRegistrants(20_000)
 	srv := benchOpen(b, filepath.Join(b.TempDir(), "reg"))
 	defer srv.Close()
 	benchImport(b, srv, n, names.Name)

@@ -35,10 +35,7 @@ import (
 // carry the new credential. LINKPASS_BENCH_CPUPROFILE names a file for a
 // CPU profile of the writes alone.
 func BenchmarkWritesMix(b *testing.B) {
-	n := 20_000
-	if v, err := strconv.Atoi(os.Getenv("LINKPASS_BENCH_REGISTRANTS")); err == nil && v > 0 {
-		n = v
-	}
+	n := benchRegistrants(20_000)
 	// Every registrant is written once, as in the loadtest: a second
 	// credential would supersede the first, a different workload.
 	n = max(n, (b.N+1)/2)
@@ -182,4 +179,13 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// benchRegistrants is the size of register a benchmark seeds:
+// LINKPASS_BENCH_REGISTRANTS, or def.
+func benchRegistrants(def int) int {
+	if v, err := strconv.Atoi(os.Getenv("LINKPASS_BENCH_REGISTRANTS")); err == nil && v > 0 {
+		return v
+	}
+	return def
 }

@@ -343,15 +343,18 @@ func (b *bulkRestore) start() {
 	}()
 }
 
+// malformedRow turns a panic into an error: the trees order rows by
+// fields they read without checks, so a damaged row panics there, and
+// the checking goroutine says which row it was. Deferred directly.
+func malformedRow(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("a malformed row (%v)", r)
+	}
+}
+
 // rows appends a block of rows to the table's first tree.
 func (b *bulkRestore) rows(table string, rows []string) (err error) {
-	// The trees order rows by fields they read without checks; a damaged
-	// row fails here, and the checking goroutine says which.
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("a malformed row (%v)", r)
-		}
-	}()
+	defer malformedRow(&err)
 	b.start()
 	switch table {
 	case tableRegistrants:
@@ -378,11 +381,7 @@ func (b *bulkRestore) rows(table string, rows []string) (err error) {
 }
 
 func (b *bulkRestore) regOrder(rec *orderRecord) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("a malformed row (%v)", r)
-		}
-	}()
+	defer malformedRow(&err)
 	t := b.tx.regsW()
 	switch rec.order {
 	case orderRegByRef:
@@ -394,11 +393,7 @@ func (b *bulkRestore) regOrder(rec *orderRecord) (err error) {
 }
 
 func (b *bulkRestore) credOrder(rec *orderRecord) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("a malformed row (%v)", r)
-		}
-	}()
+	defer malformedRow(&err)
 	t := b.tx.credsW()
 	switch rec.order {
 	case orderCredByReg:
