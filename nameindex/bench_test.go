@@ -173,3 +173,25 @@ func BenchmarkSearchLoadtestMix(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLoader builds the index of 1,000,000 entries with a Loader, in
+// batches as a restore sends them: the name index's share of a restart.
+func BenchmarkLoader(b *testing.B) {
+	names := syntheticRegister(1_000_000, rand.New(rand.NewPCG(1, 2)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ix := New()
+		l := ix.NewLoader(0)
+		for at := 0; at < len(names); at += 4096 {
+			batch := names[at:min(at+4096, len(names))]
+			l.Reserve(len(batch))
+			for _, n := range batch {
+				l.Put(n)
+			}
+		}
+		l.Close()
+		if got := ix.Len(); got != len(names) {
+			b.Fatalf("%d entries indexed of %d", got, len(names))
+		}
+	}
+}

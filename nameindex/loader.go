@@ -1,6 +1,9 @@
 package nameindex
 
 import (
+	"strings"
+	"unsafe"
+
 	"github.com/nalw/linkpass/namefold"
 )
 
@@ -13,6 +16,7 @@ type Loader struct {
 	ix    *Index
 	memo  map[string]foldedPart
 	terms []namefold.Term
+	keys  []byte // where Put copies keys, a block at a time
 }
 
 type foldedPart struct {
@@ -32,7 +36,9 @@ func (ix *Index) NewLoader(n int) *Loader {
 	return &Loader{ix: ix, memo: make(map[string]foldedPart, 1024)}
 }
 
-// Put adds or replaces the entry with n.Key, as Index.Put does.
+// Put adds or replaces the entry with n.Key, as Index.Put does. It keeps
+// none of n's strings: the key is copied, and many keys share one
+// allocation.
 func (l *Loader) Put(n Name) {
 	g, f := l.fold(n.Given), l.fold(n.Family)
 	// As AppendTerms(nil, n.Given, n.Family): the given name's terms,
@@ -51,7 +57,22 @@ func (l *Loader) Put(n Name) {
 			l.terms = append(l.terms, t)
 		}
 	}
-	l.ix.put(n.Key, l.terms, exactCode(g.key, f.key), dayOf(n.Removed))
+	l.ix.put(l.key(n.Key), l.terms, exactCode(g.key, f.key), dayOf(n.Removed))
+}
+
+// keyBlock is how many bytes of keys share an allocation.
+const keyBlock = 64 << 10
+
+func (l *Loader) key(k string) string {
+	if len(k) == 0 || len(k) > keyBlock/8 {
+		return strings.Clone(k)
+	}
+	if cap(l.keys)-len(l.keys) < len(k) {
+		l.keys = make([]byte, 0, keyBlock)
+	}
+	at := len(l.keys)
+	l.keys = append(l.keys, k...)
+	return unsafe.String(&l.keys[at], len(k))
 }
 
 func (l *Loader) fold(part string) foldedPart {
@@ -83,10 +104,7 @@ func (ix *Index) reserve(n int) {
 		size *= 2
 	}
 	if size > len(ix.keyTab) {
-		ix.keyTab = make([]uint32, size)
-		for ord, k := range ix.keys {
-			ix.keyTab[ix.keySlot(k)] = uint32(ord) + 1
-		}
+		ix.rehashKeys(size)
 	}
 	if want > len(ix.exactHeads) {
 		size := len(ix.exactHeads)

@@ -39,7 +39,10 @@ type Index struct {
 
 	// Entries, by document number (the order they were first indexed).
 	keys   []string
-	keyTab []uint32 // open addressing by hash of key: document number + 1
+	// keyTab is open addressing by hash of key: the hash's top half, then
+	// document number + 1, so that a probe reads another key only when the
+	// halves agree.
+	keyTab []uint64
 	fwdOff []uint32 // where the entry's term ids start in fwd
 	fwdLen []uint16
 	fwd    []uint32 // the term ids of every entry, each entry's together
@@ -59,7 +62,7 @@ type Index struct {
 	// Terms, by term id.
 	termData []byte
 	termEnd  []uint32 // end of the term in termData; it starts where the one before ends
-	termTab  []uint32 // open addressing by hash of term: term id + 1
+	termTab  []uint64 // open addressing by hash of term, as keyTab: hash's top half, term id + 1
 	post     []uint32 // see the post* constants
 	lists    [][]uint32
 	free     []uint32 // unused indexes of lists
@@ -96,7 +99,7 @@ var seed = maphash.MakeSeed()
 // New returns an empty index.
 func New() *Index {
 	return &Index{
-		keyTab: make([]uint32, 16), termTab: make([]uint32, 16), exactHeads: make([]uint32, 16),
+		keyTab: make([]uint64, 16), termTab: make([]uint64, 16), exactHeads: make([]uint32, 16),
 		removedDay: map[uint32]int32{}, dense: map[uint32][]uint64{}, buckets: map[uint16][]uint32{},
 		joins: map[uint32][]uint32{},
 	}
@@ -207,17 +210,15 @@ func (ix *Index) Len() int {
 // key not seen before.
 func (ix *Index) doc(key string) (uint32, bool) {
 	if 4*(len(ix.keys)+1) > 3*len(ix.keyTab) {
-		ix.keyTab = make([]uint32, 2*len(ix.keyTab))
-		for ord, k := range ix.keys {
-			ix.keyTab[ix.keySlot(k)] = uint32(ord) + 1
-		}
+		ix.rehashKeys(2 * len(ix.keyTab))
 	}
-	i := ix.keySlot(key)
+	h := maphash.String(seed, key)
+	i := ix.keySlot(key, h)
 	if v := ix.keyTab[i]; v != 0 {
-		return v - 1, false
+		return uint32(v) - 1, false
 	}
 	ord := uint32(len(ix.keys))
-	ix.keyTab[i] = ord + 1
+	ix.keyTab[i] = keyEntry(h, ord)
 	ix.keys = append(ix.keys, key)
 	ix.fwdOff = append(ix.fwdOff, uint32(len(ix.fwd)))
 	ix.fwdLen = append(ix.fwdLen, 0)
@@ -235,14 +236,25 @@ func (ix *Index) doc(key string) (uint32, bool) {
 	return ord, true
 }
 
-// keySlot is the slot of keyTab holding key, or the empty one where it
-// would go.
-func (ix *Index) keySlot(key string) int {
+// keySlot is the slot of keyTab holding key, whose hash is h, or the
+// empty one where it would go.
+func (ix *Index) keySlot(key string, h uint64) int {
 	mask := len(ix.keyTab) - 1
-	for i := int(maphash.String(seed, key)) & mask; ; i = (i + 1) & mask {
-		if v := ix.keyTab[i]; v == 0 || ix.keys[v-1] == key {
+	for i := int(h) & mask; ; i = (i + 1) & mask {
+		if v := ix.keyTab[i]; v == 0 || (v>>32 == h>>32 && ix.keys[uint32(v)-1] == key) {
 			return i
 		}
+	}
+}
+
+func keyEntry(h uint64, ord uint32) uint64 { return h>>32<<32 | uint64(ord+1) }
+
+// rehashKeys rebuilds keyTab with size slots.
+func (ix *Index) rehashKeys(size int) {
+	ix.keyTab = make([]uint64, size)
+	for ord, k := range ix.keys {
+		h := maphash.String(seed, k)
+		ix.keyTab[ix.keySlot(k, h)] = keyEntry(h, uint32(ord))
 	}
 }
 
@@ -311,10 +323,10 @@ func (ix *Index) term(id uint32) []byte {
 	return ix.termData[start:ix.termEnd[id]]
 }
 
-func (ix *Index) termSlot(t string) int {
+func (ix *Index) termSlot(t string, h uint64) int {
 	mask := len(ix.termTab) - 1
-	for i := int(maphash.String(seed, t)) & mask; ; i = (i + 1) & mask {
-		if v := ix.termTab[i]; v == 0 || string(ix.term(v-1)) == t {
+	for i := int(h) & mask; ; i = (i + 1) & mask {
+		if v := ix.termTab[i]; v == 0 || (v>>32 == h>>32 && string(ix.term(uint32(v)-1)) == t) {
 			return i
 		}
 	}
@@ -322,24 +334,27 @@ func (ix *Index) termSlot(t string) int {
 
 // lookup returns the id of term t, if any entry ever held it.
 func (ix *Index) lookup(t string) (uint32, bool) {
-	v := ix.termTab[ix.termSlot(t)]
-	return v - 1, v != 0
+	v := ix.termTab[ix.termSlot(t, maphash.String(seed, t))]
+	return uint32(v) - 1, v != 0
 }
 
 // termID returns the id of term t, adding it if it is new.
 func (ix *Index) termID(t string) uint32 {
 	if 4*(len(ix.termEnd)+1) > 3*len(ix.termTab) {
-		ix.termTab = make([]uint32, 2*len(ix.termTab))
+		ix.termTab = make([]uint64, 2*len(ix.termTab))
 		for id := range ix.termEnd {
-			ix.termTab[ix.termSlot(string(ix.term(uint32(id))))] = uint32(id) + 1
+			u := string(ix.term(uint32(id)))
+			h := maphash.String(seed, u)
+			ix.termTab[ix.termSlot(u, h)] = keyEntry(h, uint32(id))
 		}
 	}
-	i := ix.termSlot(t)
+	h := maphash.String(seed, t)
+	i := ix.termSlot(t, h)
 	if v := ix.termTab[i]; v != 0 {
-		return v - 1
+		return uint32(v) - 1
 	}
 	id := uint32(len(ix.termEnd))
-	ix.termTab[i] = id + 1
+	ix.termTab[i] = keyEntry(h, id)
 	ix.termData = append(ix.termData, t...)
 	ix.termEnd = append(ix.termEnd, uint32(len(ix.termData)))
 	ix.post = append(ix.post, 0)

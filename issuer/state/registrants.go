@@ -8,6 +8,7 @@ import (
 	"github.com/tidwall/btree"
 
 	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/nameindex"
 )
 
 // regTrees is the registrants table (see rows.go): rows by number, by
@@ -237,6 +238,27 @@ func decodeRegistrantInto(r *register.Registrant, row string, strs []string) err
 		return fmt.Errorf("registrant row: %w", err)
 	}
 	return nil
+}
+
+// registrantName decodes only what the name index keeps of a row, its
+// leading fields (see decodeRegistrantInto), for a restore that builds
+// the index beside the full decode.
+func registrantName(row string, strs []string) (nameindex.Name, error) {
+	d := rowDecoder{s: row, strs: strs}
+	var n nameindex.Name
+	n.Key = d.str()
+	d.str() // external reference
+	status := register.Status(d.sym())
+	n.Given = d.str()
+	n.Family = d.str()
+	d.sym() // nation
+	d.str() // email
+	d.sym() // status reason
+	changed := d.time()
+	if status == register.Removed {
+		n.Removed = changed
+	}
+	return n, d.err
 }
 
 // reuse returns s resized to n, over its own array if it is big enough:

@@ -86,6 +86,26 @@ func TestRowFieldsReadInPlaceAgreeWithTheDecoder(t *testing.T) {
 	assert.Empty(t, regEmail(encodeRegistrant(&r, strs)))
 }
 
+// TestRegistrantNameAgreesWithTheDecoder keeps registrantName, which a
+// restore's name index reads, in step with the row's layout: for every
+// status, and a removed entry's day of removal.
+func TestRegistrantNameAgreesWithTheDecoder(t *testing.T) {
+	var r register.Registrant
+	n := 0
+	fillAll(t, reflect.ValueOf(&r).Elem(), &n)
+	strs := newStrtab()
+	for _, st := range []register.Status{register.Registered, register.Suspended, register.Lapsed, register.Removed} {
+		r.Status = st
+		row := encodeRegistrant(&r, strs)
+		got, err := registrantName(row, strs.table())
+		require.NoError(t, err, st)
+		assert.Equal(t, indexName(&r), got, st)
+	}
+	assert.False(t, indexName(&r).Removed.IsZero(), "the last case is a removal")
+	_, err := registrantName(encodeRegistrant(&r, strs)[:5], strs.table())
+	assert.Error(t, err, "a cut row")
+}
+
 func TestRowsKeepEveryFieldOfACredential(t *testing.T) {
 	var c register.IssuedCredential
 	n := 0

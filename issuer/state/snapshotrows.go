@@ -280,6 +280,8 @@ type bulkRestore struct {
 
 	work    chan checkBatch
 	checked chan checkResult
+	names   chan []string // registrants' rows, for the name index
+	indexed chan struct{} // closed once the name index is built
 	once    sync.Once
 	result  checkResult
 }
@@ -303,31 +305,47 @@ func (b *bulkRestore) start() {
 	if b.work != nil {
 		return
 	}
+	// Two goroutines beside the restoring one, as the restore has cores:
+	// one decodes every row in full; the other builds the name index from
+	// each registrant's name alone.
 	b.work, b.checked = make(chan checkBatch, 16), make(chan checkResult, 1)
+	b.names, b.indexed = make(chan []string, 16), make(chan struct{})
 	loader := b.s.names.NewLoader(0)
 	go func() {
+		defer close(b.indexed)
 		defer loader.Close()
+		for rows := range b.names {
+			strs := b.s.strs.table()
+			loader.Reserve(len(rows))
+			for _, row := range rows {
+				// A row that does not decode is the checker's to report.
+				if n, err := registrantName(row, strs); err == nil {
+					loader.Put(n)
+				}
+			}
+		}
+	}()
+	go func() {
 		res := checkResult{counts: map[register.Status]int{}}
+		var r register.Registrant
 		for batch := range b.work {
 			if res.err != nil {
 				continue
 			}
 			strs := b.s.strs.table()
-			if !batch.registrants {
-				for _, row := range batch.rows {
-					if _, err := decodeCredential(row, strs); err != nil {
-						res.err = err
-						break
-					}
-				}
-				continue
-			}
-			loader.Reserve(len(batch.rows))
 			for _, row := range batch.rows {
-				r, err := decodeRegistrant(row, strs)
+				var err error
+				if batch.registrants {
+					err = decodeRegistrantInto(&r, row, strs)
+				} else {
+					_, err = decodeCredential(row, strs)
+				}
 				if err != nil {
 					res.err = err
 					break
+				}
+				if !batch.registrants {
+					continue
 				}
 				res.counts[r.Status]++
 				if r.ExternalRef != "" {
@@ -336,7 +354,6 @@ func (b *bulkRestore) start() {
 				if strings.TrimSpace(r.Email) != "" { // so register.DuplicateKey is not empty
 					res.emails++
 				}
-				loader.Put(detachedName(r))
 			}
 		}
 		b.checked <- res
@@ -377,6 +394,9 @@ func (b *bulkRestore) rows(table string, rows []string) (err error) {
 		return fmt.Errorf("rows of table %s", table)
 	}
 	b.work <- checkBatch{registrants: table == tableRegistrants, rows: rows}
+	if table == tableRegistrants {
+		b.names <- rows
+	}
 	return nil
 }
 
@@ -405,12 +425,14 @@ func (b *bulkRestore) credOrder(rec *orderRecord) (err error) {
 }
 
 // stop ends the checking goroutine, if it runs, and returns what it
-// found.
+// found, once the name index is built.
 func (b *bulkRestore) stop() checkResult {
 	b.once.Do(func() {
 		if b.work != nil {
 			close(b.work)
+			close(b.names)
 			b.result = <-b.checked
+			<-b.indexed
 		}
 	})
 	return b.result
