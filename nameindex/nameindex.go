@@ -38,7 +38,7 @@ type Index struct {
 	mu sync.RWMutex
 
 	// Entries, by document number (the order they were first indexed).
-	keys   []string
+	keys []string
 	// keyTab is open addressing by hash of key: the hash's top half, then
 	// document number + 1, so that a probe reads another key only when the
 	// halves agree.
