@@ -64,6 +64,11 @@ func (t *credTrees) copy() *credTrees {
 	return &credTrees{byJTI: t.byJTI.Copy(), byRegistrant: t.byRegistrant.Copy(), bySlot: t.bySlot.Copy()}
 }
 
+// compact replaces the trees with compacted copies (see compacted).
+func (t *credTrees) compact() {
+	t.byJTI, t.byRegistrant, t.bySlot = compacted(t.byJTI), compacted(t.byRegistrant), compacted(t.bySlot)
+}
+
 // credProbe is a row holding only the leading fields, to search with.
 func credProbe(jti, registrant string, list, idx uint64) string {
 	e := rowEncoder{}

@@ -77,6 +77,11 @@ func (t *regTrees) copy() *regTrees {
 	return c
 }
 
+// compact replaces the trees with compacted copies (see compacted).
+func (t *regTrees) compact() {
+	t.byNumber, t.byRef, t.byDup = compacted(t.byNumber), compacted(t.byRef), compacted(t.byDup)
+}
+
 // regProbe is a row holding only the leading fields, to search the trees
 // with.
 func regProbe(number, ref string) string {

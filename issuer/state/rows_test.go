@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"runtime"
 	"testing"
 	"time"
 
@@ -384,4 +385,35 @@ func TestReadsRunAlongsideWrites(t *testing.T) {
 		}
 	}
 	require.NoError(t, <-done)
+}
+
+func TestCompactedTreesKeepTheirRowsInHalfTheHeap(t *testing.T) {
+	const n = 200_000
+	rows := make([]string, n)
+	for i := range rows {
+		rows[i] = regProbe(fmt.Sprintf("LW%07d", i), "")
+	}
+	live := func() uint64 {
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	base := live()
+	tree := newTree(func(a, b string) bool { return regNumber(a) < regNumber(b) })
+	for _, row := range rows { // as a restore fills it
+		tree.Load(row)
+	}
+	loaded := live() - base
+	c := compacted(tree)
+	assert.Equal(t, tree.Items(), c.Items())
+	c.Delete(rows[7])
+	assert.Equal(t, n, tree.Len(), "the tree compacted was changed")
+	tree = nil
+	compact := live() - base
+	assert.Equal(t, n-1, c.Len())
+	t.Logf("%.1f bytes a row loaded, %.1f compacted", float64(loaded)/n, float64(compact)/n)
+	assert.Less(t, float64(compact), 0.7*float64(loaded))
+	runtime.KeepAlive(c)
+	runtime.KeepAlive(rows)
 }

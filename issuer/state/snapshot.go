@@ -248,15 +248,12 @@ func Restore(r io.Reader) (*Store, error) {
 	return s, nil
 }
 
-// detachedName is indexName with its strings copied, so that the name
-// index keeps none of a decoded record's bytes alive.
+// detachedName is indexName with its key copied, so that the name index
+// keeps none of a decoded record's bytes alive. It keeps only the key:
+// the names it folds into terms of its own.
 func detachedName(r *register.Registrant) nameindex.Name {
 	n := indexName(r)
-	all := n.Key + n.Given + n.Family
-	if len(all) == len(n.Key) {
-		all = strings.Clone(all) // a concatenation of one string may be that string
-	}
-	n.Key, n.Given, n.Family = all[:len(n.Key)], all[len(n.Key):len(n.Key)+len(n.Given)], all[len(n.Key)+len(n.Given):]
+	n.Key = strings.Clone(n.Key)
 	return n
 }
 

@@ -460,6 +460,8 @@ func (b *bulkRestore) finish() error {
 	case creds.byRegistrant.Len() != len(b.credRows), creds.bySlot.Len() != len(b.credRows):
 		return fmt.Errorf("the credentials' trees hold %d and %d rows of %d", creds.byRegistrant.Len(), creds.bySlot.Len(), len(b.credRows))
 	}
+	regs.compact()
+	creds.compact()
 	return nil
 }
 
