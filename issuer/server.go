@@ -161,7 +161,7 @@ type Server struct {
 	raft   *raft.Raft
 	logs   *raftboltdb.BoltStore
 	trans  raft.Transport
-	snaps  *raft.FileSnapshotStore
+	snaps  *datadir.VerifiedSnapshots
 	node   *cluster.Raft // nil for a register of one
 	ready  atomic.Bool
 	// checkedAt is when the start's checks of the data directory ended.
@@ -286,6 +286,15 @@ func Open(cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// checkLog is datadir.CheckLog, its error said for an operator.
+func checkLog(path string, snapshotIndex uint64) (datadir.LogInfo, error) {
+	info, err := datadir.CheckLog(path, snapshotIndex)
+	if err != nil {
+		return info, fmt.Errorf("%w: the register's log %s is damaged (%v). Do not delete it: restore the register from a backup with `linkpass restore` into a new directory, keeping this one aside", ErrDataDir, path, err)
+	}
+	return info, nil
+}
+
 func seconds(d time.Duration) float64 { return math.Round(d.Seconds()*1000) / 1000 }
 
 func (s *Server) openRaft(m datadir.Marker, fresh bool) error {
@@ -294,18 +303,28 @@ func (s *Server) openRaft(m datadir.Marker, fresh bool) error {
 		return fmt.Errorf("%w: cannot create %s: %v", ErrDataDir, dir, err)
 	}
 	dbPath := datadir.Layout(s.cfg.DataDir).Log()
+	var restored datadir.Snapshot // the snapshot the checks found whole
 	if !fresh {
 		if _, err := os.Stat(dbPath); err != nil {
 			return fmt.Errorf("%w: %s: %v", ErrDataDir, dbPath, err)
 		}
 		// Raft and bbolt end the process with a stack trace on a damaged
 		// log or a missing snapshot: look first, and say which file.
-		info, err := datadir.CheckLog(dbPath)
+		layout := datadir.Layout(s.cfg.DataDir)
+		newest := datadir.NewestSnapshotIndex(layout)
+		info, err := checkLog(dbPath, newest)
 		if err != nil {
-			return fmt.Errorf("%w: the register's log %s is damaged (%v). Do not delete it: restore the register from a backup with `linkpass restore` into a new directory, keeping this one aside", ErrDataDir, dbPath, err)
-		}
-		if err := datadir.CheckSnapshots(datadir.Layout(s.cfg.DataDir), info.First, s.logger); err != nil {
 			return err
+		}
+		if restored, err = datadir.CheckSnapshots(layout, info.First, s.logger); err != nil {
+			return err
+		}
+		if restored.Index < newest {
+			// An older snapshot will be restored, so more of the log is
+			// replayed: check those commands too.
+			if _, err := checkLog(dbPath, restored.Index); err != nil {
+				return err
+			}
 		}
 	}
 	s.checkedAt = time.Now()
@@ -320,11 +339,12 @@ func (s *Server) openRaft(m datadir.Marker, fresh bool) error {
 	// Raft's own warnings include an election at every start of a single
 	// node, which is expected; errors still reach the operator.
 	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Error, Output: newRaftLog(s.logger)})
-	snaps, err := raft.NewFileSnapshotStoreWithLogger(dir, 2, hlog)
+	files, err := raft.NewFileSnapshotStoreWithLogger(dir, 2, hlog)
 	if err != nil {
 		logs.Close()
 		return fmt.Errorf("%w: snapshots in %s: %v", ErrDataDir, datadir.Layout(s.cfg.DataDir).Snapshots(), err)
 	}
+	snaps := datadir.NewVerifiedSnapshots(files, datadir.Layout(s.cfg.DataDir), restored)
 	s.snaps = snaps
 	// Snapshots hold the whole register, private contact details included.
 	_ = os.Chmod(datadir.Layout(s.cfg.DataDir).Snapshots(), 0o700)

@@ -1,13 +1,11 @@
 package datadir
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"os"
 	"unicode/utf8"
 
 	"github.com/hashicorp/go-msgpack/v2/codec"
@@ -38,17 +36,21 @@ type LogInfo struct {
 // bbolt trusts its file: a truncated file makes it fault on its memory
 // map, and a damaged page makes it panic on another goroutine, both of
 // which end the process with a stack trace instead of a message. So every
-// page, element and log entry is checked here first, on a copy in memory.
-func CheckLog(path string) (info LogInfo, err error) {
+// page, element and log entry is checked here first, through a read-only
+// map of the file: only the pages in use are read. The commands of
+// entries after snapshotIndex, which a start replays, are checked to be
+// JSON; those at or before it only to be log entries.
+func CheckLog(path string, snapshotIndex uint64) (info LogInfo, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%v", r)
 		}
 	}()
-	b, err := os.ReadFile(path)
+	b, unmap, err := mapFile(path)
 	if err != nil {
 		return info, err
 	}
+	defer unmap()
 	m, err := boltMeta(b)
 	if err != nil {
 		return info, err
@@ -76,13 +78,15 @@ func CheckLog(path string) (info LogInfo, err error) {
 	}
 	h := codec.MsgpackHandle{}
 	var prev uint64
+	var l raft.Log
 	err = w.bucket(logs, func(k, v []byte, flags uint32) error {
 		if len(k) != 8 || flags != 0 {
 			return errors.New("a log key is malformed")
 		}
 		idx := binary.BigEndian.Uint64(k)
-		var l raft.Log
-		if err := codec.NewDecoder(bytes.NewReader(v), &h).Decode(&l); err != nil || l.Index != idx {
+		// One value for every entry: the decoder reuses its Data.
+		l = raft.Log{Data: l.Data[:0]}
+		if err := codec.NewDecoderBytes(v, &h).Decode(&l); err != nil || l.Index != idx {
 			return fmt.Errorf("log entry %d is damaged", idx)
 		}
 		if prev != 0 && idx != prev+1 {
@@ -90,7 +94,7 @@ func CheckLog(path string) (info LogInfo, err error) {
 		}
 		// Commands are a type byte and JSON: bytes that are not UTF-8 or
 		// not JSON were changed on disk.
-		if l.Type == raft.LogCommand && (len(l.Data) < 2 || !utf8.Valid(l.Data[1:]) || !json.Valid(l.Data[1:])) {
+		if l.Type == raft.LogCommand && idx > snapshotIndex && (len(l.Data) < 2 || !utf8.Valid(l.Data[1:]) || !json.Valid(l.Data[1:])) {
 			return fmt.Errorf("log entry %d is damaged", idx)
 		}
 		if info.First == 0 {
