@@ -40,6 +40,7 @@ import (
 type config struct {
 	registrants int
 	mix         int
+	mixFrom     int
 	clients     int
 	duration    time.Duration
 	maxRequests int
@@ -53,6 +54,7 @@ func main() {
 	var c config
 	flag.IntVar(&c.registrants, "registrants", 100_000, "registrants to import")
 	flag.IntVar(&c.mix, "mix", 0, "registrants that also get a credential and a CPD record (2 more writes, 2 more audit events each); -1 for all")
+	flag.IntVar(&c.mixFrom, "mix-from", 0, "the first registrant (counting from 0) the mix writes to: a register kept with -data already holds the mix's credentials from before, and issuing again supersedes them, another workload")
 	flag.IntVar(&c.clients, "clients", 32, "concurrent clients in each load phase")
 	flag.DurationVar(&c.duration, "duration", 10*time.Second, "length of each read phase")
 	flag.IntVar(&c.maxRequests, "max-requests", 2_000_000, "upper bound on requests of each phase")
@@ -63,6 +65,10 @@ func main() {
 	flag.Parse()
 	if c.mix < 0 {
 		c.mix = c.registrants
+	}
+	if c.mixFrom < 0 || c.mixFrom+c.mix > c.registrants {
+		fmt.Fprintf(os.Stderr, "loadtest: -mix-from %d and -mix %d write past the %d registrants; lower them\n", c.mixFrom, c.mix, c.registrants)
+		os.Exit(2)
 	}
 	if err := run(c); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
@@ -114,7 +120,7 @@ func run(c config) error {
 			}
 			cpu0 := srv.cpu()
 			res := load(c.clients, 2*c.mix, time.Hour, func(cl *http.Client, i int) error {
-				n := regno.Format(regno.FirstSerial + uint64(i/2))
+				n := regno.Format(regno.FirstSerial + uint64(c.mixFrom+i/2))
 				if i%2 == 0 {
 					return expect(cl, srv.req(http.MethodPost, "/v1/registrants/"+n+"/credentials", ""), http.StatusCreated)
 				}
