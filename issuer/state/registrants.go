@@ -96,33 +96,52 @@ func regProbe(number, ref string) string {
 }
 
 // put stores r, replacing the row with its number and that row's index
-// entries.
-func (t *regTrees) put(r *register.Registrant, strs *strtab) error {
+// entries. It reports whether what the name index keeps of r differs from
+// what it kept of the row replaced (always, for a new registrant). Most
+// changes (CPD, renewals, status) leave the name, email and reference
+// alone: the old row is then read only for its leading fields, and each
+// index's item is replaced where it stands rather than deleted and added.
+func (t *regTrees) put(r *register.Registrant, strs *strtab) (renamed bool, err error) {
 	if r.Number == "" {
-		return fmt.Errorf("registrant has no registration number")
+		return false, fmt.Errorf("registrant has no registration number")
 	}
 	row := encodeRegistrant(r, strs)
-	if old, ok := t.byNumber.Set(row); ok {
-		if ref, _ := regRef(old); ref != "" {
-			t.byRef.Delete(old)
+	old, replaced := t.byNumber.Set(row)
+	if !replaced {
+		if r.ExternalRef != "" {
+			t.byRef.Set(row)
 		}
-		oldR, err := decodeRegistrant(old, strs.table())
-		if err != nil {
-			return err
+		if k := r.DuplicateKey(); k != "" {
+			t.byDup.Set(dupItem{dupHash(k), row})
 		}
-		if k := oldR.DuplicateKey(); k != "" {
-			t.byDup.Delete(dupItem{dupHash(k), old})
-		}
-		t.counts[oldR.Status]--
+		t.counts[r.Status]++
+		return true, nil
+	}
+	o, err := decodeRegHead(old, strs.table())
+	if err != nil {
+		return false, err
+	}
+	// An item equal in its tree's order replaces the old one in place.
+	if o.ExternalRef != r.ExternalRef && o.ExternalRef != "" {
+		t.byRef.Delete(old)
 	}
 	if r.ExternalRef != "" {
 		t.byRef.Set(row)
 	}
-	if k := r.DuplicateKey(); k != "" {
+	k := r.DuplicateKey()
+	if o.Given != r.Given || o.Family != r.Family || o.Email != r.Email {
+		if oldKey := o.DuplicateKey(); oldKey != "" {
+			t.byDup.Delete(dupItem{dupHash(oldKey), old})
+		}
+	}
+	if k != "" {
 		t.byDup.Set(dupItem{dupHash(k), row})
 	}
-	t.counts[r.Status]++
-	return nil
+	if o.Status != r.Status {
+		t.counts[o.Status]--
+		t.counts[r.Status]++
+	}
+	return !sameIndexName(indexName(&o), indexName(r)), nil
 }
 
 func encodeRegistrant(r *register.Registrant, strs *strtab) string {
@@ -192,15 +211,7 @@ func decodeRegistrant(row string, strs []string) (*register.Registrant, error) {
 func decodeRegistrantInto(r *register.Registrant, row string, strs []string) error {
 	d := rowDecoder{s: row, strs: strs}
 	*r = register.Registrant{Restrictions: r.Restrictions[:0], CPD: r.CPD[:0], Qualifications: r.Qualifications[:0]}
-	r.Number = d.str()
-	r.ExternalRef = d.str()
-	r.Status = register.Status(d.sym())
-	r.Given = d.str()
-	r.Family = d.str()
-	r.Nation = d.sym()
-	r.Email = d.str()
-	r.StatusReason = d.sym()
-	r.StatusChangedAt = d.time()
+	d.regHead(r)
 	r.SuspendedUntil = register.Date(d.sym())
 	r.SuspensionReview = register.Date(d.sym())
 	r.Restrictions = reuse(r.Restrictions, d.count())
@@ -246,24 +257,37 @@ func decodeRegistrantInto(r *register.Registrant, row string, strs []string) err
 }
 
 // registrantName decodes only what the name index keeps of a row, its
-// leading fields (see decodeRegistrantInto), for a restore that builds
-// the index beside the full decode.
+// leading fields, for a restore that builds the index beside the full
+// decode.
 func registrantName(row string, strs []string) (nameindex.Name, error) {
+	r, err := decodeRegHead(row, strs)
+	return indexName(&r), err
+}
+
+// decodeRegHead decodes the leading fields of a row (regHead), sharing the
+// row's bytes and allocating nothing.
+func decodeRegHead(row string, strs []string) (register.Registrant, error) {
 	d := rowDecoder{s: row, strs: strs}
-	var n nameindex.Name
-	n.Key = d.str()
-	d.str() // external reference
-	status := register.Status(d.sym())
-	n.Given = d.str()
-	n.Family = d.str()
-	d.sym() // nation
-	d.str() // email
-	d.sym() // status reason
-	changed := d.time()
-	if status == register.Removed {
-		n.Removed = changed
+	var r register.Registrant
+	d.regHead(&r)
+	if d.err != nil {
+		return r, fmt.Errorf("registrant row: %w", d.err)
 	}
-	return n, d.err
+	return r, nil
+}
+
+// regHead decodes a registrant row's leading fields into r, up to its
+// status's time: those its indexes and the name index are made from.
+func (d *rowDecoder) regHead(r *register.Registrant) {
+	r.Number = d.str()
+	r.ExternalRef = d.str()
+	r.Status = register.Status(d.sym())
+	r.Given = d.str()
+	r.Family = d.str()
+	r.Nation = d.sym()
+	r.Email = d.str()
+	r.StatusReason = d.sym()
+	r.StatusChangedAt = d.time()
 }
 
 // reuse returns s resized to n, over its own array if it is big enough:

@@ -417,3 +417,42 @@ func TestCompactedTreesKeepTheirRowsInHalfTheHeap(t *testing.T) {
 	runtime.KeepAlive(c)
 	runtime.KeepAlive(rows)
 }
+
+func TestRegistrantIndexesFollowChangesThatLeaveTheirKeysAlone(t *testing.T) {
+	s := newStore(t)
+	r := person("LW1000017", "Amara", "Nwosu", register.Registered, 1)
+	r.ExternalRef = "OLD-1"
+	write(t, s, 1, func(tx *Txn) error { return tx.PutRegistrant(r) })
+
+	// A CPD record and a lapse: the reference, name and email stay.
+	c := *r
+	c.CPD = []register.CPD{{Year: 2026, Hours: 21, FormalHours: 11}}
+	c.Status, c.ModifyIndex = register.Lapsed, 2
+	write(t, s, 2, func(tx *Txn) error { return tx.PutRegistrant(&c) })
+
+	byRef, err := s.RegistrantByExternalRef("OLD-1")
+	require.NoError(t, err)
+	require.NotNil(t, byRef)
+	assert.Equal(t, &c, byRef, "the reference finds the row as it is now")
+	dup, err := s.LikelyDuplicate(r.DuplicateKey())
+	require.NoError(t, err)
+	require.NotNil(t, dup)
+	assert.Equal(t, &c, dup, "the duplicate key finds the row as it is now")
+	assert.Equal(t, map[register.Status]int{register.Lapsed: 1}, s.RegistrantCounts())
+
+	// A new given name moves the duplicate key; the reference stays.
+	d := c
+	d.Given, d.ModifyIndex = "Ama", 3
+	write(t, s, 3, func(tx *Txn) error { return tx.PutRegistrant(&d) })
+	gone, err := s.LikelyDuplicate(r.DuplicateKey())
+	require.NoError(t, err)
+	assert.Nil(t, gone, "the old name's key finds nobody")
+	dup, err = s.LikelyDuplicate(d.DuplicateKey())
+	require.NoError(t, err)
+	assert.Equal(t, &d, dup)
+	byRef, err = s.RegistrantByExternalRef("OLD-1")
+	require.NoError(t, err)
+	assert.Equal(t, &d, byRef)
+	assert.Equal(t, 1, s.regs(s.read()).t.byDup.Len(), "one duplicate key a registrant")
+	assert.Equal(t, 1, s.regs(s.read()).t.byRef.Len(), "one reference a registrant")
+}

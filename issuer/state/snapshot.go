@@ -204,7 +204,7 @@ func Restore(r io.Reader) (*Store, error) {
 			case *register.Registrant:
 				if bulk.active() {
 					err = errors.New("a registrant record among row blocks")
-				} else if err = tx.regsW().put(obj, s.strs); err == nil {
+				} else if _, err = tx.regsW().put(obj, s.strs); err == nil {
 					s.names.Put(detachedName(obj))
 				}
 			case *register.IssuedCredential:

@@ -74,6 +74,11 @@ func indexName(r *register.Registrant) nameindex.Name {
 	return n
 }
 
+// sameIndexName says a and b are indexed alike.
+func sameIndexName(a, b nameindex.Name) bool {
+	return a.Key == b.Key && a.Given == b.Given && a.Family == b.Family && a.Removed.Equal(b.Removed)
+}
+
 // Write runs fn in one write transaction for the change at log index idx.
 // The transaction commits only if fn returns nil, so a refused change leaves
 // nothing behind.
@@ -98,7 +103,7 @@ func (s *Store) Write(idx uint64, fn func(tx *Txn) error) error {
 	tx.tx.Commit()
 	// Readers may for a moment find a committed change through its old
 	// name; they read the record itself, so nothing they show is stale.
-	for _, r := range tx.registrants {
+	for _, r := range tx.renamed {
 		s.names.Put(indexName(r))
 	}
 	return nil
@@ -134,8 +139,9 @@ type Txn struct {
 	touched  map[string]bool
 	settings *register.Settings
 	events   []pendingEvent
-	// registrants are those put, for the name index once committed.
-	registrants []*register.Registrant
+	// renamed are those put whose indexed name changed, for the name
+	// index once committed.
+	renamed []*register.Registrant
 }
 
 // Index is the log index this transaction writes at.
@@ -173,11 +179,16 @@ func (t *Txn) Registrant(number string) (*register.Registrant, error) {
 
 // PutRegistrant stores a registrant (a new value, never a mutated one).
 func (t *Txn) PutRegistrant(r *register.Registrant) error {
-	if err := t.regsW().put(r, t.strs); err != nil {
+	renamed, err := t.regsW().put(r, t.strs)
+	if err != nil {
 		return fmt.Errorf("state: insert into %s: %w", tableRegistrants, err)
 	}
 	t.touch(tableRegistrants)
-	t.registrants = append(t.registrants, r)
+	if renamed {
+		// Unchanged against this transaction's previous version, which is
+		// either indexed already or in this list with the same name.
+		t.renamed = append(t.renamed, r)
+	}
 	return nil
 }
 

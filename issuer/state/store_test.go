@@ -488,3 +488,54 @@ func TestSearchIndexFollowsWritesAndRestores(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, found(restored, "O’Suilleabhain"))
 }
+
+func TestSearchIndexFollowsRenamesAndRemovalsButNotOtherChanges(t *testing.T) {
+	s := newStore(t)
+	n := regno.Format(100001)
+	r := person(n, "Siân", "Evans", register.Registered, 1)
+	write(t, s, 1, func(tx *Txn) error { return tx.PutRegistrant(r) })
+	search := func(q string, removedBefore time.Time) NameSearch {
+		t.Helper()
+		rs, err := s.Search(namefold.NewQuery(q), 10, removedBefore)
+		require.NoError(t, err)
+		return rs
+	}
+
+	// A change that leaves the name alone: found as before, as it is now.
+	c := *r
+	c.CPD, c.ModifyIndex = []register.CPD{{Year: 2026, Hours: 21}}, 2
+	write(t, s, 2, func(tx *Txn) error { return tx.PutRegistrant(&c) })
+	got := search("sian evans", time.Time{})
+	require.Equal(t, 1, got.Total)
+	assert.Equal(t, &c, got.Registrants[0])
+
+	// A rename: the new name finds them, the old one no longer does.
+	d := c
+	d.Family, d.ModifyIndex = "Pritchard", 3
+	write(t, s, 3, func(tx *Txn) error { return tx.PutRegistrant(&d) })
+	assert.Equal(t, 0, search("evans", time.Time{}).Total)
+	assert.Equal(t, 1, search("sian pritchard", time.Time{}).Total)
+
+	// Renamed and changed again in one transaction: the last name counts.
+	e, f := d, d
+	e.Family, e.ModifyIndex = "Morgan", 4
+	f.Family, f.CPD, f.ModifyIndex = "Morgan", nil, 4
+	write(t, s, 4, func(tx *Txn) error {
+		if err := tx.PutRegistrant(&e); err != nil {
+			return err
+		}
+		return tx.PutRegistrant(&f)
+	})
+	assert.Equal(t, 0, search("pritchard", time.Time{}).Total)
+	got = search("morgan", time.Time{})
+	require.Equal(t, 1, got.Total)
+	assert.Equal(t, &f, got.Registrants[0])
+
+	// A removal, with the name unchanged, is indexed: a search that hides
+	// entries removed before a day after it no longer finds them.
+	g := f
+	g.Status, g.StatusChangedAt, g.ModifyIndex = register.Removed, at.Add(time.Hour), 5
+	write(t, s, 5, func(tx *Txn) error { return tx.PutRegistrant(&g) })
+	assert.Equal(t, 1, search("morgan", time.Time{}).Total)
+	assert.Equal(t, 0, search("morgan", g.StatusChangedAt.AddDate(0, 0, 2)).Total)
+}
