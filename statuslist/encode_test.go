@@ -159,3 +159,36 @@ func mustGet(t *testing.T, l *List, idx int) uint8 {
 	require.NoError(t, err)
 	return v
 }
+
+func TestEncodeQuickRecompressesOnlyChangedChunksAndEncodeRedoesThem(t *testing.T) {
+	l := sparseList(t, 5, targetSize, targetBits, targetFraction)
+	e := NewEncoder()
+	_, err := e.Encode(l)
+	require.NoError(t, err)
+	before := append([][]byte(nil), e.chunks...)
+	assert.False(t, e.Quick())
+
+	// Entry 300,000 lives in byte 75,000: chunk 1.
+	require.NoError(t, l.Set(300_000, mustGet(t, l, 300_000)^Suspended))
+	quick, err := e.EncodeQuick(l)
+	require.NoError(t, err)
+	assert.Equal(t, l.data, inflate(t, quick))
+	got, err := DecodeBytes(targetBits, quick)
+	require.NoError(t, err)
+	assert.Equal(t, l.data, got.data)
+	for i := range e.chunks {
+		assert.Equal(t, i != 1, &before[i][0] == &e.chunks[i][0], "chunk %d reused", i)
+	}
+	assert.True(t, e.Quick())
+
+	cold, err := l.Encode()
+	require.NoError(t, err)
+	assert.Greater(t, len(quick), len(cold), "the quick chunk is not level 9's")
+	again, err := e.EncodeQuick(l)
+	require.NoError(t, err)
+	assert.Equal(t, quick, again, "nothing changed: nothing recompressed")
+	best, err := e.Encode(l)
+	require.NoError(t, err)
+	assert.Equal(t, cold, best, "Encode compresses the quick chunks again at level 9")
+	assert.False(t, e.Quick())
+}

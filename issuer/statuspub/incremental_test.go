@@ -18,6 +18,7 @@ import (
 	"github.com/nalw/linkpass/issuer/state"
 	"github.com/nalw/linkpass/issuer/statuspub"
 	"github.com/nalw/linkpass/keys"
+	"github.com/nalw/linkpass/statuslist"
 )
 
 // flakyChanges is the FSM's journal, which now and then says it no longer
@@ -80,13 +81,23 @@ func TestListsKeptUpToDateMatchAFullRebuild(t *testing.T) {
 				} else {
 					require.NoError(t, inc.PublishDue())
 				}
+				// After a change lists are served compressed quickly, the
+				// same entries in other bytes; a polish compresses them
+				// as a full rebuild does.
+				polished := !signed && rnd.IntN(2) == 0
+				if polished {
+					require.NoError(t, inc.Polish())
+				}
 				want := full.Lists()
 				got := inc.Lists()
 				require.Equal(t, len(want), len(got), "step %d: lists served", step)
 				for i := range want {
 					require.Equal(t, want[i].ID, got[i].ID)
-					require.Equal(t, statusListClaim(t, want[i].Token), statusListClaim(t, got[i].Token),
+					require.Equal(t, statusListEntries(t, want[i].Token), statusListEntries(t, got[i].Token),
 						"step %d: list %s differs from a full rebuild", step, want[i].ID)
+					if (signed || polished) && statusListClaim(t, want[i].Token) != statusListClaim(t, got[i].Token) {
+						t.Fatalf("step %d: list %s is compressed otherwise than a full rebuild's", step, want[i].ID)
+					}
 					if signed && !bytes.Equal(want[i].Token, got[i].Token) {
 						t.Fatalf("step %d: list %s signed at the same moment differs from a full rebuild's", step, want[i].ID)
 					}
@@ -109,6 +120,19 @@ func statusListClaim(t *testing.T, tok []byte) string {
 	var m map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(payload, &m))
 	return string(m["status_list"])
+}
+
+// statusListEntries returns the entries of a token's list, compressed as
+// a fresh encoder compresses them.
+func statusListEntries(t *testing.T, tok []byte) string {
+	t.Helper()
+	var c statuslist.Claim
+	require.NoError(t, json.Unmarshal([]byte(statusListClaim(t, tok)), &c))
+	l, err := c.Decode()
+	require.NoError(t, err)
+	lst, err := l.EncodeString()
+	require.NoError(t, err)
+	return lst
 }
 
 // world is registrants and their credentials changing at random.
@@ -191,4 +215,49 @@ func (w *world) used(list string) int {
 	creds, err := w.r.f.State().CredentialsInList(list)
 	require.NoError(w.t, err)
 	return len(creds)
+}
+
+func TestPolishSignsAgainOnlyListsServedCompressedQuickly(t *testing.T) {
+	r := newReg(t)
+	var mu sync.Mutex
+	now := time.Now().Add(time.Hour).Truncate(time.Second) // ahead of the log
+	p := statuspub.New(statuspub.Config{State: r.f.State, Changes: r.f, TTL: time.Hour, Validity: 24 * time.Hour,
+		Signer: func() (keys.Signer, error) { return r.key, nil },
+		// Each signing a second later, so that a token signed again differs.
+		Clock: func() time.Time { mu.Lock(); defer mu.Unlock(); now = now.Add(time.Second); return now }})
+	_, jti := r.addHolder("Quick", 7)
+	require.NoError(t, p.Rebuild())
+	entry := func(tok []byte) uint8 {
+		var c statuslist.Claim
+		require.NoError(t, json.Unmarshal([]byte(statusListClaim(t, tok)), &c))
+		l, err := c.Decode()
+		require.NoError(t, err)
+		v, err := l.Get(7)
+		require.NoError(t, err)
+		return v
+	}
+	served := func() []byte {
+		l, ok := p.Published("1")
+		require.True(t, ok)
+		return l.Token
+	}
+	rebuilt := served()
+	require.NoError(t, p.Polish())
+	require.Equal(t, rebuilt, served(), "nothing was compressed quickly: nothing signed again")
+
+	r.apply(fsm.RevokeCredential{JTI: jti, Reason: "lost"})
+	require.NoError(t, p.PublishDue())
+	quick := served()
+	require.Equal(t, uint8(statuslist.Invalid), entry(quick))
+	require.NoError(t, p.Polish())
+	polished := served()
+	require.NotEqual(t, quick, polished)
+	require.Equal(t, uint8(statuslist.Invalid), entry(polished))
+	full := statuspub.New(statuspub.Config{State: r.f.State, TTL: time.Hour, Validity: 24 * time.Hour,
+		Signer: func() (keys.Signer, error) { return r.key, nil }, Clock: time.Now})
+	require.NoError(t, full.Rebuild())
+	want, _ := full.Published("1")
+	require.Equal(t, statusListClaim(t, want.Token), statusListClaim(t, polished), "polished as a full rebuild compresses")
+	require.NoError(t, p.Polish())
+	require.Equal(t, polished, served(), "polished once")
 }

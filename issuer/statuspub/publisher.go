@@ -247,6 +247,9 @@ const (
 	// leave every list as served (a credential issued into an entry that
 	// reads valid already, say). It reports whether signing is pending.
 	publishUnsigned
+	// publishPolish signs as publishDue does, and also when lists served
+	// were compressed quickly, to serve them at their smallest.
+	publishPolish
 )
 
 // publish brings the served lists up to the committed state, re-signing
@@ -283,17 +286,33 @@ func (p *Publisher) publish(mode publishMode) (memdb.WatchSet, bool, error) {
 			next.index, next.built = idx, built
 			p.store(&next)
 		}
-		return ws, false, nil
+		if mode != publishPolish || !p.quick() {
+			return ws, false, nil
+		}
 	}
 	if mode == publishUnsigned {
 		return ws, true, nil
 	}
-	err := p.sign(st, tx, now, cur, idx, built)
+	// A change is served quickly: every write that changed a list waits
+	// for it, and level 9 takes tens of milliseconds a dirty chunk, which
+	// under a burst of re-issues is every chunk of every list. The lists
+	// are compressed again at their smallest once the writes pause.
+	err := p.sign(st, tx, now, cur, idx, built, mode == publishDue)
 	return ws, false, err
 }
 
+// quick reports whether a list served was compressed quickly.
+func (p *Publisher) quick() bool {
+	for _, enc := range p.encoders {
+		if enc.Quick() {
+			return true
+		}
+	}
+	return false
+}
+
 // sign signs and serves a token for every list of tx.
-func (p *Publisher) sign(st *state.Store, tx *state.ReadTxn, now time.Time, cur *published, idx, built uint64) error {
+func (p *Publisher) sign(st *state.Store, tx *state.ReadTxn, now time.Time, cur *published, idx, built uint64, quick bool) error {
 	// Never sign a list dated before what the register has already done
 	// or published: with the clock set back it would be stale, or expired,
 	// on arrival, and a verifier would drop a good list for it.
@@ -303,7 +322,7 @@ func (p *Publisher) sign(st *state.Store, tx *state.ReadTxn, now time.Time, cur 
 	if cur != nil && now.Before(cur.at) {
 		return fmt.Errorf("%w: it reads %s, earlier than the lists published at %s; keeping those until it is right", ErrClockBehind, now.UTC().Format(time.RFC3339), cur.at.Format(time.RFC3339))
 	}
-	next, err := p.build(st, tx, now)
+	next, err := p.build(st, tx, now, quick)
 	if err != nil {
 		return err
 	}
@@ -508,7 +527,7 @@ func (p *Publisher) apply(recs []*register.StatusList, changes []fsm.StatusChang
 }
 
 // build signs a token for every list in tx, of store st.
-func (p *Publisher) build(st *state.Store, tx *state.ReadTxn, now time.Time) (*published, error) {
+func (p *Publisher) build(st *state.Store, tx *state.ReadTxn, now time.Time, quick bool) (*published, error) {
 	lists, err := p.entries(st, tx)
 	if err != nil {
 		return nil, err
@@ -536,13 +555,17 @@ func (p *Publisher) build(st *state.Store, tx *state.ReadTxn, now time.Time) (*p
 			enc = statuslist.NewEncoder()
 			p.encoders[l.ID] = enc
 		}
-		claim, err := enc.Claim(list)
+		claim := enc.Claim
+		if quick {
+			claim = enc.ClaimQuick
+		}
+		lst, err := claim(list)
 		if err != nil {
 			return nil, fmt.Errorf("status list %s: %w", l.ID, err)
 		}
 		uri := URI(issuerURL, l.ID)
 		tok, err := sign(signer, statuslist.TokenClaims{
-			Subject: uri, Issuer: issuerURL, IssuedAt: iat, Expiry: iat.Add(p.cfg.Validity), TTL: p.cfg.TTL, StatusList: &claim, Sequence: seq,
+			Subject: uri, Issuer: issuerURL, IssuedAt: iat, Expiry: iat.Add(p.cfg.Validity), TTL: p.cfg.TTL, StatusList: &lst, Sequence: seq,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("signing status list %s: %w", l.ID, err)
@@ -591,8 +614,9 @@ func (p *Publisher) Run(ctx context.Context) {
 	// snapshot restore (a new store, whose changes the old watch misses)
 	// and a clock that has caught up.
 	const poll = time.Second
+	mode := publishDue
 	for {
-		ws, _, err := p.publish(publishDue)
+		ws, _, err := p.publish(mode)
 		p.report(err)
 		if ws == nil {
 			ws = memdb.NewWatchSet()
@@ -602,6 +626,11 @@ func (p *Publisher) Run(ctx context.Context) {
 		cancel()
 		if ctx.Err() != nil {
 			return
+		}
+		// A poll without a change polishes what was served quickly.
+		mode = publishDue
+		if !fired {
+			mode = publishPolish
 		}
 		if !fired || coalesce < 0 {
 			continue
