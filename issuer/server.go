@@ -71,10 +71,15 @@ type Config struct {
 	ObserveApply func(time.Duration)
 	// ApplyTimeout bounds how long a change may wait to be committed.
 	ApplyTimeout time.Duration
-	// SnapshotThreshold is how many log entries trigger a snapshot.
+	// SnapshotThreshold is how many log entries since the last snapshot
+	// trigger one (8192 by default).
 	SnapshotThreshold uint64
-	// SnapshotInterval is how often Raft checks whether to snapshot
-	// (Raft's default, 2 minutes, when zero); tests shorten it.
+	// SnapshotBytes is how many bytes of log entries since the last
+	// snapshot trigger one (16 MiB by default): a few large entries, an
+	// import's batches, replay as slowly as many small ones.
+	SnapshotBytes uint64
+	// SnapshotInterval is how often the register checks whether to
+	// snapshot (every second when zero).
 	SnapshotInterval time.Duration
 	// TrailingLogs is how many log entries a snapshot leaves in the log
 	// (1024 by default); tests lower it to make the log start after a
@@ -128,6 +133,12 @@ func (c *Config) init() {
 	}
 	if c.SnapshotThreshold == 0 {
 		c.SnapshotThreshold = 8192
+	}
+	if c.SnapshotBytes == 0 {
+		c.SnapshotBytes = 16 << 20
+	}
+	if c.SnapshotInterval == 0 {
+		c.SnapshotInterval = time.Second
 	}
 	if c.StatusListSize == 0 {
 		c.StatusListSize = statuslist.RecommendedSize
@@ -277,6 +288,7 @@ func Open(cfg Config) (*Server, error) {
 	var wctx context.Context
 	wctx, s.stopWatch = context.WithCancel(context.Background())
 	go s.watch.Run(wctx, s.cfg.StorageCheckEvery)
+	go s.snapshotWhenBehind()
 	s.ready.Store(true)
 	// What a start spent its time on: a slow start says which part to
 	// look at (operator guide, Performance).
@@ -351,11 +363,10 @@ func (s *Server) openRaft(m datadir.Marker, fresh bool) error {
 	conf := raft.DefaultConfig()
 	conf.LocalID = raft.ServerID(m.NodeID)
 	conf.Logger = hlog
+	// Raft's own check, every 2 minutes, stays as a backstop to
+	// snapshotWhenBehind's.
 	conf.SnapshotThreshold = s.cfg.SnapshotThreshold
 	conf.TrailingLogs = s.cfg.TrailingLogs
-	if s.cfg.SnapshotInterval > 0 {
-		conf.SnapshotInterval = s.cfg.SnapshotInterval
-	}
 	conf.MaxAppendEntries = 256
 	// One voter elects itself: short timeouts make start-up quick.
 	conf.HeartbeatTimeout = 100 * time.Millisecond
@@ -736,16 +747,41 @@ func (s *Server) Backup() (*backup.Archive, error) {
 	return backup.Take(s.State().Snapshot(), datadir.Layout(s.cfg.DataDir), s.marker, s.cfg.Clock())
 }
 
+// snapshotWhenBehind takes a snapshot whenever what a start after a
+// crash would replay passes SnapshotThreshold entries or SnapshotBytes
+// bytes, so that a restart is bounded by the register's size, not by how
+// much changed since the last snapshot. Raft itself looks only every two
+// minutes, and only at entries: an import of a million applies in about
+// 500 entries, which it would leave for the log to replay.
+func (s *Server) snapshotWhenBehind() {
+	t := time.NewTicker(s.cfg.SnapshotInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.closing:
+			return
+		case <-t.C:
+		}
+		entries, bytes := s.fsm.Backlog()
+		if entries < s.cfg.SnapshotThreshold && bytes < s.cfg.SnapshotBytes {
+			continue
+		}
+		s.snapshotOrWarn()
+	}
+}
+
+// snapshotOrWarn takes a snapshot; nothing is lost if it fails, so it
+// only warns.
+func (s *Server) snapshotOrWarn() {
+	if err := s.Snapshot(); err != nil && !errors.Is(err, raft.ErrNothingNewToSnapshot) && !errors.Is(err, raft.ErrRaftShutdown) {
+		s.logger.Warn("snapshot failed; the next start replays the log", "err", err)
+	}
+}
+
 // SnapshotSoon starts a snapshot in the background, for after a bulk
 // change: taking one of a large register can outlast a client's patience,
 // and nothing waits on it.
-func (s *Server) SnapshotSoon() {
-	go func() {
-		if err := s.Snapshot(); err != nil && !errors.Is(err, raft.ErrNothingNewToSnapshot) && !errors.Is(err, raft.ErrRaftShutdown) {
-			s.logger.Warn("snapshot failed; the next start replays the log", "err", err)
-		}
-	}()
-}
+func (s *Server) SnapshotSoon() { go s.snapshotOrWarn() }
 
 // Snapshot asks Raft to take a snapshot now.
 func (s *Server) Snapshot() error { return s.raft.Snapshot().Error() }

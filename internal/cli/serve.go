@@ -68,7 +68,7 @@ type clusterFlags struct {
 	leaderLostAfter                                    time.Duration
 	// Snapshot tuning, hidden: tests make a leader truncate its log so
 	// that a new node must be sent a snapshot.
-	snapThreshold, trailingLogs uint64
+	snapThreshold, snapBytes, trailingLogs uint64
 	snapInterval                time.Duration
 }
 
@@ -84,9 +84,10 @@ func (c *clusterFlags) register(fl *pflag.FlagSet) {
 	fl.DurationVar(&c.leaderLostAfter, "leader-lost-after", 5*time.Second, "how long a follower may be without a leader before readyz and every response say it may be behind")
 	fl.BoolVar(&c.faultInjection, "fault-injection", false, "tests only: SIGUSR1 cuts this node off from the cluster, SIGUSR2 reconnects it")
 	_ = fl.MarkHidden("fault-injection")
-	fl.Uint64Var(&c.snapThreshold, "raft-snapshot-threshold", 0, "log entries that trigger a snapshot (default 8192)")
+	fl.Uint64Var(&c.snapThreshold, "raft-snapshot-threshold", 0, "log entries since the last snapshot that trigger one (default 8192)")
+	fl.Uint64Var(&c.snapBytes, "raft-snapshot-bytes", 0, "bytes of log entries since the last snapshot that trigger one (default 16 MiB)")
 	fl.Uint64Var(&c.trailingLogs, "raft-trailing-logs", 0, "log entries a snapshot leaves in the log (default 1024)")
-	fl.DurationVar(&c.snapInterval, "raft-snapshot-interval", 0, "how often to check whether to snapshot (default 2m)")
+	fl.DurationVar(&c.snapInterval, "raft-snapshot-interval", 0, "how often to check whether to snapshot (default 1s)")
 	for _, n := range []string{"raft-snapshot-threshold", "raft-trailing-logs", "raft-snapshot-interval"} {
 		_ = fl.MarkHidden(n)
 	}
@@ -334,7 +335,7 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	// A demonstration on a new directory is a request for a new register.
 	srv, err := issuer.Open(issuer.Config{DataDir: f.data, Create: f.init || f.demo, IssuerURL: f.issuerURL, DefaultIssuerURL: issuer.DefaultIssuerURL(ln.Addr().String()),
 		RegisterName: f.registerName, Logger: logger, ObserveApply: reg.ObserveApply, StatusListTTL: f.statusTTL, LapseConfirmShare: f.lapseShare,
-		Cluster: cl, KEK: kek, SnapshotThreshold: f.cluster.snapThreshold, TrailingLogs: f.cluster.trailingLogs, SnapshotInterval: f.cluster.snapInterval})
+		Cluster: cl, KEK: kek, SnapshotThreshold: f.cluster.snapThreshold, SnapshotBytes: f.cluster.snapBytes, TrailingLogs: f.cluster.trailingLogs, SnapshotInterval: f.cluster.snapInterval})
 	if err != nil {
 		return withCode(ExitCannot, err)
 	}

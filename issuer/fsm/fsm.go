@@ -23,6 +23,11 @@ type FSM struct {
 	state   atomic.Pointer[state.Store]
 	logger  *slog.Logger
 	journal statusJournal
+
+	// What a start would replay: entries and their bytes applied, in all
+	// and as of the last snapshot or restore (see Backlog).
+	entries, bytes         atomic.Uint64
+	snapEntries, snapBytes atomic.Uint64
 }
 
 // New returns an FSM over an empty store.
@@ -128,7 +133,28 @@ func decodeEntry(l *raft.Log) *decoded {
 // Apply applies one log entry. It returns Applied, or an error when the
 // register's rules refused the change; a refused change leaves the store
 // untouched.
-func (f *FSM) Apply(l *raft.Log) any { return f.applyDecoded(l, decodeEntry(l)) }
+func (f *FSM) Apply(l *raft.Log) any {
+	f.count(l)
+	return f.applyDecoded(l, decodeEntry(l))
+}
+
+func (f *FSM) count(l *raft.Log) {
+	f.entries.Add(1)
+	f.bytes.Add(uint64(len(l.Data)))
+}
+
+// Backlog is how many entries, and how many bytes of them, were applied
+// since the last snapshot was taken or restored: what a start after a
+// crash would replay from the log.
+func (f *FSM) Backlog() (entries, bytes uint64) {
+	return f.entries.Load() - f.snapEntries.Load(), f.bytes.Load() - f.snapBytes.Load()
+}
+
+// snapshotted records that the state as applied now is in a snapshot.
+func (f *FSM) snapshotted() {
+	f.snapEntries.Store(f.entries.Load())
+	f.snapBytes.Store(f.bytes.Load())
+}
 
 // decodeAhead is how many entries of a batch are decoded ahead of the one
 // being applied.
@@ -168,6 +194,7 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []any {
 	for i, l := range logs {
 		d := <-ready[i]
 		if d != nil {
+			f.count(l)
 			out[i] = f.applyDecoded(l, d)
 		}
 		<-slots
@@ -228,6 +255,10 @@ type Applied struct {
 // Snapshot returns a point-in-time snapshot. Raft persists it off the apply
 // path.
 func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
+	// Raft calls this between applies, so the snapshot holds exactly what
+	// was applied. Should persisting it fail, the backlog is undercounted
+	// until the next snapshot, which Raft's own threshold still takes.
+	f.snapshotted()
 	return &snapshot{snap: f.State().Snapshot()}, nil
 }
 
@@ -242,6 +273,7 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 	}
 	f.journal.reset(s, s.Index(""))
 	f.state.Store(s)
+	f.snapshotted()
 	// At a start, or when a leader sends this node its snapshot.
 	f.logger.Info("register restored from a snapshot", "index", s.Index(""), "took_s", math.Round(time.Since(t0).Seconds()*1000)/1000)
 	return nil
