@@ -69,7 +69,7 @@ type clusterFlags struct {
 	// Snapshot tuning, hidden: tests make a leader truncate its log so
 	// that a new node must be sent a snapshot.
 	snapThreshold, snapBytes, trailingLogs uint64
-	snapInterval                time.Duration
+	snapInterval                           time.Duration
 }
 
 func (c *clusterFlags) register(fl *pflag.FlagSet) {
