@@ -756,26 +756,41 @@ func (s *Server) Backup() (*backup.Archive, error) {
 func (s *Server) snapshotWhenBehind() {
 	t := time.NewTicker(s.cfg.SnapshotInterval)
 	defer t.Stop()
+	var notBefore time.Time
 	for {
 		select {
 		case <-s.closing:
 			return
-		case <-t.C:
+		case now := <-t.C:
+			if now.Before(notBefore) {
+				continue
+			}
 		}
 		entries, bytes := s.fsm.Backlog()
 		if entries < s.cfg.SnapshotThreshold && bytes < s.cfg.SnapshotBytes {
 			continue
 		}
-		s.snapshotOrWarn()
+		if !s.snapshotOrWarn() {
+			// A full disk fails every time: do not spend a core on
+			// retrying each second, nor fill the log with warnings.
+			notBefore = time.Now().Add(snapshotRetryAfter)
+		}
 	}
 }
 
-// snapshotOrWarn takes a snapshot; nothing is lost if it fails, so it
-// only warns.
-func (s *Server) snapshotOrWarn() {
-	if err := s.Snapshot(); err != nil && !errors.Is(err, raft.ErrNothingNewToSnapshot) && !errors.Is(err, raft.ErrRaftShutdown) {
+// snapshotRetryAfter is how long snapshotWhenBehind waits after a failed
+// snapshot.
+const snapshotRetryAfter = 30 * time.Second
+
+// snapshotOrWarn takes a snapshot, and reports whether it did or there
+// was nothing to take; nothing is lost if it fails, so it only warns.
+func (s *Server) snapshotOrWarn() bool {
+	err := s.Snapshot()
+	if err != nil && !errors.Is(err, raft.ErrNothingNewToSnapshot) && !errors.Is(err, raft.ErrRaftShutdown) {
 		s.logger.Warn("snapshot failed; the next start replays the log", "err", err)
+		return false
 	}
+	return true
 }
 
 // SnapshotSoon starts a snapshot in the background, for after a bulk
