@@ -23,7 +23,14 @@ import (
 
 func benchOpen(b *testing.B, dir string) *issuer.Server {
 	b.Helper()
-	srv, err := issuer.Open(issuer.Config{DataDir: dir, Create: true, IssuerURL: "https://register.example.org"})
+	return benchOpenConfig(b, issuer.Config{DataDir: dir})
+}
+
+// benchOpenConfig is benchOpen with more of the configuration.
+func benchOpenConfig(b *testing.B, cfg issuer.Config) *issuer.Server {
+	b.Helper()
+	cfg.Create, cfg.IssuerURL = true, "https://register.example.org"
+	srv, err := issuer.Open(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
