@@ -62,7 +62,17 @@ func main() {
 	flag.StringVar(&c.keep, "data", "", "data directory to use and keep (default: a temporary one, removed)")
 	flag.BoolVar(&c.replay, "replay", true, "also measure a restart after kill -9 at the end of an import through the API into a new register, before the import's closing snapshot")
 	flag.StringVar(&c.phases, "phases", "import,mix,search,entry,rss,restart", "phases to run, in order (also: replay, which restart runs unless -replay=false)")
+	logPath := flag.String("server-log", "", "file to copy the servers' standard error to: their logs and the collector's trace")
 	flag.Parse()
+	if *logPath != "" {
+		f, err := os.Create(*logPath)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest:", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		serverLog = f
+	}
 	if c.mix < 0 {
 		c.mix = c.registrants
 	}
@@ -75,6 +85,9 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// serverLog, if not nil, gets a copy of every server's standard error.
+var serverLog io.Writer
 
 func run(c config) error {
 	tmp, err := os.MkdirTemp("", "linkpass-load-")
@@ -129,16 +142,18 @@ func run(c config) error {
 			report("writes (credential issue + CPD, 32 clients)", "%s; server CPU %.0f µs a write", res, float64((srv.cpu()-cpu0).Microseconds())/float64(res.n))
 		case "search":
 			queries := names.Queries(rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())), c.registrants, 4096)
-			res := load(c.clients, c.maxRequests, c.duration, func(cl *http.Client, i int) error {
-				return expect(cl, srv.get("/v1/register?q="+urlQuery(queries[i%len(queries)])), http.StatusOK)
+			readPhase(srv, "name search (public, 32 clients)", func() result {
+				return load(c.clients, c.maxRequests, c.duration, func(cl *http.Client, i int) error {
+					return expect(cl, srv.get("/v1/register?q="+urlQuery(queries[i%len(queries)])), http.StatusOK)
+				})
 			})
-			report("name search (public, 32 clients)", "%s", res)
 		case "entry":
-			res := load(c.clients, c.maxRequests, c.duration, func(cl *http.Client, i int) error {
-				n := regno.Format(regno.FirstSerial + uint64(rand.IntN(c.registrants)))
-				return expect(cl, srv.get("/v1/register/"+n), http.StatusOK)
+			readPhase(srv, "entry by number (public, 32 clients)", func() result {
+				return load(c.clients, c.maxRequests, c.duration, func(cl *http.Client, i int) error {
+					n := regno.Format(regno.FirstSerial + uint64(rand.IntN(c.registrants)))
+					return expect(cl, srv.get("/v1/register/"+n), http.StatusOK)
+				})
 			})
-			report("entry by number (public, 32 clients)", "%s", res)
 		case "rss":
 			time.Sleep(2 * time.Second)
 			rss, hwm := srv.rss()
@@ -285,23 +300,27 @@ type result struct {
 	n, errs int
 	elapsed time.Duration
 	lat     []time.Duration
+	starts  []time.Time // of each request, in the order of lat until String sorts lat
 	first   error
 }
 
 func (r result) String() string {
-	slices.Sort(r.lat)
-	q := func(p float64) time.Duration {
-		if len(r.lat) == 0 {
-			return 0
-		}
-		return r.lat[min(len(r.lat)-1, int(p*float64(len(r.lat))))]
-	}
+	lat := slices.Sorted(slices.Values(r.lat))
+	q := func(p float64) time.Duration { return quantile(lat, p) }
 	s := fmt.Sprintf("%d requests in %.1f s: %.0f req/s, p50 %s p99 %s, %d errors",
 		r.n, r.elapsed.Seconds(), float64(r.n)/r.elapsed.Seconds(), q(0.50).Round(10*time.Microsecond), q(0.99).Round(10*time.Microsecond), r.errs)
 	if r.first != nil {
 		s += " (first: " + r.first.Error() + ")"
 	}
 	return s
+}
+
+// quantile returns the p quantile of sorted latencies.
+func quantile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(len(sorted)-1, int(p*float64(len(sorted))))]
 }
 
 // load runs fn from clients goroutines until limit calls or d has passed.
@@ -313,6 +332,7 @@ func load(clients, limit int, d time.Duration, fn func(cl *http.Client, i int) e
 	var mu sync.Mutex
 	var res result
 	lats := make([][]time.Duration, clients)
+	starts := make([][]time.Time, clients)
 	deadline := time.Now().Add(d)
 	t0 := time.Now()
 	var wg sync.WaitGroup
@@ -328,6 +348,7 @@ func load(clients, limit int, d time.Duration, fn func(cl *http.Client, i int) e
 				s := time.Now()
 				err := fn(cl, i)
 				lats[w] = append(lats[w], time.Since(s))
+				starts[w] = append(starts[w], s)
 				if err != nil {
 					errs.Add(1)
 					mu.Lock()
@@ -341,8 +362,9 @@ func load(clients, limit int, d time.Duration, fn func(cl *http.Client, i int) e
 	}
 	wg.Wait()
 	res.elapsed = time.Since(t0)
-	for _, l := range lats {
+	for w, l := range lats {
 		res.lat = append(res.lat, l...)
+		res.starts = append(res.starts, starts[w]...)
 	}
 	res.n, res.errs = len(res.lat), int(errs.Load())
 	return res
@@ -373,6 +395,7 @@ type server struct {
 	ready                    time.Duration
 	stderr                   *bytes.Buffer
 	mu                       *sync.Mutex
+	started                  time.Time // when the process was started, which the collector's trace counts from
 }
 
 type lockedWriter struct {
@@ -414,7 +437,14 @@ func start(binary, data string) (*server, error) {
 	}
 	s.cmd = exec.Command(binary, args...)
 	s.cmd.Stderr = lockedWriter{s.mu, s.stderr}
+	if serverLog != nil {
+		s.cmd.Stderr = io.MultiWriter(s.cmd.Stderr, serverLog)
+	}
+	// The collector's trace, a line a cycle, says whether a phase's
+	// slowest requests are the ones a collection overlapped (readPhase).
+	s.cmd.Env = append(os.Environ(), "GODEBUG=gctrace=1")
 	t0 := time.Now()
+	s.started = t0
 	if err := s.cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -527,4 +557,82 @@ func (s *server) rss() (int64, int64) {
 		}
 	}
 	return rss, hwm
+}
+
+// readPhase runs a read phase and reports it twice: its figures, and
+// where its time went. The second line gives the server's and this
+// process's CPU (they share the machine's cores, so a request waits for
+// either), the collections that ran during it, and the p99 of requests a
+// collection overlapped against that of the others: whether the slowest
+// requests are the collector's.
+func readPhase(srv *server, what string, run func() result) {
+	srv.mu.Lock()
+	from := srv.stderr.Len()
+	srv.mu.Unlock()
+	cpu0, self0 := srv.cpu(), selfCPU()
+	res := run()
+	cpu, self := srv.cpu()-cpu0, selfCPU()-self0
+	report(what, "%s", res)
+	srv.mu.Lock()
+	trace := srv.stderr.String()[from:]
+	srv.mu.Unlock()
+	cycles := gcCycles(trace, srv.started)
+	var marking time.Duration
+	var in, out []time.Duration
+	for i, s := range res.starts {
+		end := s.Add(res.lat[i])
+		overlapped := false
+		for _, c := range cycles {
+			if s.Before(c.end) && end.After(c.start) {
+				overlapped = true
+				break
+			}
+		}
+		if overlapped {
+			in = append(in, res.lat[i])
+		} else {
+			out = append(out, res.lat[i])
+		}
+	}
+	for _, c := range cycles {
+		marking += c.end.Sub(c.start)
+	}
+	slices.Sort(in)
+	slices.Sort(out)
+	perReq := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(max(res.n, 1)) }
+	report("  where the time went", "CPU a request: server %.0f µs, clients %.0f µs; %d collections, %.1f s of %.1f s collecting; p99 %s of the %d requests one overlapped, %s of the %d others",
+		perReq(cpu), perReq(self), len(cycles), marking.Seconds(), res.elapsed.Seconds(),
+		quantile(in, 0.99).Round(10*time.Microsecond), len(in), quantile(out, 0.99).Round(10*time.Microsecond), len(out))
+}
+
+// gcCycle is one collection of the server's, from its trace line.
+type gcCycle struct{ start, end time.Time }
+
+// gcTraceRe matches a gctrace line's start (seconds since the process
+// started) and its clock times in ms: sweep termination, concurrent mark
+// and scan, mark termination.
+var gcTraceRe = regexp.MustCompile(`(?m)^gc \d+ @([0-9.]+)s \d+%: ([0-9.]+)\+([0-9.]+)\+([0-9.]+) ms clock`)
+
+func gcCycles(trace string, started time.Time) []gcCycle {
+	var out []gcCycle
+	for _, m := range gcTraceRe.FindAllStringSubmatch(trace, -1) {
+		at, _ := strconv.ParseFloat(m[1], 64)
+		var ms float64
+		for _, f := range m[2:] {
+			v, _ := strconv.ParseFloat(f, 64)
+			ms += v
+		}
+		start := started.Add(time.Duration(at * float64(time.Second)))
+		out = append(out, gcCycle{start, start.Add(time.Duration(ms * float64(time.Millisecond)))})
+	}
+	return out
+}
+
+// selfCPU returns the CPU time this process (the clients) has used.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
