@@ -1,7 +1,9 @@
 package state
 
 import (
+	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"syscall"
 	"testing"
 	"time"
@@ -52,4 +54,30 @@ var lookupStore *sizedStore
 type sizedStore struct {
 	s *Store
 	n int
+}
+
+// BenchmarkRegistrantRowsInAnyOrder measures finding registrants' rows by
+// number in a random order, as a name search finds its hits (up to 50 a
+// search), in a register of LINKPASS_BENCH_REGISTRANTS restored from a
+// snapshot, as a restart leaves it.
+func BenchmarkRegistrantRowsInAnyOrder(b *testing.B) {
+	n := benchN()
+	s, err := New()
+	must(b, err)
+	fillTypicalBatched(b, s, n, 1000)
+	var buf bytes.Buffer
+	must(b, s.Snapshot().Persist(&buf))
+	s, err = Restore(&buf)
+	must(b, err)
+	numbers := make([]string, n)
+	for i, p := range rand.New(rand.NewPCG(1, 2)).Perm(n) {
+		numbers[i] = fmt.Sprintf("LW%07d", 1000000+p)
+	}
+	regs := s.regs(s.read())
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, ok := regs.row(numbers[i%n]); !ok {
+			b.Fatalf("no row for %s", numbers[i%n])
+		}
+	}
 }

@@ -16,10 +16,53 @@ import (
 // (register.DuplicateKey, so that likely duplicates are found without
 // reading the whole register), and a count by status.
 type regTrees struct {
-	byNumber *btree.BTreeG[string]
+	byNumber *btree.BTreeG[numItem]
 	byRef    *btree.BTreeG[string]
 	byDup    *btree.BTreeG[dupItem]
 	counts   map[register.Status]int
+}
+
+// numItem is a row under a key of its number (numKey), so that a lookup
+// compares keys in the tree's own arrays and reads only the row it finds:
+// reading each row on the way down was a cache miss a comparison, a
+// quarter of a name search at 1,000,000 (up to 50 hits each).
+type numItem struct {
+	k   uint64
+	row string
+}
+
+// numKey packs a number of two bytes and then 1 to 13 digits, as
+// registration numbers are (LW, the serial and a check digit), into a
+// key that orders as the numbers do as strings: the two bytes, then each
+// digit as 1 to 10 in base 11, a digit short of 13 as 0, since a string
+// orders before any longer one it starts. Any other number has key 0 and
+// is compared as a string.
+func numKey(number string) uint64 {
+	const maxDigits = 13 // 11^13 < 2^47
+	if len(number) < 3 || len(number) > 2+maxDigits {
+		return 0
+	}
+	var k uint64
+	for i := 2; i < 2+maxDigits; i++ {
+		k *= 11
+		if i < len(number) {
+			c := number[i]
+			if c < '0' || c > '9' {
+				return 0
+			}
+			k += uint64(c-'0') + 1
+		}
+	}
+	return 1<<63 | uint64(number[0])<<55 | uint64(number[1])<<47 | k
+}
+
+func newNumItem(row string) numItem { return numItem{numKey(regNumber(row)), row} }
+
+func numLess(a, b numItem) bool {
+	if a.k != 0 && b.k != 0 {
+		return a.k < b.k
+	}
+	return regNumber(a.row) < regNumber(b.row)
 }
 
 // dupItem is a row under a hash of its duplicate key: the key itself is
@@ -55,7 +98,7 @@ func regRef(row string) (ref, number string) {
 
 func newRegTrees() *regTrees {
 	return &regTrees{
-		byNumber: newTree(func(a, b string) bool { return regNumber(a) < regNumber(b) }),
+		byNumber: newTree(numLess),
 		byRef: newTree(func(a, b string) bool {
 			ra, na := regRef(a)
 			rb, nb := regRef(b)
@@ -106,7 +149,8 @@ func (t *regTrees) put(r *register.Registrant, strs *strtab) (renamed bool, err 
 		return false, fmt.Errorf("registrant has no registration number")
 	}
 	row := encodeRegistrant(r, strs)
-	old, replaced := t.byNumber.Set(row)
+	it, replaced := t.byNumber.Set(newNumItem(row))
+	old := it.row
 	if !replaced {
 		if r.ExternalRef != "" {
 			t.byRef.Set(row)
@@ -327,7 +371,10 @@ func (v regView) get(number string) (*register.Registrant, error) {
 }
 
 // row returns the row of the registrant with number, undecoded.
-func (v regView) row(number string) (string, bool) { return v.t.byNumber.Get(regProbe(number, "")) }
+func (v regView) row(number string) (string, bool) {
+	it, ok := v.t.byNumber.Get(numItem{numKey(number), regProbe(number, "")})
+	return it.row, ok
+}
 
 // byExternalRef returns the registrant imported with ref, or nil.
 func (v regView) byExternalRef(ref string) (*register.Registrant, error) {
@@ -383,7 +430,8 @@ func (v regView) each(status register.Status, fn func(*register.Registrant) erro
 		}
 	}
 	var err error
-	v.t.byNumber.Scan(func(row string) bool {
+	v.t.byNumber.Scan(func(it numItem) bool {
+		row := it.row
 		if status != "" && regStatusID(row) != want {
 			return true
 		}
@@ -431,7 +479,8 @@ func (v regView) counts() map[register.Status]int {
 func (v regView) byEmail(email string) ([]*register.Registrant, error) {
 	var out []*register.Registrant
 	var err error
-	v.t.byNumber.Scan(func(row string) bool {
+	v.t.byNumber.Scan(func(it numItem) bool {
+		row := it.row
 		if e := regEmail(row); e == "" || !strings.EqualFold(e, email) {
 			return true
 		}

@@ -456,3 +456,18 @@ func TestRegistrantIndexesFollowChangesThatLeaveTheirKeysAlone(t *testing.T) {
 	assert.Equal(t, 1, s.regs(s.read()).t.byDup.Len(), "one duplicate key a registrant")
 	assert.Equal(t, 1, s.regs(s.read()).t.byRef.Len(), "one reference a registrant")
 }
+
+func TestNumberKeysOrderAsTheNumbers(t *testing.T) {
+	numbers := []string{"", "A", "LW", "LW0", "LW00", "LW1", "LW10", "LW1000015", "LW10000015", "LW1000002", "LW100001x",
+		"LW9999999999999", "LW99999999999999", "LX1", "Lw1", "lw1", "LW1 2", "\xffW1", "LW\xff"}
+	for _, a := range numbers {
+		for _, b := range numbers {
+			ia, ib := numItem{numKey(a), regProbe(a, "")}, numItem{numKey(b), regProbe(b, "")}
+			assert.Equal(t, a < b, numLess(ia, ib), "%q < %q", a, b)
+		}
+	}
+	assert.NotZero(t, numKey("LW1000015"))
+	assert.NotZero(t, numKey("LW9999999999999"), "13 digits")
+	assert.Zero(t, numKey("LW99999999999999"), "14 digits")
+	assert.Zero(t, numKey("LW100001x"))
+}

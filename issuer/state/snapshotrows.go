@@ -69,9 +69,9 @@ func persistStrings(strs []string, record func(byte, []byte) error) error {
 	return nil
 }
 
-// persistRows writes a tree's rows in blocks and returns each row's
-// position.
-func persistRows(tree *btree.BTreeG[string], typ byte, record func(byte, []byte) error) (map[uintptr]uint32, error) {
+// persistRows writes a tree's rows (each item's, by rowOf) in blocks and
+// returns each row's position.
+func persistRows[T any](tree *btree.BTreeG[T], rowOf func(T) string, typ byte, record func(byte, []byte) error) (map[uintptr]uint32, error) {
 	pos := make(map[uintptr]uint32, tree.Len())
 	var body, block []byte
 	n := 0
@@ -85,7 +85,8 @@ func persistRows(tree *btree.BTreeG[string], typ byte, record func(byte, []byte)
 	}
 	var err error
 	i := uint32(0)
-	tree.Scan(func(row string) bool {
+	tree.Scan(func(it T) bool {
+		row := rowOf(it)
 		pos[rowID(row)] = i
 		i++
 		block = appendString(block, row)
@@ -142,7 +143,7 @@ func (snap *Snapshot) persistBulk(record func(byte, []byte) error) error {
 		return err
 	}
 	regs := bulkOf(snap.tx, tableRegistrants).regs
-	pos, err := persistRows(regs.byNumber, recordRegRows, record)
+	pos, err := persistRows(regs.byNumber, func(it numItem) string { return it.row }, recordRegRows, record)
 	if err != nil {
 		return err
 	}
@@ -158,7 +159,7 @@ func (snap *Snapshot) persistBulk(record func(byte, []byte) error) error {
 		return err
 	}
 	creds := bulkOf(snap.tx, tableCredentials).creds
-	if pos, err = persistRows(creds.byJTI, recordCredRows, record); err != nil {
+	if pos, err = persistRows(creds.byJTI, func(row string) string { return row }, recordCredRows, record); err != nil {
 		return err
 	}
 	if err := persistOrder(recordCredOrder, orderCredByReg, plain(creds.byRegistrant), pos, false, record); err != nil {
@@ -377,7 +378,7 @@ func (b *bulkRestore) rows(table string, rows []string) (err error) {
 	case tableRegistrants:
 		t := b.tx.regsW()
 		for _, row := range rows {
-			if _, dup := t.byNumber.Load(row); dup {
+			if _, dup := t.byNumber.Load(newNumItem(row)); dup {
 				return fmt.Errorf("two rows for registrant %s", regNumber(row))
 			}
 		}
