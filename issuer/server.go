@@ -14,6 +14,7 @@ import (
 	"math"
 	"net"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -295,6 +296,12 @@ func Open(cfg Config) (*Server, error) {
 	s.logger.Info("register open", "index", s.State().Index(""),
 		"checks_s", seconds(s.checkedAt.Sub(t0)), "snapshot_s", seconds(tLoaded.Sub(s.checkedAt)),
 		"log_s", seconds(tCaughtUp.Sub(tLoaded)), "status_lists_s", seconds(time.Since(tCaughtUp)), "total_s", seconds(time.Since(t0)))
+	// A restore holds the collector back (state.Restore), so its garbage
+	// stays resident until the heap next reaches twice what the collector
+	// last saw live during it: at 1,000,000 registrants 2.5 GB for a
+	// register of 400 MB, for the first minute of serving. Collect it now,
+	// beside the first requests, and hand its pages back.
+	go debug.FreeOSMemory()
 	return s, nil
 }
 
