@@ -6,12 +6,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"testing"
 	"time"
 
 	"github.com/nalw/linkpass/issuer"
 	"github.com/nalw/linkpass/issuer/bulkimport"
 	"github.com/nalw/linkpass/issuer/register"
+	"github.com/nalw/linkpass/regno"
 )
 
 // importRecords returns n records as a migrated register has them: two
@@ -53,12 +55,63 @@ func BenchmarkRestartReplayingAnImport(b *testing.B) {
 	cfg.DataDir = dir
 	srv := benchOpenConfig(b, cfg)
 	importAll(b, srv, importRecords(n, 0))
-	// What a kill -9 leaves: the log as fsynced, no snapshot of the import.
+	reopenCrashed(b, srv, dir, never, func(s *issuer.Server) {
+		if got := len(mustRegistrants(b, s)); got != n {
+			b.Fatalf("restarted with %d registrants, want %d", got, n)
+		}
+	}, n, "row")
+}
+
+// BenchmarkRestartReplayingWrites measures a start that must replay
+// credential issues from the log: LINKPASS_BENCH_REGISTRANTS registrants
+// (20,000 by default) imported and snapshotted, then a credential issued
+// to each with no snapshot, the data directory copied as it is on disk,
+// then opened. What a write costs to replay bounds how many a snapshot
+// may leave behind (Config.SnapshotThreshold).
+func BenchmarkRestartReplayingWrites(b *testing.B) {
+	n := benchRegistrants(20_000)
+	dir := filepath.Join(b.TempDir(), "reg")
+	never := issuer.Config{SnapshotBytes: 1 << 50, SnapshotThreshold: 1 << 50}
+	cfg := never
+	cfg.DataDir = dir
+	srv := benchOpenConfig(b, cfg)
+	benchImport(b, srv, n, func(i int) (string, string) { return "Siân", fmt.Sprintf("Evans-%d", i) })
+	if err := srv.Snapshot(); err != nil {
+		b.Fatal(err)
+	}
+	issueFirst(b, srv, n, 32)
+	reopenCrashed(b, srv, dir, never, func(s *issuer.Server) {
+		last := regno.Format(regno.FirstSerial + uint64(n-1))
+		if got, err := s.State().CredentialsOf(last); err != nil || len(got) != 1 {
+			b.Fatalf("restarted with %d credentials for %s (%v), want the one issued last", len(got), last, err)
+		}
+	}, n, "write")
+}
+
+// reopenCrashed copies srv's data directory dir as a kill -9 leaves it
+// (the log as fsynced), closes srv, then times opening copies of it with
+// cfg, checking each with check, and reports the time per one of the n
+// entries replayed, each a unit. LINKPASS_BENCH_CPUPROFILE names a file
+// for a CPU profile of the restarts alone.
+func reopenCrashed(b *testing.B, srv *issuer.Server, dir string, cfg issuer.Config, check func(*issuer.Server), n int, unit string) {
 	crashed := filepath.Join(b.TempDir(), "crashed")
 	if err := copyDir(crashed, dir); err != nil {
 		b.Fatal(err)
 	}
 	srv.Close()
+	// -test.cpuprofile would include the seeding; this profiles only the
+	// restarts.
+	if path := os.Getenv("LINKPASS_BENCH_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			b.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	b.ResetTimer()
 	var total, cpu time.Duration
 	for i := 0; i < b.N; i++ {
@@ -69,22 +122,19 @@ func BenchmarkRestartReplayingAnImport(b *testing.B) {
 		}
 		b.StartTimer()
 		start, cpu0 := time.Now(), cpuTime()
-		cfg := never
 		cfg.DataDir = again
 		s := benchOpenConfig(b, cfg)
 		total += time.Since(start)
 		cpu += cpuTime() - cpu0
 		b.StopTimer()
-		if got := len(mustRegistrants(b, s)); got != n {
-			b.Fatalf("restarted with %d registrants, want %d", got, n)
-		}
+		check(s)
 		s.Close()
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/restart")
-	b.ReportMetric(float64(total.Microseconds())/float64(b.N)/float64(n), "µs/row")
+	b.ReportMetric(float64(total.Microseconds())/float64(b.N)/float64(n), "µs/"+unit)
 	// CPU time hardly depends on what else the machine runs.
-	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N)/float64(n), "cpu-µs/row")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N)/float64(n), "cpu-µs/"+unit)
 }
 
 // copyDir copies the tree at src to dst, keeping permissions (the register
