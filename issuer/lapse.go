@@ -47,16 +47,17 @@ type lapseHold struct {
 // PendingLapse says how many registrations a sweep would lapse now, and
 // whether that is more than the automatic sweep may lapse on its own.
 func (s *Server) PendingLapse() (*LapseSweep, error) {
-	regs, err := s.State().Registrants(register.Registered)
-	if err != nil {
-		return nil, err
-	}
 	today, grace := register.DateOf(s.Now()), s.State().Settings().GraceDays
-	p := &LapseSweep{Registered: len(regs)}
-	for _, r := range regs {
+	p := &LapseSweep{}
+	err := s.State().EachRegistrant(register.Registered, func(r *register.Registrant) error {
+		p.Registered++
 		if r.Due(today, grace) {
 			p.Due++
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	// One registrant may always lapse, so that a small register still
 	// lapses on its own; beyond that, a sweep of more than the configured

@@ -100,26 +100,22 @@ func (r Reminder) ID() string {
 // Due lists the reminders due at now that have not been sent.
 func (s *Service) Due(now time.Time) ([]Reminder, error) {
 	st := s.reg.State()
-	all, err := st.Registrants("")
-	if err != nil {
-		return nil, err
-	}
 	today := register.DateOf(now).Time()
 	grace := st.Settings().GraceDays
 	var out []Reminder
-	for _, r := range all {
+	err := st.EachRegistrant("", func(r *register.Registrant) error {
 		var rem Reminder
 		switch {
 		case r.Email == "":
-			continue
+			return nil
 		case r.Status == register.Registered:
 			left := int(r.RegisteredUntil.Time().Sub(today).Hours() / 24)
 			if left < 0 {
-				continue // the lapse sweep's to act on, then the notice
+				return nil // the lapse sweep's to act on, then the notice
 			}
 			i, ok := slices.BinarySearch(s.days, left)
 			if !ok && i == len(s.days) {
-				continue // further off than the first stage
+				return nil // further off than the first stage
 			}
 			rem = Reminder{Kind: Renewal, Registrant: r, Stage: s.days[i], DaysLeft: left}
 		// The notice goes at the true lapse: after the grace period, if the
@@ -128,12 +124,16 @@ func (s *Service) Due(now time.Time) ([]Reminder, error) {
 			now.Sub(r.LapsesOn(grace).Time()) <= LapseNoticeWithin:
 			rem = Reminder{Kind: Lapsed, Registrant: r}
 		default:
-			continue
+			return nil
 		}
 		if _, err := st.Message(rem.ID()); err == nil {
-			continue // sent (or queued) already
+			return nil // sent (or queued) already
 		}
 		out = append(out, rem)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

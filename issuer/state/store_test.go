@@ -539,3 +539,34 @@ func TestSearchIndexFollowsRenamesAndRemovalsButNotOtherChanges(t *testing.T) {
 	assert.Equal(t, 1, search("morgan", time.Time{}).Total)
 	assert.Equal(t, 0, search("morgan", g.StatusChangedAt.AddDate(0, 0, 2)).Total)
 }
+
+func TestEachRegistrantVisitsThoseWithTheStatusInNumberOrderAndStopsAtAnError(t *testing.T) {
+	s := newStore(t)
+	write(t, s, 1, func(tx *Txn) error {
+		for _, r := range []*register.Registrant{
+			person("LW1000031", "Cerys", "Jones", register.Registered, 1),
+			person("LW1000015", "Amara", "Nwosu", register.Registered, 1),
+			person("LW1000023", "Bryn", "Evans", register.Lapsed, 1),
+		} {
+			if err := tx.PutRegistrant(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var got []string
+	require.NoError(t, s.EachRegistrant(register.Registered, func(r *register.Registrant) error {
+		got = append(got, r.Number)
+		return nil
+	}))
+	assert.Equal(t, []string{"LW1000015", "LW1000031"}, got)
+
+	stop := errors.New("stop")
+	got = nil
+	err := s.EachRegistrant("", func(r *register.Registrant) error {
+		got = append(got, r.Number)
+		return stop
+	})
+	assert.ErrorIs(t, err, stop)
+	assert.Equal(t, []string{"LW1000015"}, got)
+}
