@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime/pprof"
 	"testing"
 	"time"
 
@@ -50,12 +49,9 @@ func importAll(tb testing.TB, srv *issuer.Server, recs []register.Imported) {
 func BenchmarkRestartReplayingAnImport(b *testing.B) {
 	n := benchRegistrants(50_000)
 	dir := filepath.Join(b.TempDir(), "reg")
-	never := issuer.Config{SnapshotBytes: 1 << 50, SnapshotThreshold: 1 << 50}
-	cfg := never
-	cfg.DataDir = dir
-	srv := benchOpenConfig(b, cfg)
+	srv := openUnsnapshotted(b, dir)
 	importAll(b, srv, importRecords(n, 0))
-	reopenCrashed(b, srv, dir, never, func(s *issuer.Server) {
+	reopenCrashed(b, srv, dir, func(s *issuer.Server) {
 		if got := len(mustRegistrants(b, s)); got != n {
 			b.Fatalf("restarted with %d registrants, want %d", got, n)
 		}
@@ -71,16 +67,13 @@ func BenchmarkRestartReplayingAnImport(b *testing.B) {
 func BenchmarkRestartReplayingWrites(b *testing.B) {
 	n := benchRegistrants(20_000)
 	dir := filepath.Join(b.TempDir(), "reg")
-	never := issuer.Config{SnapshotBytes: 1 << 50, SnapshotThreshold: 1 << 50}
-	cfg := never
-	cfg.DataDir = dir
-	srv := benchOpenConfig(b, cfg)
+	srv := openUnsnapshotted(b, dir)
 	benchImport(b, srv, n, func(i int) (string, string) { return "Siân", fmt.Sprintf("Evans-%d", i) })
 	if err := srv.Snapshot(); err != nil {
 		b.Fatal(err)
 	}
 	issueFirst(b, srv, n, 32)
-	reopenCrashed(b, srv, dir, never, func(s *issuer.Server) {
+	reopenCrashed(b, srv, dir, func(s *issuer.Server) {
 		last := regno.Format(regno.FirstSerial + uint64(n-1))
 		if got, err := s.State().CredentialsOf(last); err != nil || len(got) != 1 {
 			b.Fatalf("restarted with %d credentials for %s (%v), want the one issued last", len(got), last, err)
@@ -88,12 +81,18 @@ func BenchmarkRestartReplayingWrites(b *testing.B) {
 	}, n, "write")
 }
 
+// openUnsnapshotted opens a register in dir that takes no snapshot unless
+// asked, so that the log keeps everything to replay.
+func openUnsnapshotted(b *testing.B, dir string) *issuer.Server {
+	return benchOpenConfig(b, issuer.Config{DataDir: dir, SnapshotBytes: 1 << 50, SnapshotThreshold: 1 << 50})
+}
+
 // reopenCrashed copies srv's data directory dir as a kill -9 leaves it
-// (the log as fsynced), closes srv, then times opening copies of it with
-// cfg, checking each with check, and reports the time per one of the n
-// entries replayed, each a unit. LINKPASS_BENCH_CPUPROFILE names a file
+// (the log as fsynced), closes srv, then times opening copies of it
+// (openUnsnapshotted), checking each with check, and reports the time
+// per one of the n entries replayed, each a unit. LINKPASS_BENCH_CPUPROFILE names a file
 // for a CPU profile of the restarts alone.
-func reopenCrashed(b *testing.B, srv *issuer.Server, dir string, cfg issuer.Config, check func(*issuer.Server), n int, unit string) {
+func reopenCrashed(b *testing.B, srv *issuer.Server, dir string, check func(*issuer.Server), n int, unit string) {
 	crashed := filepath.Join(b.TempDir(), "crashed")
 	if err := copyDir(crashed, dir); err != nil {
 		b.Fatal(err)
@@ -101,17 +100,7 @@ func reopenCrashed(b *testing.B, srv *issuer.Server, dir string, cfg issuer.Conf
 	srv.Close()
 	// -test.cpuprofile would include the seeding; this profiles only the
 	// restarts.
-	if path := os.Getenv("LINKPASS_BENCH_CPUPROFILE"); path != "" {
-		f, err := os.Create(path)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			b.Fatal(err)
-		}
-		defer pprof.StopCPUProfile()
-	}
+	defer profileCPU(b)()
 	b.ResetTimer()
 	var total, cpu time.Duration
 	for i := 0; i < b.N; i++ {
@@ -122,8 +111,7 @@ func reopenCrashed(b *testing.B, srv *issuer.Server, dir string, cfg issuer.Conf
 		}
 		b.StartTimer()
 		start, cpu0 := time.Now(), cpuTime()
-		cfg.DataDir = again
-		s := benchOpenConfig(b, cfg)
+		s := openUnsnapshotted(b, again)
 		total += time.Since(start)
 		cpu += cpuTime() - cpu0
 		b.StopTimer()

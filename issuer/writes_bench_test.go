@@ -78,17 +78,7 @@ func writesMix(b *testing.B, reissue bool) {
 	b.ResetTimer()
 	// -test.cpuprofile would include the seeding; this profiles only the
 	// writes.
-	if path := os.Getenv("LINKPASS_BENCH_CPUPROFILE"); path != "" {
-		f, err := os.Create(path)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			b.Fatal(err)
-		}
-		defer pprof.StopCPUProfile()
-	}
+	defer profileCPU(b)()
 	start, cpu0 := time.Now(), cpuTime()
 	for w := 0; w < clients; w++ {
 		wg.Add(1)
@@ -138,6 +128,26 @@ func writesMix(b *testing.B, reissue bool) {
 	b.ReportMetric(float64(p99.quantile(0.99).Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(issues.quantile(0.5).Microseconds())/1000, "issue-p50-ms")
 	b.ReportMetric(float64(cpds.quantile(0.5).Microseconds())/1000, "cpd-p50-ms")
+}
+
+// profileCPU starts a CPU profile into the file LINKPASS_BENCH_CPUPROFILE
+// names, if any, and returns what stops it.
+func profileCPU(b *testing.B) (stop func()) {
+	path := os.Getenv("LINKPASS_BENCH_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }
 
 // issueFirst issues a credential to each of the first n registrants,
