@@ -184,9 +184,11 @@ func BenchmarkMemoryAfterRestore(b *testing.B) {
 		if peak := peakResidentBytes(); peak > 0 {
 			b.ReportMetric(float64(peak)/float64(n), "peak-rss-bytes/registrant")
 		}
-		// As a start then does (issuer.Open), and then serving: reads
-		// until the collector has run four times, so that the resident
-		// set holds the collector's headroom as a running register's does.
+		// A start then collects the restore's garbage (issuer.Open) and
+		// the scavenger hands its pages back, here at once; then serving:
+		// reads until the collector has run four times, so that the
+		// resident set holds the collector's headroom as a running
+		// register's does.
 		debug.FreeOSMemory()
 		readUntilCollected(b, s, n, 4)
 		reportMemory(b, n, before)
