@@ -66,8 +66,9 @@ type clusterFlags struct {
 	joinTokenFile                                      string
 	bootstrap, faultInjection                          bool
 	leaderLostAfter                                    time.Duration
-	// Snapshot tuning, hidden: tests make a leader truncate its log so
-	// that a new node must be sent a snapshot.
+	// Snapshot tuning, hidden from --help: the defaults bound a restart
+	// (operator guide, section 17), and tests make a leader truncate its
+	// log so that a new node must be sent a snapshot.
 	snapThreshold, snapBytes, trailingLogs uint64
 	snapInterval                           time.Duration
 }
@@ -88,7 +89,7 @@ func (c *clusterFlags) register(fl *pflag.FlagSet) {
 	fl.Uint64Var(&c.snapBytes, "raft-snapshot-bytes", 0, "bytes of log entries since the last snapshot that trigger one (default 16 MiB)")
 	fl.Uint64Var(&c.trailingLogs, "raft-trailing-logs", 0, "log entries a snapshot leaves in the log (default 1024)")
 	fl.DurationVar(&c.snapInterval, "raft-snapshot-interval", 0, "how often to check whether to snapshot (default 1s)")
-	for _, n := range []string{"raft-snapshot-threshold", "raft-trailing-logs", "raft-snapshot-interval"} {
+	for _, n := range []string{"raft-snapshot-threshold", "raft-snapshot-bytes", "raft-trailing-logs", "raft-snapshot-interval"} {
 		_ = fl.MarkHidden(n)
 	}
 }
