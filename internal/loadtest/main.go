@@ -48,6 +48,7 @@ type config struct {
 	keep        string
 	replay      bool
 	phases      string
+	searchRate  float64
 }
 
 func main() {
@@ -62,6 +63,7 @@ func main() {
 	flag.StringVar(&c.keep, "data", "", "data directory to use and keep (default: a temporary one, removed)")
 	flag.BoolVar(&c.replay, "replay", true, "also measure a restart after kill -9 at the end of an import through the API into a new register, before the import's closing snapshot")
 	flag.StringVar(&c.phases, "phases", "import,mix,search,entry,rss,restart", "phases to run, in order (also: replay, which restart runs unless -replay=false)")
+	flag.Float64Var(&c.searchRate, "search-rate", 3000, "after the search phase's run as fast as the clients go, a second run at this many searches a second, offered on a fixed schedule whatever the answers' speed (each latency counted from when its request was due, so a server falling behind is charged for the wait); 0 for none")
 	logPath := flag.String("server-log", "", "file to copy the servers' standard error to: their logs and the collector's trace")
 	flag.Parse()
 	if *logPath != "" {
@@ -132,7 +134,7 @@ func run(c config) error {
 				continue
 			}
 			cpu0 := srv.cpu()
-			res := load(c.clients, 2*c.mix, time.Hour, func(cl *http.Client, i int) error {
+			res := load(c.clients, 2*c.mix, time.Hour, 0, func(cl *http.Client, i int) error {
 				n := regno.Format(regno.FirstSerial + uint64(c.mixFrom+i/2))
 				if i%2 == 0 {
 					return expect(cl, srv.req(http.MethodPost, "/v1/registrants/"+n+"/credentials", ""), http.StatusCreated)
@@ -142,14 +144,20 @@ func run(c config) error {
 			report("writes (credential issue + CPD, 32 clients)", "%s; server CPU %.0f µs a write", res, float64((srv.cpu()-cpu0).Microseconds())/float64(res.n))
 		case "search":
 			queries := names.Queries(rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())), c.registrants, 4096)
+			search := func(cl *http.Client, i int) error {
+				return expect(cl, srv.get("/v1/register?q="+urlQuery(queries[i%len(queries)])), http.StatusOK)
+			}
 			readPhase(srv, "name search (public, 32 clients)", func() result {
-				return load(c.clients, c.maxRequests, c.duration, func(cl *http.Client, i int) error {
-					return expect(cl, srv.get("/v1/register?q="+urlQuery(queries[i%len(queries)])), http.StatusOK)
-				})
+				return load(c.clients, c.maxRequests, c.duration, 0, search)
 			})
+			if c.searchRate > 0 {
+				readPhase(srv, fmt.Sprintf("name search (32 clients, %.0f/s offered)", c.searchRate), func() result {
+					return load(c.clients, c.maxRequests, c.duration, c.searchRate, search)
+				})
+			}
 		case "entry":
 			readPhase(srv, "entry by number (public, 32 clients)", func() result {
-				return load(c.clients, c.maxRequests, c.duration, func(cl *http.Client, i int) error {
+				return load(c.clients, c.maxRequests, c.duration, 0, func(cl *http.Client, i int) error {
 					n := regno.Format(regno.FirstSerial + uint64(rand.IntN(c.registrants)))
 					return expect(cl, srv.get("/v1/register/"+n), http.StatusOK)
 				})
@@ -324,7 +332,14 @@ func quantile(sorted []time.Duration, p float64) time.Duration {
 }
 
 // load runs fn from clients goroutines until limit calls or d has passed.
-func load(clients, limit int, d time.Duration, fn func(cl *http.Client, i int) error) result {
+// With rate 0 each client sends its next request as soon as it has its
+// last answer: the most the server can do, with latencies those of a
+// queue of clients. With a rate, request i is due at i/rate seconds from
+// the start, whatever the answers' speed: the next free client waits
+// for that moment, and its latency runs from then, not from when it was
+// sent, so a server that falls behind is charged for the wait
+// (coordinated omission) and the figure is the latency at that load.
+func load(clients, limit int, d time.Duration, rate float64, fn func(cl *http.Client, i int) error) result {
 	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
 	defer tr.CloseIdleConnections()
 	cl := &http.Client{Transport: tr, Timeout: 30 * time.Second}
@@ -333,19 +348,26 @@ func load(clients, limit int, d time.Duration, fn func(cl *http.Client, i int) e
 	var res result
 	lats := make([][]time.Duration, clients)
 	starts := make([][]time.Time, clients)
-	deadline := time.Now().Add(d)
 	t0 := time.Now()
+	deadline := t0.Add(d)
 	var wg sync.WaitGroup
 	for w := 0; w < clients; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			for time.Now().Before(deadline) {
+			for {
 				i := int(next.Add(1)) - 1
 				if i >= limit {
 					return
 				}
 				s := time.Now()
+				if rate > 0 {
+					s = t0.Add(time.Duration(float64(i) / rate * float64(time.Second)))
+					time.Sleep(time.Until(s))
+				}
+				if !s.Before(deadline) {
+					return
+				}
 				err := fn(cl, i)
 				lats[w] = append(lats[w], time.Since(s))
 				starts[w] = append(starts[w], s)
@@ -376,11 +398,14 @@ func expect(cl *http.Client, req *http.Request, status int) error {
 		return err
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != status {
-		return fmt.Errorf("%s %s: %d %s", req.Method, req.URL.Path, resp.StatusCode, bytes.TrimSpace(body[:min(len(body), 200)]))
+	if resp.StatusCode == status {
+		// Read to the end, so the connection is kept, into a shared
+		// buffer: the clients share the server's cores.
+		_, err := io.Copy(io.Discard, resp.Body)
+		return err
 	}
-	return nil
+	body, _ := io.ReadAll(resp.Body)
+	return fmt.Errorf("%s %s: %d %s", req.Method, req.URL.Path, resp.StatusCode, bytes.TrimSpace(body[:min(len(body), 200)]))
 }
 
 func report(what, format string, args ...any) {
