@@ -64,6 +64,7 @@ func main() {
 	flag.BoolVar(&c.replay, "replay", true, "also measure a restart after kill -9 at the end of an import through the API into a new register, before the import's closing snapshot")
 	flag.StringVar(&c.phases, "phases", "import,mix,search,entry,rss,restart", "phases to run, in order (also: replay, which restart runs unless -replay=false)")
 	flag.Float64Var(&c.searchRate, "search-rate", 3000, "after the search phase's run as fast as the clients go, a second run at this many searches a second, offered on a fixed schedule whatever the answers' speed (each latency counted from when its request was due, so a server falling behind is charged for the wait); 0 for none")
+	flag.IntVar(&searchConcurrency, "search-concurrency", 0, "serve's --search-concurrency: the most searches it serves at once, the others waiting their turn (0: no limit; serve's own default is the number of cores)")
 	logPath := flag.String("server-log", "", "file to copy the servers' standard error to: their logs and the collector's trace")
 	flag.Parse()
 	if *logPath != "" {
@@ -87,6 +88,9 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// searchConcurrency is serve's --search-concurrency.
+var searchConcurrency int
 
 // serverLog, if not nil, gets a copy of every server's standard error.
 var serverLog io.Writer
@@ -456,7 +460,7 @@ func start(binary, data string) (*server, error) {
 	// per-client fair share would refuse nearly every request, and the
 	// harness would measure 429s, not the register.
 	args := []string{"serve", "--data", data, "--addr", "127.0.0.1:0",
-		"--search-rate", "0", "--search-concurrency", "0", "--verify-rate", "0", "--public-rate", "0"}
+		"--search-rate", "0", "--search-concurrency", strconv.Itoa(searchConcurrency), "--verify-rate", "0", "--public-rate", "0"}
 	if _, err := os.Stat(filepath.Join(data, "linkpass.json")); err != nil {
 		args = append(args, "--init")
 	}
