@@ -129,6 +129,7 @@ func (s *Service) Due(now time.Time) ([]Reminder, error) {
 		if _, err := st.Message(rem.ID()); err == nil {
 			return nil // sent (or queued) already
 		}
+		rem.Registrant = r.Clone() // EachRegistrant reuses r
 		out = append(out, rem)
 		return nil
 	})

@@ -101,6 +101,20 @@ type Registrant struct {
 	ModifyIndex uint64 `json:"modify_index"`
 }
 
+// Clone returns a copy of r that shares nothing with it that a change to
+// either could reach: its lists and its entry route are copied.
+func (r *Registrant) Clone() *Registrant {
+	c := *r
+	c.Restrictions = slices.Clone(r.Restrictions)
+	c.CPD = slices.Clone(r.CPD)
+	c.Qualifications = slices.Clone(r.Qualifications)
+	if r.EntryRoute != nil {
+		route := *r.EntryRoute
+		c.EntryRoute = &route
+	}
+	return &c
+}
+
 // FullName is the name as it appears on the register.
 func (r *Registrant) FullName() string { return r.Given + " " + r.Family }
 

@@ -2,6 +2,7 @@ package register_test
 
 import (
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -534,5 +535,34 @@ func TestSentinelErrorsAreDistinct(t *testing.T) {
 		for j, b := range all {
 			assert.Equal(t, i == j, errors.Is(a, b), "%v vs %v", a, b)
 		}
+	}
+}
+
+func TestRegistrantCloneSharesNothing(t *testing.T) {
+	r := &register.Registrant{Number: "LW1000015", Given: "Siân", Family: "Evans",
+		Restrictions:   []register.Restriction{{Text: "Supervised practice only"}},
+		CPD:            []register.CPD{{Year: 2026, Hours: 21}},
+		Qualifications: []register.Qualification{{Title: "Level 4 Social Prescribing", Level: 4}},
+		EntryRoute:     &register.EntryRoute{Kind: "experience", Reason: "Ten years"}}
+	// Every list and pointer of a registrant is set above, so a field
+	// added later that Clone would share fails here until Clone copies it.
+	v := reflect.ValueOf(r).Elem()
+	for i := range v.NumField() {
+		if f := v.Field(i); (f.Kind() == reflect.Slice || f.Kind() == reflect.Pointer || f.Kind() == reflect.Map) && f.IsNil() {
+			t.Fatalf("the test sets no %s: set it, and make Clone copy it", v.Type().Field(i).Name)
+		}
+	}
+	c := r.Clone()
+	if !reflect.DeepEqual(r, c) {
+		t.Fatalf("clone differs:\n%+v\n%+v", r, c)
+	}
+	r.Restrictions[0].Text, r.CPD[0].Hours, r.Qualifications[0].Title, r.EntryRoute.Reason = "x", 1, "x", "x"
+	if c.Restrictions[0].Text != "Supervised practice only" || c.CPD[0].Hours != 21 || c.Qualifications[0].Title != "Level 4 Social Prescribing" || c.EntryRoute.Reason != "Ten years" {
+		t.Fatalf("the clone shares with the original: %+v", c)
+	}
+	// A list left nil stays nil, an empty one empty: JSON tells them apart.
+	e := (&register.Registrant{CPD: []register.CPD{}}).Clone()
+	if e.Restrictions != nil || e.CPD == nil || len(e.CPD) != 0 {
+		t.Fatalf("nil and empty lists not kept: %#v %#v", e.Restrictions, e.CPD)
 	}
 }

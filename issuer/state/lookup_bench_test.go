@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/nalw/linkpass/issuer/register"
 )
 
 // BenchmarkStoreRegistrant measures looking up one registrant by number,
@@ -80,4 +82,32 @@ func BenchmarkRegistrantRowsInAnyOrder(b *testing.B) {
 			b.Fatalf("no row for %s", numbers[i%n])
 		}
 	}
+}
+
+// BenchmarkEachRegistrant is the lapse check's scan (Server.PendingLapse)
+// of a register of LINKPASS_BENCH_REGISTRANTS: every registered row read.
+func BenchmarkEachRegistrant(b *testing.B) {
+	n := benchN()
+	if lookupStore == nil || lookupStore.n != n {
+		s, err := New()
+		must(b, err)
+		fillTypical(b, s, n)
+		lookupStore = &sizedStore{s, n}
+	}
+	s := lookupStore.s
+	b.ReportAllocs()
+	cpu := cpuTime()
+	for b.Loop() {
+		seen := 0
+		must(b, s.EachRegistrant(register.Registered, func(r *register.Registrant) error {
+			if r.Number != "" {
+				seen++
+			}
+			return nil
+		}))
+		if seen == 0 {
+			b.Fatal("the scan saw no registered registrant")
+		}
+	}
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
 }

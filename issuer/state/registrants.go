@@ -430,14 +430,16 @@ func (v regView) each(status register.Status, fn func(*register.Registrant) erro
 		}
 	}
 	var err error
+	var r register.Registrant
 	v.t.byNumber.Scan(func(it numItem) bool {
 		row := it.row
 		if status != "" && regStatusID(row) != want {
 			return true
 		}
-		var r *register.Registrant
-		if r, err = v.decode(row); err == nil {
-			err = fn(r)
+		if err = decodeRegistrantInto(&r, row, v.strs); err != nil {
+			err = fmt.Errorf("state: %w", err)
+		} else {
+			err = fn(&r)
 		}
 		return err == nil
 	})
@@ -457,7 +459,7 @@ func (v regView) all(status register.Status) ([]*register.Registrant, error) {
 	if status == "" {
 		out = make([]*register.Registrant, 0, v.t.byNumber.Len())
 	}
-	err := v.each(status, func(r *register.Registrant) error { out = append(out, r); return nil })
+	err := v.each(status, func(r *register.Registrant) error { out = append(out, r.Clone()); return nil })
 	return out, err
 }
 

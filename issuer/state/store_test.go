@@ -570,3 +570,44 @@ func TestEachRegistrantVisitsThoseWithTheStatusInNumberOrderAndStopsAtAnError(t 
 	assert.ErrorIs(t, err, stop)
 	assert.Equal(t, []string{"LW1000015"}, got)
 }
+
+func TestEachRegistrantGivesEachWhole(t *testing.T) {
+	// EachRegistrant decodes every row over the last: a registrant kept
+	// with Clone must still be itself once the sweep has moved on, lists
+	// and all, and Registrants must give values that share nothing.
+	s := newStore(t)
+	a := person("LW1000015", "Amara", "Nwosu", register.Registered, 1)
+	a.Restrictions = []register.Restriction{{Text: "Supervised practice only", Since: at}}
+	a.Qualifications = []register.Qualification{{Title: "Level 4 Social Prescribing", Level: 4, Provider: "NALW", Accreditation: "nalw-accredited", Awarded: "2025-07-01"}}
+	a.CPD = []register.CPD{{Year: 2026, Hours: 21, FormalHours: 11}}
+	a.EntryRoute = &register.EntryRoute{Kind: "experience", Reason: "Ten years in community work"}
+	b := person("LW1000023", "Bryn", "Evans", register.Registered, 2)
+	c := person("LW1000031", "Cerys", "Jones", register.Registered, 3)
+	c.Qualifications = []register.Qualification{{Title: "Level 5 Health and Wellbeing", Level: 5, Provider: "OU", Accreditation: "aligned", Awarded: "2024-06-30"},
+		{Title: "Level 3 Care", Level: 3, Provider: "City", Accreditation: "none", Awarded: "2020-01-31"}}
+	write(t, s, 3, func(tx *Txn) error {
+		for _, r := range []*register.Registrant{a, b, c} {
+			if err := tx.PutRegistrant(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	want := []*register.Registrant{}
+	for _, n := range []string{a.Number, b.Number, c.Number} {
+		r, err := s.Registrant(n)
+		require.NoError(t, err)
+		want = append(want, r)
+	}
+	var kept []*register.Registrant
+	require.NoError(t, s.EachRegistrant("", func(r *register.Registrant) error {
+		kept = append(kept, r.Clone())
+		return nil
+	}))
+	assert.Equal(t, want, kept)
+	all, err := s.Registrants("")
+	require.NoError(t, err)
+	assert.Equal(t, want, all)
+	all[0].Qualifications[0].Title = "changed"
+	assert.Equal(t, "Level 4 Social Prescribing", kept[0].Qualifications[0].Title)
+}
