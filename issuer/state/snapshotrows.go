@@ -71,8 +71,8 @@ func persistStrings(strs []string, record func(byte, []byte) error) error {
 
 // persistRows writes a tree's rows (each item's, by rowOf) in blocks and
 // returns each row's position.
-func persistRows[T any](tree *btree.BTreeG[T], rowOf func(T) string, typ byte, record func(byte, []byte) error) (map[uintptr]uint32, error) {
-	pos := make(map[uintptr]uint32, tree.Len())
+func persistRows[T any](tree *btree.BTreeG[T], rowOf func(T) string, typ byte, record func(byte, []byte) error) (*rowPositions, error) {
+	pos := newRowPositions(tree.Len())
 	var body, block []byte
 	n := 0
 	flush := func() error {
@@ -84,11 +84,14 @@ func persistRows[T any](tree *btree.BTreeG[T], rowOf func(T) string, typ byte, r
 		return record(typ, body)
 	}
 	var err error
+	ids := make([]uintptr, 0, rowBatch)
 	i := uint32(0)
 	tree.Scan(func(it T) bool {
 		row := rowOf(it)
-		pos[rowID(row)] = i
-		i++
+		if ids = append(ids, rowID(row)); len(ids) == rowBatch {
+			pos.set(ids, i)
+			i, ids = i+rowBatch, ids[:0]
+		}
 		block = appendString(block, row)
 		n++
 		if len(block) >= rowBlockSize {
@@ -99,12 +102,13 @@ func persistRows[T any](tree *btree.BTreeG[T], rowOf func(T) string, typ byte, r
 	if err != nil {
 		return nil, err
 	}
+	pos.set(ids, i)
 	return pos, flush()
 }
 
 // persistOrder writes one tree's order as positions (and, if hashed, each
 // item's hash) in records of at most orderChunk items.
-func persistOrder(typ, order byte, scan func(fn func(row string, h uint64) bool), pos map[uintptr]uint32, hashed bool, record func(byte, []byte) error) error {
+func persistOrder(typ, order byte, scan func(fn func(row string, h uint64) bool), pos *rowPositions, hashed bool, record func(byte, []byte) error) error {
 	var items []byte
 	n := 0
 	flush := func() error {
@@ -112,22 +116,39 @@ func persistOrder(typ, order byte, scan func(fn func(row string, h uint64) bool)
 		items, n = items[:0], 0
 		return record(typ, body)
 	}
+	// Rows are looked up a batch at a time (rowPositions), and written
+	// out with their hashes after.
+	ids, hs := make([]uintptr, 0, rowBatch), make([]uint64, 0, rowBatch)
+	var ps [rowBatch]uint32
 	var err error
-	scan(func(row string, h uint64) bool {
-		p, ok := pos[rowID(row)]
-		if !ok {
+	emit := func() {
+		if !pos.get(ids, ps[:len(ids)]) {
 			err = fmt.Errorf("state: snapshot: a row of a secondary tree is not in its table")
-			return false
+			return
 		}
-		items = binary.AppendUvarint(items, uint64(p))
-		if hashed {
-			items = binary.LittleEndian.AppendUint64(items, h)
+		for k := range ids {
+			items = binary.AppendUvarint(items, uint64(ps[k]))
+			if hashed {
+				items = binary.LittleEndian.AppendUint64(items, hs[k])
+			}
+			if n++; n == orderChunk {
+				if err = flush(); err != nil {
+					return
+				}
+			}
 		}
-		if n++; n == orderChunk {
-			err = flush()
+		ids, hs = ids[:0], hs[:0]
+	}
+	scan(func(row string, h uint64) bool {
+		ids, hs = append(ids, rowID(row)), append(hs, h)
+		if len(ids) == rowBatch {
+			emit()
 		}
 		return err == nil
 	})
+	if err == nil {
+		emit()
+	}
 	if err != nil {
 		return err
 	}
