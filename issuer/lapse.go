@@ -16,7 +16,10 @@ import (
 // While it is set the register takes no changes, publishes no status
 // list and is not ready; it clears by itself when the clock catches up.
 func (s *Server) ClockFault() error {
-	now, last := s.Now(), s.State().LastAt()
+	// The last change first: read after it, the clock is past any change
+	// committed meanwhile, which another writer may have just dated.
+	last := s.State().LastAt()
+	now := s.Now()
 	if !now.Before(last) {
 		return nil
 	}
