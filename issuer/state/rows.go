@@ -34,7 +34,7 @@ func rowsTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name: tableRows,
 		Indexes: map[string]*memdb.IndexSchema{
-			indexID: {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Table"}},
+			indexID: {Name: indexID, Unique: true, Indexer: stringKey[bulkRow]{"Table", func(b *bulkRow) string { return b.Table }}},
 		},
 	}
 }

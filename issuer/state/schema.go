@@ -94,9 +94,38 @@ func metaTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name: tableMeta,
 		Indexes: map[string]*memdb.IndexSchema{
-			indexID: {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Key"}},
+			indexID: {Name: indexID, Unique: true, Indexer: stringKey[meta]{"Key", func(m *meta) string { return m.Key }}},
 		},
 	}
+}
+
+// stringKey is memdb.StringFieldIndex for a table of *T, reading the
+// field with key rather than by reflection: every write inserts three or
+// four rows into the meta and rows tables, and reflection was most of
+// each insert's index. Anything else is left to StringFieldIndex.
+type stringKey[T any] struct {
+	field string
+	key   func(*T) string
+}
+
+func (k stringKey[T]) FromObject(obj any) (bool, []byte, error) {
+	o, ok := obj.(*T)
+	if !ok || o == nil {
+		return (&memdb.StringFieldIndex{Field: k.field}).FromObject(obj)
+	}
+	v := k.key(o)
+	if v == "" {
+		return false, nil, nil
+	}
+	return true, append([]byte(v), 0), nil // null-terminated, as StringFieldIndex
+}
+
+func (k stringKey[T]) FromArgs(args ...any) ([]byte, error) {
+	return (&memdb.StringFieldIndex{Field: k.field}).FromArgs(args...)
+}
+
+func (k stringKey[T]) PrefixFromArgs(args ...any) ([]byte, error) {
+	return (&memdb.StringFieldIndex{Field: k.field}).PrefixFromArgs(args...)
 }
 
 // meta is one row of the meta table.
