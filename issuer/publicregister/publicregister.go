@@ -195,12 +195,15 @@ type moment struct {
 	today register.Date
 	// removed is the time before which removals are no longer shown,
 	// under the register's policy (Settings.RemovedVisibleDays).
-	removed time.Time
-	grace   int
+	removed  time.Time
+	grace    int
+	standing register.Standing
 }
 
 func asOf(now time.Time, s register.Settings) moment {
-	return moment{today: register.DateOf(now), removed: now.AddDate(0, 0, -s.RemovedVisibleDays), grace: s.GraceDays}
+	today := register.DateOf(now)
+	return moment{today: today, removed: now.AddDate(0, 0, -s.RemovedVisibleDays), grace: s.GraceDays,
+		standing: register.StandingOn(today, s.GraceDays)}
 }
 
 // view is the public entry of r, or false when a removal is older than the
@@ -209,18 +212,19 @@ func view(r *register.Registrant, at moment) (Entry, bool) {
 	if r.Status == register.Removed && r.StatusChangedAt.Before(at.removed) {
 		return Entry{}, false
 	}
+	since := register.DateOf(r.StatusChangedAt)
 	e := Entry{
 		RegistrationNumber: r.Number, Name: r.FullName(), Status: string(r.Status),
-		StatusSince: register.DateOf(r.StatusChangedAt).String(), SuspendedUntil: r.SuspendedUntil,
+		StatusSince: since.String(), SuspendedUntil: r.SuspendedUntil,
 		Restrictions: make([]string, 0, len(r.Restrictions)), Nation: r.Nation, RegisteredUntil: r.RegisteredUntil,
-		MayPractise:    r.Status == register.Registered && !r.Due(at.today, at.grace),
+		MayPractise:    r.Status == register.Registered && !at.standing.Due(r),
 		Qualifications: make([]string, 0, len(r.Qualifications)),
 	}
-	if r.InGrace(at.today, at.grace) {
+	if at.standing.InGrace(r) {
 		e.LapsesOn = r.LapsesOn(at.grace)
 	}
 	if r.Status == register.Removed {
-		e.RegisteredUntil, e.RemovedOn = "", register.DateOf(r.StatusChangedAt)
+		e.RegisteredUntil, e.RemovedOn = "", since
 	}
 	for _, x := range r.Restrictions {
 		e.Restrictions = append(e.Restrictions, x.Text)

@@ -166,3 +166,9 @@ func clip(s string) string {
 
 // String returns the date as YYYY-MM-DD.
 func (d Date) String() string { return string(d) }
+
+// valid reports whether time.Parse takes d with DateLayout.
+func (d Date) valid() bool {
+	_, _, _, ok := d.parts()
+	return ok
+}
