@@ -63,6 +63,7 @@ type scratch struct {
 	curs    []cursor
 	filters []filter
 	anded   []*word
+	ands    []andResult // this search's ANDs (see scratch.and)
 }
 
 type match struct {
@@ -105,7 +106,7 @@ func (ix *Index) Search(q namefold.Query, limit int, opts ...Option) Result {
 	}
 	s := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(s)
-	s.ids, s.ones, s.matches, s.toks = s.ids[:0], s.ones[:0], s.matches[:0], s.toks[:0]
+	s.ids, s.ones, s.matches, s.toks, s.ands = s.ids[:0], s.ones[:0], s.matches[:0], s.toks[:0], s.ands[:0]
 
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
@@ -260,22 +261,7 @@ func (ix *Index) searchAlt(alt []string, s *scratch, cutoff int32, k *sink, out 
 	var cands []uint32
 	capped := false
 	if len(and) >= 2 && len(and)*len(ix.keys)/64 < 4*min(driver.cost, MaxScan) {
-		cands = s.cands[:0]
-		n := len(and[0])
-		for _, b := range and[1:] {
-			n = min(n, len(b))
-		}
-		for i := 0; i < n && !capped; i++ {
-			x := and[0][i]
-			for _, b := range and[1:] {
-				x &= b[i]
-			}
-			for ; x != 0; x &= x - 1 {
-				cands = append(cands, uint32(i*64+mbits.TrailingZeros64(x)))
-			}
-			capped = len(cands) >= MaxScan
-		}
-		s.cands = cands
+		cands, capped = s.and(and)
 	} else {
 		s.anded = s.anded[:0]
 		cands, capped = ix.candidates(driver, s)
@@ -375,6 +361,63 @@ func (ix *Index) searchAlt(alt []string, s *scratch, cutoff int32, k *sink, out 
 	}
 	s.curs, s.anded = s.curs[:0], s.anded[:0]
 	return capped
+}
+
+// and returns the entries in every bitmap of s.anded, and, in document
+// order up to MaxScan, and whether it stopped there. The readings of one
+// query often AND the same words ("mac an t saoir", "macan t saoir", ...),
+// so each set of words is ANDed once a search.
+func (s *scratch) and(and [][]uint64) ([]uint32, bool) {
+	for i := range s.ands {
+		if a := &s.ands[i]; len(a.words) == len(s.anded) && !slices.ContainsFunc(s.anded, func(w *word) bool { return !slices.Contains(a.words, w) }) {
+			return a.cands, a.capped
+		}
+	}
+	if len(s.ands) < cap(s.ands) {
+		s.ands = s.ands[:len(s.ands)+1]
+	} else {
+		s.ands = append(s.ands, andResult{})
+	}
+	a := &s.ands[len(s.ands)-1]
+	a.words = append(a.words[:0], s.anded...)
+	cands, capped := a.cands[:0], false
+	n := len(and[0])
+	for _, b := range and[1:] {
+		n = min(n, len(b))
+	}
+	if len(and) == 2 {
+		b0, b1 := and[0][:n], and[1][:n]
+		for i := 0; i < n && !capped; i++ {
+			x := b0[i] & b1[i]
+			if x == 0 {
+				continue
+			}
+			for ; x != 0; x &= x - 1 {
+				cands = append(cands, uint32(i*64+mbits.TrailingZeros64(x)))
+			}
+			capped = len(cands) >= MaxScan
+		}
+	} else {
+		for i := 0; i < n && !capped; i++ {
+			x := and[0][i]
+			for _, b := range and[1:] {
+				x &= b[i]
+			}
+			for ; x != 0; x &= x - 1 {
+				cands = append(cands, uint32(i*64+mbits.TrailingZeros64(x)))
+			}
+			capped = len(cands) >= MaxScan
+		}
+	}
+	a.cands, a.capped = cands, capped
+	return cands, capped
+}
+
+// andResult is one set of words ANDed, with what and returned.
+type andResult struct {
+	words  []*word
+	cands  []uint32
+	capped bool
 }
 
 // bulk adds the postings of one term, all of rank r: it counts them
