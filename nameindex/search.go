@@ -64,6 +64,7 @@ type scratch struct {
 	filters []filter
 	anded   []*word
 	ands    []andResult // this search's ANDs (see scratch.and)
+	sets    int         // the words' bitmaps kept (see wordSet)
 }
 
 type match struct {
@@ -83,6 +84,9 @@ type word struct {
 	terms   []uint32
 	cost    int
 	tooMany bool
+	// set is the bitmap of the word's entries, once a filter built it
+	// (see wordSet).
+	set *bitmap
 }
 
 // Search finds the entries whose name matches every word of q (see
@@ -106,7 +110,8 @@ func (ix *Index) Search(q namefold.Query, limit int, opts ...Option) Result {
 	}
 	s := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(s)
-	s.ids, s.ones, s.matches, s.toks, s.ands = s.ids[:0], s.ones[:0], s.matches[:0], s.toks[:0], s.ands[:0]
+	s.ids, s.ones, s.matches, s.toks, s.ands, s.sets = s.ids[:0], s.ones[:0], s.matches[:0], s.toks[:0], s.ands[:0], 0
+	defer s.releaseSets()
 
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
@@ -203,6 +208,15 @@ func (ix *Index) word(tok string, s *scratch) word {
 	return w
 }
 
+func (s *scratch) releaseSets() {
+	for i := range s.toks {
+		if w := &s.toks[i]; w.set != nil {
+			w.set.release()
+			w.set = nil
+		}
+	}
+}
+
 func (s *scratch) word(tok string) *word {
 	for i := range s.toks {
 		if s.toks[i].tok == tok {
@@ -217,6 +231,7 @@ type filter struct {
 	w     *word
 	curs  []cursor // one per term, or
 	set   *bitmap  // the word's postings, or neither: the candidate's terms
+	own   bool     // set is the filter's own, to release
 	whole cursor
 }
 
@@ -295,16 +310,7 @@ func (ix *Index) searchAlt(alt []string, s *scratch, cutoff int32, k *sink, out 
 			}
 			f.curs = s.curs[start:len(s.curs):len(s.curs)]
 		case w.cost <= bitmapRatio*len(cands):
-			f.set = newBitmap(len(ix.keys))
-			for _, id := range w.terms {
-				if b, ok := ix.dense[id]; ok {
-					f.set.addBits(b)
-				} else {
-					var ids []uint32
-					ids, s.ones = ix.postings(id, s.ones)
-					f.set.addList(ids)
-				}
-			}
+			f.set, f.own = ix.wordSet(w, s)
 		}
 		if allWhole {
 			f.whole, s.ones = ix.cursor(uint32(w.whole), s.ones)
@@ -355,12 +361,42 @@ func (ix *Index) searchAlt(alt []string, s *scratch, cutoff int32, k *sink, out 
 		}
 	}
 	for i := range s.filters {
-		if s.filters[i].set != nil {
+		if s.filters[i].own {
 			s.filters[i].set.release()
 		}
 	}
 	s.curs, s.anded = s.curs[:0], s.anded[:0]
 	return capped
+}
+
+// maxSets is the most bitmaps of words one search keeps for its other
+// readings; past it, a reading builds its own and releases it.
+const maxSets = 4
+
+// wordSet returns a bitmap of the entries holding a term of w, and whether
+// the caller owns it: the readings of one query share words ("ros" in
+// "mac an t saoir ros" and "mac an tsaoir ros"), so a word's bitmap is
+// built once a search, up to maxSets of them.
+func (ix *Index) wordSet(w *word, s *scratch) (*bitmap, bool) {
+	if w.set != nil {
+		return w.set, false
+	}
+	set := newBitmap(len(ix.keys))
+	for _, id := range w.terms {
+		if b, ok := ix.dense[id]; ok {
+			set.addBits(b)
+		} else {
+			var ids []uint32
+			ids, s.ones = ix.postings(id, s.ones)
+			set.addList(ids)
+		}
+	}
+	if s.sets == maxSets {
+		return set, true
+	}
+	s.sets++
+	w.set = set
+	return set, false
 }
 
 // and returns the entries in every bitmap of s.anded, and, in document
