@@ -65,6 +65,11 @@ type scratch struct {
 	anded   []*word
 	ands    []andResult // this search's ANDs (see scratch.and)
 	sets    int         // the words' bitmaps kept (see wordSet)
+	// exactMatches' rotations: codes, the heads of their chains, and the
+	// code of each head.
+	codes  []uint64
+	heads  []uint32
+	firsts []uint64
 }
 
 type match struct {
@@ -626,17 +631,39 @@ func (ix *Index) exactMatches(q namefold.Query, alts [][]string, s *scratch, cut
 	k := q.Key()
 	var h maphash.Hash
 	h.SetSeed(seed)
+	// Every rotation's slot is read, then the first entry of every chain,
+	// and only then are the chains walked: misses that need not wait for
+	// one another, where a rotation at a time waited for two in turn.
+	codes, heads, firsts := s.codes[:0], s.heads[:0], s.firsts[:0]
 	for p := range len(k) {
 		h.Reset()
 		h.WriteString(k[p:])
 		h.WriteString(k[:p])
-		code := h.Sum64() &^ 0xff
-		for v := ix.exactHeads[ix.exactSlot(code)]; v != 0; v = ix.exactNext[v-1] {
+		codes = append(codes, h.Sum64()&^0xff)
+	}
+	for _, code := range codes {
+		heads = append(heads, ix.exactHeads[ix.exactSlot(code)])
+	}
+	for _, v := range heads {
+		var c uint64
+		if v != 0 {
+			c = ix.exact[v-1]
+		}
+		firsts = append(firsts, c)
+	}
+	s.codes, s.heads, s.firsts = codes, heads, firsts
+	for p, v := range heads {
+		code, c := codes[p], firsts[p]
+		for ; v != 0; v = ix.exactNext[v-1] {
 			d := v - 1
-			c := ix.exact[d]
+			if c == 0 {
+				c = ix.exact[d]
+			}
 			if c&^0xff != code || (p > 0 && c&0xff != 0xff && int(c&0xff) != len(k)-p) {
+				c = 0
 				continue
 			}
+			c = 0
 			if cutoff != 0 && testBit(ix.removedBits, d) && ix.removedDay[d] < cutoff {
 				continue
 			}
