@@ -521,7 +521,9 @@ func (ix *Index) check(f *filter, d uint32) bool {
 	switch {
 	case f.curs != nil:
 		for i := range f.curs {
-			if f.curs[i].has(d) {
+			// A dense term's bit is tested here: has is too big to
+			// inline, and most cursors of a busy query are bitmaps.
+			if c := &f.curs[i]; c.bits != nil && testBit(c.bits, d) || c.bits == nil && c.has(d) {
 				return true
 			}
 		}
