@@ -145,11 +145,13 @@ func (p *Register) Search(q string) (SearchResult, error) {
 		return SearchResult{}, fmt.Errorf("%w: use at most %d words of the name", register.ErrInvalid, MaxQueryWords)
 	}
 	hidden := 0
+	var b slab
 	total, atLeast, err := st.SearchEach(fq, MaxResults, at.removed, func(reg *register.Registrant, _ namefold.Rank, left int) error {
 		if cap(res.Results) == 0 {
 			res.Results = make([]Entry, 0, left)
 		}
-		if e, ok := view(reg, at); ok {
+		b.left = left
+		if e, ok := b.view(reg, at); ok {
 			res.Results = append(res.Results, e)
 		} else {
 			hidden++ // hidden since the index last saw it
@@ -209,16 +211,60 @@ func asOf(now time.Time, s register.Settings) moment {
 // view is the public entry of r, or false when a removal is older than the
 // register shows.
 func view(r *register.Registrant, at moment) (Entry, bool) {
+	var b *slab
+	return b.view(r, at)
+}
+
+// slab is what the entries of one answer share: one array for their
+// lists, and the last status date written, since an answer's entries
+// often changed status on one day. An answer of 50 made an allocation for
+// each list and each date. A nil slab shares nothing.
+type slab struct {
+	strs []string
+	left int // entries still to come, to size the next array
+	day  int64
+	date register.Date
+}
+
+// list returns an empty list with room for n.
+func (b *slab) list(n int) []string {
+	if b == nil || n == 0 {
+		return make([]string, 0, n)
+	}
+	if n > cap(b.strs)-len(b.strs) {
+		b.strs = make([]string, 0, max(16, n*max(b.left, 1)))
+	}
+	l := b.strs[len(b.strs) : len(b.strs) : len(b.strs)+n]
+	b.strs = b.strs[:len(b.strs)+n]
+	return l
+}
+
+// dateOf is register.DateOf(t); within a UTC day, the same text.
+func (b *slab) dateOf(t time.Time) register.Date {
+	if b == nil {
+		return register.DateOf(t)
+	}
+	day := t.Unix() / 86400
+	if t.Unix()%86400 < 0 {
+		day--
+	}
+	if b.date == "" || day != b.day {
+		b.day, b.date = day, register.DateOf(t)
+	}
+	return b.date
+}
+
+func (b *slab) view(r *register.Registrant, at moment) (Entry, bool) {
 	if r.Status == register.Removed && r.StatusChangedAt.Before(at.removed) {
 		return Entry{}, false
 	}
-	since := register.DateOf(r.StatusChangedAt)
+	since := b.dateOf(r.StatusChangedAt)
 	e := Entry{
 		RegistrationNumber: r.Number, Name: r.FullName(), Status: string(r.Status),
 		StatusSince: since.String(), SuspendedUntil: r.SuspendedUntil,
-		Restrictions: make([]string, 0, len(r.Restrictions)), Nation: r.Nation, RegisteredUntil: r.RegisteredUntil,
+		Restrictions: b.list(len(r.Restrictions)), Nation: r.Nation, RegisteredUntil: r.RegisteredUntil,
 		MayPractise:    r.Status == register.Registered && !at.standing.Due(r),
-		Qualifications: make([]string, 0, len(r.Qualifications)),
+		Qualifications: b.list(len(r.Qualifications)),
 	}
 	if at.standing.InGrace(r) {
 		e.LapsesOn = r.LapsesOn(at.grace)
