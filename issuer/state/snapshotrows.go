@@ -186,7 +186,9 @@ func (snap *Snapshot) persistBulk(record func(byte, []byte) error) error {
 	if err := persistOrder(recordCredOrder, orderCredByReg, plain(creds.byRegistrant), pos, false, record); err != nil {
 		return err
 	}
-	return persistOrder(recordCredOrder, orderCredBySlot, plain(creds.bySlot), pos, false, record)
+	return persistOrder(recordCredOrder, orderCredBySlot, func(fn func(string, uint64) bool) {
+		creds.bySlot.Scan(func(it slotItem) bool { return fn(it.row, 0) })
+	}, pos, false, record)
 }
 
 // Records read back. The decoder makes one string of each record's body,
@@ -441,7 +443,7 @@ func (b *bulkRestore) credOrder(rec *orderRecord) (err error) {
 	case orderCredByReg:
 		return loadOrder(b, 1, rec, b.credRows, t.byRegistrant, func(_ int, row string) string { return row })
 	case orderCredBySlot:
-		return loadOrder(b, 1, rec, b.credRows, t.bySlot, func(_ int, row string) string { return row })
+		return loadOrder(b, 1, rec, b.credRows, t.bySlot, func(_ int, row string) slotItem { return newSlotItem(row) })
 	}
 	return fmt.Errorf("unknown order %d of credentials", rec.order)
 }

@@ -440,8 +440,8 @@ func dump(t *testing.T, s *Store) map[string][]any {
 		return true
 	})
 	creds3.byRegistrant.Scan(func(row string) bool { trees = append(trees, "cred "+fmt.Sprint(credRegistrant(row))); return true })
-	creds3.bySlot.Scan(func(row string) bool {
-		l, i, j := credSlot(row)
+	creds3.bySlot.Scan(func(it slotItem) bool {
+		l, i, j := credSlot(it.row)
 		trees = append(trees, fmt.Sprint("slot ", s.strs.table()[l-1], i, j))
 		return true
 	})
