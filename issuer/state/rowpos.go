@@ -31,6 +31,17 @@ func newRowPositions(n int) *rowPositions {
 	return &rowPositions{slots: make([]rowSlot, 1<<b), shift: uint8(64 - b)}
 }
 
+// reuse returns t emptied for n rows if it has the slots, or a new table:
+// a snapshot's second table would be another 32 MB of garbage at a
+// million credentials.
+func (t *rowPositions) reuse(n int) *rowPositions {
+	if t == nil || len(t.slots) < 1<<bits.Len(uint(2*n)|15) {
+		return newRowPositions(n)
+	}
+	clear(t.slots)
+	return t
+}
+
 // slot is where id's probe starts: Fibonacci hashing spreads addresses,
 // whose low bits are aligned and high bits shared.
 func (t *rowPositions) slot(id uintptr) uint64 {

@@ -43,3 +43,25 @@ func TestRowPositions(t *testing.T) {
 		}
 	}
 }
+
+// TestRowPositionsReused forgets the rows of its first use.
+func TestRowPositionsReused(t *testing.T) {
+	a, b := strings.Clone("first"), strings.Clone("second")
+	pos := newRowPositions(4)
+	pos.set([]uintptr{rowID(a)}, 7)
+	again := pos.reuse(2)
+	if again != pos {
+		t.Fatal("a table with the slots was not reused")
+	}
+	got := make([]uint32, 1)
+	if again.get([]uintptr{rowID(a)}, got) {
+		t.Fatal("a reused table still holds a row of its first use")
+	}
+	again.set([]uintptr{rowID(b)}, 3)
+	if !again.get([]uintptr{rowID(b)}, got) || got[0] != 3 {
+		t.Fatalf("second use: %v", got)
+	}
+	if bigger := pos.reuse(1000); bigger == pos || len(bigger.slots) < 2000 {
+		t.Fatal("a table too small was reused")
+	}
+}

@@ -70,9 +70,9 @@ func persistStrings(strs []string, record func(byte, []byte) error) error {
 }
 
 // persistRows writes a tree's rows (each item's, by rowOf) in blocks and
-// returns each row's position.
-func persistRows[T any](tree *btree.BTreeG[T], rowOf func(T) string, typ byte, record func(byte, []byte) error) (*rowPositions, error) {
-	pos := newRowPositions(tree.Len())
+// returns each row's position, in pos if it is large enough.
+func persistRows[T any](tree *btree.BTreeG[T], rowOf func(T) string, typ byte, record func(byte, []byte) error, pos *rowPositions) (*rowPositions, error) {
+	pos = pos.reuse(tree.Len())
 	var body, block []byte
 	n := 0
 	flush := func() error {
@@ -109,10 +109,11 @@ func persistRows[T any](tree *btree.BTreeG[T], rowOf func(T) string, typ byte, r
 // persistOrder writes one tree's order as positions (and, if hashed, each
 // item's hash) in records of at most orderChunk items.
 func persistOrder(typ, order byte, scan func(fn func(row string, h uint64) bool), pos *rowPositions, hashed bool, record func(byte, []byte) error) error {
-	var items []byte
+	var items, body []byte
 	n := 0
 	flush := func() error {
-		body := append(binary.AppendUvarint([]byte{order}, uint64(n)), items...)
+		// record copies body out, so the next record reuses it.
+		body = append(binary.AppendUvarint(append(body[:0], order), uint64(n)), items...)
 		items, n = items[:0], 0
 		return record(typ, body)
 	}
@@ -164,7 +165,7 @@ func (snap *Snapshot) persistBulk(record func(byte, []byte) error) error {
 		return err
 	}
 	regs := bulkOf(snap.tx, tableRegistrants).regs
-	pos, err := persistRows(regs.byNumber, func(it numItem) string { return it.row }, recordRegRows, record)
+	pos, err := persistRows(regs.byNumber, func(it numItem) string { return it.row }, recordRegRows, record, nil)
 	if err != nil {
 		return err
 	}
@@ -180,7 +181,7 @@ func (snap *Snapshot) persistBulk(record func(byte, []byte) error) error {
 		return err
 	}
 	creds := bulkOf(snap.tx, tableCredentials).creds
-	if pos, err = persistRows(creds.byJTI, func(row string) string { return row }, recordCredRows, record); err != nil {
+	if pos, err = persistRows(creds.byJTI, func(row string) string { return row }, recordCredRows, record, pos); err != nil {
 		return err
 	}
 	if err := persistOrder(recordCredOrder, orderCredByReg, plain(creds.byRegistrant), pos, false, record); err != nil {
