@@ -49,6 +49,7 @@ type config struct {
 	replay      bool
 	phases      string
 	searchRate  float64
+	warmup      time.Duration
 }
 
 func main() {
@@ -63,6 +64,7 @@ func main() {
 	flag.StringVar(&c.keep, "data", "", "data directory to use and keep (default: a temporary one, removed)")
 	flag.BoolVar(&c.replay, "replay", true, "also measure a restart after kill -9 at the end of an import through the API into a new register, before the import's closing snapshot")
 	flag.StringVar(&c.phases, "phases", "import,mix,search,entry,rss,restart", "phases to run, in order (also: replay, which restart runs unless -replay=false)")
+	flag.DurationVar(&c.warmup, "warmup", 3*time.Second, "load, not counted, before each read phase's figures: a start's own work (collecting the restore's garbage, the first lapse check) is over by then, as it is on a register that has been serving a while")
 	flag.Float64Var(&c.searchRate, "search-rate", 3000, "after the search phase's run as fast as the clients go, a second run at this many searches a second, offered on a fixed schedule whatever the answers' speed (each latency counted from when its request was due, so a server falling behind is charged for the wait); 0 for none")
 	flag.IntVar(&searchConcurrency, "search-concurrency", 0, "serve's --search-concurrency: the most searches it serves at once, the others waiting their turn (0: no limit; serve's own default is the number of cores)")
 	logPath := flag.String("server-log", "", "file to copy the servers' standard error to: their logs and the collector's trace")
@@ -151,6 +153,7 @@ func run(c config) error {
 			search := func(cl *http.Client, i int) error {
 				return expect(cl, srv.get("/v1/register?q="+urlQuery(queries[i%len(queries)])), http.StatusOK)
 			}
+			load(c.clients, c.maxRequests, c.warmup, 0, search)
 			readPhase(srv, "name search (public, 32 clients)", func() result {
 				return load(c.clients, c.maxRequests, c.duration, 0, search)
 			})
@@ -160,11 +163,13 @@ func run(c config) error {
 				})
 			}
 		case "entry":
+			entry := func(cl *http.Client, i int) error {
+				n := regno.Format(regno.FirstSerial + uint64(rand.IntN(c.registrants)))
+				return expect(cl, srv.get("/v1/register/"+n), http.StatusOK)
+			}
+			load(c.clients, c.maxRequests, c.warmup, 0, entry)
 			readPhase(srv, "entry by number (public, 32 clients)", func() result {
-				return load(c.clients, c.maxRequests, c.duration, 0, func(cl *http.Client, i int) error {
-					n := regno.Format(regno.FirstSerial + uint64(rand.IntN(c.registrants)))
-					return expect(cl, srv.get("/v1/register/"+n), http.StatusOK)
-				})
+				return load(c.clients, c.maxRequests, c.duration, 0, entry)
 			})
 		case "rss":
 			time.Sleep(2 * time.Second)
