@@ -298,10 +298,9 @@ func Open(cfg Config) (*Server, error) {
 	s.logger.Info("register open", "index", s.State().Index(""),
 		"checks_s", seconds(s.checkedAt.Sub(t0)), "snapshot_s", seconds(tLoaded.Sub(s.checkedAt)),
 		"log_s", seconds(tCaughtUp.Sub(tLoaded)), "status_lists_s", seconds(time.Since(tCaughtUp)), "total_s", seconds(time.Since(t0)))
-	// A restore holds the collector back (state.Restore), so its garbage
-	// stays resident until the heap next reaches twice what the collector
-	// last saw live during it: at 1,000,000 registrants 2.5 GB for a
-	// register of 400 MB, for the first minute of serving. Collect it now,
+	// What a restore threw away since its last collection stays resident
+	// until the heap next reaches twice what that collection saw live,
+	// which can be most of the first minute of serving. Collect it now,
 	// beside the first requests; the background scavenger then hands its
 	// pages back. (debug.FreeOSMemory hands them back at once, but
 	// releasing a gigabyte in one go held requests up for up to 0.7 s.)

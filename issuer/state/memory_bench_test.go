@@ -178,8 +178,11 @@ func BenchmarkMemoryAfterRestore(b *testing.B) {
 		resetPeakResident()
 		f, err := os.Open(path)
 		must(b, err)
+		t0, cpu0 := time.Now(), cpuTime()
 		s, err := Restore(bufio.NewReaderSize(f, 1<<20))
 		must(b, err)
+		b.ReportMetric(float64(time.Since(t0).Milliseconds()), "restore-ms")
+		b.ReportMetric(float64((cpuTime() - cpu0).Milliseconds()), "restore-cpu-ms")
 		must(b, f.Close())
 		if peak := peakResidentBytes(); peak > 0 {
 			b.ReportMetric(float64(peak)/float64(n), "peak-rss-bytes/registrant")
