@@ -20,6 +20,8 @@ type regTrees struct {
 	byRef    *btree.BTreeG[string]
 	byDup    *btree.BTreeG[dupItem]
 	counts   map[register.Status]int
+	// nums holds byNumber's rows again, by serial, for lookups.
+	nums numRows
 }
 
 // numItem is a row under a key of its number (numKey), so that a lookup
@@ -113,7 +115,8 @@ func newRegTrees() *regTrees {
 
 // copy returns trees to change, leaving t as it is for its readers.
 func (t *regTrees) copy() *regTrees {
-	c := &regTrees{byNumber: t.byNumber.Copy(), byRef: t.byRef.Copy(), byDup: t.byDup.Copy(), counts: make(map[register.Status]int, len(t.counts))}
+	c := &regTrees{byNumber: t.byNumber.Copy(), byRef: t.byRef.Copy(), byDup: t.byDup.Copy(), counts: make(map[register.Status]int, len(t.counts)),
+		nums: t.nums.copy()}
 	for k, v := range t.counts {
 		c.counts[k] = v
 	}
@@ -150,6 +153,7 @@ func (t *regTrees) put(r *register.Registrant, strs *strtab) (renamed bool, err 
 	}
 	row := encodeRegistrant(r, strs)
 	it, replaced := t.byNumber.Set(newNumItem(row))
+	t.nums.set(row)
 	old := it.row
 	if !replaced {
 		if r.ExternalRef != "" {
@@ -372,6 +376,9 @@ func (v regView) get(number string) (*register.Registrant, error) {
 
 // row returns the row of the registrant with number, undecoded.
 func (v regView) row(number string) (string, bool) {
+	if row, ok := v.t.nums.get(number); ok {
+		return row, true
+	}
 	it, ok := v.t.byNumber.Get(numItem{numKey(number), regProbe(number, "")})
 	return it.row, ok
 }

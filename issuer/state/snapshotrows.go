@@ -405,6 +405,7 @@ func (b *bulkRestore) rows(table string, rows []string) (err error) {
 			if _, dup := t.byNumber.Load(newNumItem(row)); dup {
 				return fmt.Errorf("two rows for registrant %s", regNumber(row))
 			}
+			t.nums.set(row)
 		}
 		b.regRows = append(b.regRows, rows...)
 	case tableCredentials:
