@@ -302,6 +302,7 @@ type bulkRestore struct {
 	regRows  []string
 	credRows []string
 	placed   map[[2]byte][]uint64 // per table and order: a bit per row
+	slotKeys []uint64             // credRows' slotKeys, as far as read
 
 	work    chan checkBatch
 	checked chan checkResult
@@ -445,7 +446,12 @@ func (b *bulkRestore) credOrder(rec *orderRecord) (err error) {
 	case orderCredByReg:
 		return loadOrder(b, 1, rec, b.credRows, t.byRegistrant, func(_ int, row string) string { return row })
 	case orderCredBySlot:
-		return loadOrder(b, 1, rec, b.credRows, t.bySlot, func(_ int, row string) slotItem { return newSlotItem(row) })
+		// The entries' keys are read in the rows' order, where the rows
+		// lie one after another in memory, not in the entries' order.
+		for _, row := range b.credRows[len(b.slotKeys):] {
+			b.slotKeys = append(b.slotKeys, newSlotItem(row).k)
+		}
+		return loadOrder(b, 1, rec, b.credRows, t.bySlot, func(i int, row string) slotItem { return slotItem{b.slotKeys[rec.pos[i]], row} })
 	}
 	return fmt.Errorf("unknown order %d of credentials", rec.order)
 }
