@@ -197,6 +197,9 @@ func (a *API) handle(method, path string, acc access, h handler) {
 			return
 		}
 		writeJSON(w, status, body)
+		if b, ok := body.(interface{ Release() }); ok {
+			b.Release() // written: its memory may serve the next answer
+		}
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -84,6 +85,27 @@ type SearchResult struct {
 	// Truncated is Refine, kept for clients written before it.
 	Truncated bool   `json:"truncated"`
 	CheckedAt string `json:"checked_at"`
+
+	// pooled holds Results' array, from entryArrays, for Release.
+	pooled *[]Entry
+}
+
+// entryArrays are the arrays answers' entries are made in, handed back by
+// Release once an answer is written: the entries were half the bytes a
+// public search allocated, and the collector's work follows the bytes.
+var entryArrays = sync.Pool{New: func() any { return new([]Entry) }}
+
+// Release hands r's entries back to be reused by another answer, once r
+// is written; r must not be read after. A caller that keeps answers need
+// not call it.
+func (r *SearchResult) Release() {
+	if r.pooled == nil {
+		return
+	}
+	clear(r.Results[:cap(r.Results)])
+	*r.pooled = r.Results[:0]
+	entryArrays.Put(r.pooled)
+	r.pooled, r.Results = nil, nil
 }
 
 // EntryResult is one entry, looked up by number.
@@ -148,7 +170,11 @@ func (p *Register) Search(q string) (SearchResult, error) {
 	var b slab
 	total, atLeast, err := st.SearchEach(fq, MaxResults, at.removed, func(reg *register.Registrant, _ namefold.Rank, left int) error {
 		if cap(res.Results) == 0 {
-			res.Results = make([]Entry, 0, left)
+			a := entryArrays.Get().(*[]Entry)
+			if cap(*a) < left {
+				*a = make([]Entry, 0, max(left, MaxResults))
+			}
+			res.Results, res.pooled = (*a)[:0], a
 		}
 		b.left = left
 		if e, ok := b.view(reg, at); ok {
