@@ -342,6 +342,13 @@ func (ix *Index) searchAlt(alt []string, s *scratch, cutoff int32, k *sink, out 
 		ok := true
 		for i := range s.filters {
 			if !ix.check(&s.filters[i], d) {
+				// The filter that turned this one away goes first for
+				// the next: words are correlated ("mac an t saoir ros":
+				// each of an Mac an t-Saoir has the first four, few the
+				// last), and the order of checks changes no answer.
+				if i > 0 {
+					s.filters[0], s.filters[i] = s.filters[i], s.filters[0]
+				}
 				ok = false
 				break
 			}
