@@ -44,7 +44,7 @@ func importAll(tb testing.TB, srv *issuer.Server, recs []register.Imported) {
 // whole bulk import from the log, as after a crash before any snapshot:
 // LINKPASS_BENCH_REGISTRANTS records (50,000 by default) imported, the data
 // directory copied as it is on disk (no snapshot), then opened. The
-// register would snapshot every 16 MiB of it (Config.SnapshotBytes); here
+// register would snapshot every 8 MiB of it (Config.SnapshotBytes); here
 // it does not, to measure the cost of replaying each row.
 func BenchmarkRestartReplayingAnImport(b *testing.B) {
 	n := benchRegistrants(50_000)

@@ -78,8 +78,12 @@ type Config struct {
 	// second of CPU that writes then do not have).
 	SnapshotThreshold uint64
 	// SnapshotBytes is how many bytes of log entries since the last
-	// snapshot trigger one (16 MiB by default): a few large entries, an
-	// import's batches, replay as slowly as many small ones.
+	// snapshot trigger one (8 MiB by default): a few large entries, an
+	// import's batches, replay as slowly as many small ones. At 16 MiB a
+	// kill -9 at the end of an import of 1,000,000 replayed for 1.1–1.3 s
+	// and restarted in 4.1–4.7 s, close to the 5 s target; at 8 MiB, 0.3 s
+	// and 3.2 s, for more snapshots during the import (61.6 against 75.9 s
+	// through the API, one run each).
 	SnapshotBytes uint64
 	// SnapshotInterval is how often the register checks whether to
 	// snapshot (every second when zero).
@@ -138,7 +142,7 @@ func (c *Config) init() {
 		c.SnapshotThreshold = 16384
 	}
 	if c.SnapshotBytes == 0 {
-		c.SnapshotBytes = 16 << 20
+		c.SnapshotBytes = 8 << 20
 	}
 	if c.SnapshotInterval == 0 {
 		c.SnapshotInterval = time.Second

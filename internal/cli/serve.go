@@ -86,7 +86,7 @@ func (c *clusterFlags) register(fl *pflag.FlagSet) {
 	fl.BoolVar(&c.faultInjection, "fault-injection", false, "tests only: SIGUSR1 cuts this node off from the cluster, SIGUSR2 reconnects it")
 	_ = fl.MarkHidden("fault-injection")
 	fl.Uint64Var(&c.snapThreshold, "raft-snapshot-threshold", 0, "log entries since the last snapshot that trigger one (default 16384)")
-	fl.Uint64Var(&c.snapBytes, "raft-snapshot-bytes", 0, "bytes of log entries since the last snapshot that trigger one (default 16 MiB)")
+	fl.Uint64Var(&c.snapBytes, "raft-snapshot-bytes", 0, "bytes of log entries since the last snapshot that trigger one (default 8 MiB)")
 	fl.Uint64Var(&c.trailingLogs, "raft-trailing-logs", 0, "log entries a snapshot leaves in the log (default 1024)")
 	fl.DurationVar(&c.snapInterval, "raft-snapshot-interval", 0, "how often to check whether to snapshot (default 1s)")
 	for _, n := range []string{"raft-snapshot-threshold", "raft-snapshot-bytes", "raft-trailing-logs", "raft-snapshot-interval"} {
