@@ -15,14 +15,7 @@ import (
 // what the public entry page does for each request, in a register of
 // LINKPASS_BENCH_REGISTRANTS (fillTypical).
 func BenchmarkStoreRegistrant(b *testing.B) {
-	n := benchN()
-	if lookupStore == nil || lookupStore.n != n {
-		s, err := New()
-		must(b, err)
-		fillTypical(b, s, n)
-		lookupStore = &sizedStore{s, n}
-	}
-	s := lookupStore.s
+	s, n := typicalStore(b)
 	numbers := make([]string, n)
 	for i := range numbers {
 		numbers[i] = fmt.Sprintf("LW%07d", 1000000+i)
@@ -50,8 +43,21 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// lookupStore is filled once for every run of the benchmark.
+// lookupStore is filled once for every run of the benchmarks.
 var lookupStore *sizedStore
+
+// typicalStore returns the register of LINKPASS_BENCH_REGISTRANTS typical
+// registrants (fillTypical) the lookup benchmarks share, and its size.
+func typicalStore(b *testing.B) (*Store, int) {
+	n := benchN()
+	if lookupStore == nil || lookupStore.n != n {
+		s, err := New()
+		must(b, err)
+		fillTypical(b, s, n)
+		lookupStore = &sizedStore{s, n}
+	}
+	return lookupStore.s, n
+}
 
 type sizedStore struct {
 	s *Store
@@ -87,14 +93,7 @@ func BenchmarkRegistrantRowsInAnyOrder(b *testing.B) {
 // BenchmarkEachRegistrant is the lapse check's scan (Server.PendingLapse)
 // of a register of LINKPASS_BENCH_REGISTRANTS: every registered row read.
 func BenchmarkEachRegistrant(b *testing.B) {
-	n := benchN()
-	if lookupStore == nil || lookupStore.n != n {
-		s, err := New()
-		must(b, err)
-		fillTypical(b, s, n)
-		lookupStore = &sizedStore{s, n}
-	}
-	s := lookupStore.s
+	s, _ := typicalStore(b)
 	b.ReportAllocs()
 	cpu := cpuTime()
 	for b.Loop() {
