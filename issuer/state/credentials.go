@@ -238,6 +238,36 @@ func (v credView) inList(list string) ([]*register.IssuedCredential, error) {
 	return out, err
 }
 
+// entriesIn calls fn with the entry and status of every credential with
+// an entry in list, in entry order, reading only those fields of each
+// row: a start rebuilds every list from them, and decoding a million
+// credentials in full was most of the 0.4–0.6 s it took.
+func (v credView) entriesIn(list string, fn func(idx uint64, status register.CredentialStatus) error) error {
+	id, ok := v.tab.lookup(list)
+	if !ok {
+		return nil
+	}
+	var err error
+	v.t.bySlot.Ascend(slotItem{slotKey(id, 0), credProbe("", "", id, 0)}, func(it slotItem) bool {
+		d := rowDecoder{s: it.row, strs: v.strs}
+		jti := d.str()
+		d.str()  // registrant
+		d.uint() // list, interned
+		idx := d.uint()
+		status := register.CredentialStatus(d.sym())
+		if d.err != nil {
+			err = fmt.Errorf("state: credential row %q: %w", jti, d.err)
+			return false
+		}
+		if l, _, _ := credSlot(it.row); l != id {
+			return false
+		}
+		err = fn(idx, status)
+		return err == nil
+	})
+	return err
+}
+
 // each calls fn with every credential in JTI order.
 func (v credView) each(fn func(*register.IssuedCredential) error) error {
 	var err error

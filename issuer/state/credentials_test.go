@@ -1,6 +1,7 @@
 package state
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 
@@ -51,4 +52,44 @@ func TestCredentialsByListAndKey(t *testing.T) {
 	assert.ElementsMatch(t, []string{"jti-1-70", "jti-2-1"}, jtis(s.CredentialsSignedBy("kb")))
 	r := s.ReadTxn()
 	assert.ElementsMatch(t, []string{"jti-2-1"}, jtis(r.CredentialsInList("2")))
+}
+
+// TestEachEntryInListReadsWhatDecodingWould holds the light reader a start
+// rebuilds status lists with to the full decode: the same entries, in
+// entry order, with their statuses, list "1" not taking list "10"'s, and
+// a stop at fn's first error.
+func TestEachEntryInListReadsWhatDecodingWould(t *testing.T) {
+	s := newStore(t)
+	statuses := []register.CredentialStatus{register.CredentialValid, register.CredentialRevoked, register.CredentialSuspended}
+	n := uint64(1)
+	for _, list := range []string{"1", "10", "2"} {
+		for slot := uint64(0); slot < 40; slot += 3 {
+			c := &register.IssuedCredential{JTI: fmt.Sprintf("jti-%s-%d", list, slot), Registrant: "LW1000015", KID: "ka", IssuedAt: at, ExpiresAt: at.AddDate(1, 0, 0),
+				Status: statuses[int(slot/3)%len(statuses)], StatusReason: "a reason", StatusChangedAt: at, List: list, Idx: slot, Grant: "g", Holder: "h", CreateIndex: n, ModifyIndex: n}
+			require.NoError(t, s.Write(n, func(tx *Txn) error { return tx.PutCredential(c) }))
+			n++
+		}
+	}
+	type entry struct {
+		idx    uint64
+		status register.CredentialStatus
+	}
+	for _, list := range []string{"1", "10", "2", "3"} {
+		creds, err := s.CredentialsInList(list)
+		require.NoError(t, err)
+		var want, got []entry
+		for _, c := range creds {
+			want = append(want, entry{c.Idx, c.Status})
+		}
+		require.NoError(t, s.ReadTxn().EachEntryInList(list, func(idx uint64, st register.CredentialStatus) error {
+			got = append(got, entry{idx, st})
+			return nil
+		}))
+		assert.Equal(t, want, got, "list %s", list)
+	}
+	stop := errors.New("stop")
+	calls := 0
+	err := s.ReadTxn().EachEntryInList("1", func(uint64, register.CredentialStatus) error { calls++; return stop })
+	assert.ErrorIs(t, err, stop)
+	assert.Equal(t, 1, calls)
 }

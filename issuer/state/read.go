@@ -29,6 +29,13 @@ func (s *Store) ReadTxn() *ReadTxn { return &ReadTxn{tx: s.read(), s: s} }
 // Index returns the last log index this read includes.
 func (r *ReadTxn) Index() uint64 { return getMeta(r.tx, metaIndex+"*") }
 
+// EachEntryInList calls fn with the entry index and status of every
+// credential with an entry in status list id, in entry order: all a list
+// is built from, without decoding the credentials.
+func (r *ReadTxn) EachEntryInList(id string, fn func(idx uint64, status register.CredentialStatus) error) error {
+	return r.s.creds(r.tx).entriesIn(id, fn)
+}
+
 // StatusIndex returns the last log index that changed anything a status
 // list is built from.
 func (r *ReadTxn) StatusIndex() uint64 { return statusIndex(r.tx) }

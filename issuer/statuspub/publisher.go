@@ -478,16 +478,14 @@ func (p *Publisher) entries(st *state.Store, tx *state.ReadTxn) ([]*register.Sta
 		if err != nil {
 			return nil, fmt.Errorf("status list %s: %w", l.ID, err)
 		}
-		creds, err := tx.CredentialsInList(l.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range creds {
-			if v := c.Status.StatusValue(); v != 0 {
-				if err := list.Set(int(c.Idx), v); err != nil {
-					return nil, fmt.Errorf("status list %s: %w", l.ID, err)
-				}
+		err = tx.EachEntryInList(l.ID, func(idx uint64, status register.CredentialStatus) error {
+			if v := status.StatusValue(); v != 0 {
+				return list.Set(int(idx), v)
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("status list %s: %w", l.ID, err)
 		}
 		lists[l.ID] = list
 	}
