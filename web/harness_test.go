@@ -81,6 +81,11 @@ func newSystem(t testing.TB, mode Mode, opts ...sysOption) *system {
 	sys := &system{t: t, srv: srv, issuance: issuance, offline: offline, drop: drop, ts: ts, site: site, verify: cfg.Verify}
 	ts.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if offline.Load() || (req.URL.Path == sys.dropPath.Load() && drop.Add(-1) >= 0) {
+			// Read the body first: closing with it unread makes the
+			// kernel reset the connection, which the browser logs as
+			// ERR_CONNECTION_RESET rather than the ERR_EMPTY_RESPONSE
+			// of a dropped answer, depending on how much had arrived.
+			_, _ = io.Copy(io.Discard, req.Body)
 			if hj, ok := w.(http.Hijacker); ok {
 				if conn, _, err := hj.Hijack(); err == nil {
 					conn.Close()
