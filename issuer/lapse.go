@@ -50,11 +50,13 @@ type lapseHold struct {
 // PendingLapse says how many registrations a sweep would lapse now, and
 // whether that is more than the automatic sweep may lapse on its own.
 func (s *Server) PendingLapse() (*LapseSweep, error) {
-	today, grace := register.DateOf(s.Now()), s.State().Settings().GraceDays
+	// One day and grace period for the million: Standing works out their
+	// lapse once, as a public search does for its answer.
+	on := register.StandingOn(register.DateOf(s.Now()), s.State().Settings().GraceDays)
 	p := &LapseSweep{}
 	err := s.State().EachRegistrant(register.Registered, func(r *register.Registrant) error {
 		p.Registered++
-		if r.Due(today, grace) {
+		if on.Due(r) {
 			p.Due++
 		}
 		return nil

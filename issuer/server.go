@@ -74,8 +74,8 @@ type Config struct {
 	ApplyTimeout time.Duration
 	// SnapshotThreshold is how many log entries since the last snapshot
 	// trigger one (16,384 by default: replaying them takes one to two
-	// seconds, and at a million registrants each snapshot costs about a
-	// second of CPU that writes then do not have).
+	// seconds, and at a million registrants each snapshot costs about half
+	// a second of CPU that writes then do not have).
 	SnapshotThreshold uint64
 	// SnapshotBytes is how many bytes of log entries since the last
 	// snapshot trigger one (8 MiB by default): a few large entries, an

@@ -42,7 +42,7 @@ func (r *Registrant) Due(today Date, graceDays int) bool {
 
 // Standing answers Due and InGrace for many registrants on one day, as
 // those methods would, without working out each one's lapse date: a public
-// search asks for dozens. For a registered-until that is a valid date whose
+// search asks for dozens, the lapse check for every registrant. For a registered-until that is a valid date whose
 // lapse date has a four-digit year, registered-until plus grace+1 days is
 // on or before today exactly when registered-until is on or before today
 // less grace+1 days, and such dates compare as strings; any other falls
